@@ -1,0 +1,93 @@
+"""Assist: hardship-assistance case management for a city federation of trade unions."""
+
+import logging
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI and error pages."""
+    if config is None or isinstance(config, str):
+        config = CONFIGS[config or os.environ.get("ASSIST_CONFIG", "development")]
+    config.init()
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    app.json.ensure_ascii = False
+    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set")
+
+    from assist.core import database  # noqa: F401  (registers the SQLite engine hooks)
+    from assist.core.web import init_web
+    from assist.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from assist.core.i18n import select_locale, select_timezone
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=";".join(_translation_dirs()),
+    )
+
+    _import_models()
+    _register_blueprints(app)
+    init_web(app)
+    _register_cli(app)
+    return app
+
+
+def _translation_dirs() -> list[str]:
+    """Every `translations/` folder in the package: each domain keeps its own catalogue."""
+    package = Path(__file__).resolve().parent
+    return sorted(str(p) for p in package.glob("**/translations") if p.is_dir())
+
+
+def _import_models() -> None:
+    """Import every models module so SQLAlchemy and Alembic see the whole schema."""
+    from assist.audit import models as _audit  # noqa: F401
+    from assist.auth import models as _auth  # noqa: F401
+    from assist.centres import models as _centres  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from assist.api import bp as api_bp
+    from assist.audit.views import bp as audit_bp
+    from assist.auth.views import bp as auth_bp
+    from assist.auth.views import users_bp
+    from assist.centres.views import bp as centres_bp
+    from assist.home.views import bp as home_bp
+
+    for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from assist.auth.cli import users_cli
+    from assist.centres.cli import centres_cli
+    from assist.demo.cli import seed_demo
+
+    app.cli.add_command(centres_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,154 @@
+"""The JSON API under /api/v1: bearer tokens, one error shape, and the OpenAPI document.
+
+Each domain adds its endpoints with `api_route` in its own `api.py`, which also documents
+them in the OpenAPI document.
+"""
+
+import re
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from assist.core.errors import PermissionDenied, ValidationError
+from assist.core.web import api_error
+from assist.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+#: Endpoints reachable without a bearer token.
+PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
+
+SPEC: dict = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Assist API",
+        "version": "1",
+        "description": "Hardship-assistance case management. Amounts are yuan strings with two "
+        'decimals ("1500.00"); times are ISO 8601 in UTC. Errors come as '
+        '{"error": {"code", "message", "fields"}}.',
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "fields": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                            },
+                        },
+                        "required": ["code", "message", "fields"],
+                    }
+                },
+            }
+        },
+    },
+    "paths": {},
+}
+
+_CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+_ERROR_REF = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def api_route(
+    rule: str,
+    *,
+    methods=("GET",),
+    summary: str,
+    tags=(),
+    request_schema=None,
+    responses: dict | None = None,
+    public: bool = False,
+    parameters=(),
+):
+    """Route a view on the API blueprint and describe it in the OpenAPI document."""
+
+    def decorator(view):
+        endpoint = view.__name__
+        bp.add_url_rule(rule, endpoint, view, methods=list(methods))
+        if public:
+            PUBLIC_ENDPOINTS.add(f"api.{endpoint}")
+        path = _CONVERTER.sub(r"{\1}", rule)
+        path_params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _CONVERTER.findall(rule)
+        ]
+        for method in methods:
+            op = {
+                "summary": summary,
+                "operationId": f"{endpoint}_{method.lower()}",
+                "tags": list(tags),
+                "parameters": path_params + list(parameters),
+                "responses": {
+                    str(k): v for k, v in (responses or {"200": {"description": "OK"}}).items()
+                },
+            }
+            for status, text in (
+                ("401", "No valid token"),
+                ("403", "Role not allowed"),
+                ("404", "Not found or outside your scope"),
+            ):
+                if not public:
+                    op["responses"].setdefault(status, {"description": text, **_ERROR_REF})
+            if request_schema is not None:
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": request_schema}},
+                }
+                op["responses"].setdefault("422", {"description": "Invalid input", **_ERROR_REF})
+            if public:
+                op["security"] = []
+            SPEC["paths"].setdefault(path, {})[method.lower()] = op
+        return view
+
+    return decorator
+
+
+@bp.before_request
+def _authenticate():
+    """Accept only `Authorization: Bearer …`; the session cookie means nothing here."""
+    g.api_user = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    from assist.auth.services import user_for_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    if user is None:
+        db.session.rollback()
+        return api_error(401, "unauthorized", _("A valid bearer token is required."))
+    db.session.commit()  # records last_used_at
+    g.api_user = user
+    g._login_user = user  # current_user for this request only; no session is touched
+    return None
+
+
+def json_body() -> dict:
+    """Return the request's JSON object, or refuse with 422."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError(_("Send a JSON object."), fields={})
+    return body
+
+
+def require_roles(*roles) -> None:
+    if not current_user.has_role(*roles):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def created(payload: dict):
+    return jsonify(payload), 201
+
+
+from assist.api import core as _core  # noqa: E402,F401  (the foundation's endpoints)

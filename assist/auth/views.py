@@ -1,0 +1,324 @@
+"""Sign-in, sign-out, own account, and the administrators' user pages."""
+
+import time
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+from flask_login import (
+    confirm_login,
+    current_user,
+    fresh_login_required,
+    login_required,
+    login_user,
+    logout_user,
+)
+from sqlalchemy import func, select
+
+from assist.auth import services
+from assist.auth.forms import (
+    ChangePasswordForm,
+    EmptyForm,
+    LoginForm,
+    ReauthForm,
+    UserForm,
+)
+from assist.auth.models import ApiToken, Role, User, UserRole
+from assist.centres.models import Centre
+from assist.core.errors import DomainError
+from assist.core.forms import apply_field_errors
+from assist.core.nav import register_nav
+from assist.core.pagination import paginate
+from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
+from assist.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+users_bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+def _login_username_key() -> str:
+    if request.is_json:
+        name = (request.get_json(silent=True) or {}).get("username")
+    else:
+        name = request.form.get("username")
+    return "account:" + (str(name or "")).strip().lower()[:64]
+
+
+def _failed(response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+#: Failed sign-ins are counted per account and per address, on the web form and the API alike.
+throttle_account = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    scope="login-account",
+    key_func=_login_username_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+throttle_address = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    scope="login-address",
+    key_func=get_remote_address,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def start_session(user: User) -> None:
+    """Begin a fresh signed-in session for `user` (a new session, never a reused one)."""
+    session.clear()
+    login_user(user, remember=False, fresh=True)
+    session["login_at"] = time.time()
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@throttle_account
+@throttle_address
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        db.session.commit()  # the attempt is audited whether or not it succeeded
+        if user is not None:
+            locale = session.get("locale")
+            start_session(user)
+            if locale and locale != user.locale:
+                session["locale"] = locale
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+        g.login_failed = True
+        flash(_("Wrong username or password."), "danger")
+        return render_template("auth/login.html", form=form), 200
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.sign_out(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@login_required
+def reauthenticate():
+    form = ReauthForm()
+    if form.validate_on_submit():
+        user = services.authenticate(current_user.username, form.password.data)
+        db.session.commit()
+        if user is not None:
+            confirm_login()
+            session["login_at"] = time.time()
+            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+        flash(_("Wrong password."), "danger")
+    return render_template("auth/reauthenticate.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                user, current=form.current_password.data, new=form.password.data
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        else:
+            db.session.commit()
+            start_session(user)  # this session continues under the new session version
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account")
+@login_required
+def account():
+    tokens = services.user_tokens(current_user)
+    return render_template("auth/account.html", tokens=tokens, form=EmptyForm())
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    services.revoke_token(token, acting_user=current_user)
+    db.session.commit()
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("auth.account"))
+
+
+# --- user administration ----------------------------------------------------------------
+
+register_nav(_l("Users"), "users.index", roles=(Role.ADMIN,), order=80)
+
+
+def _centre_choices() -> list[tuple[int, str]]:
+    return [
+        (c.id, f"{c.code} {c.name}")
+        for c in db.session.scalars(scoped_centres(current_user))
+        if c.is_active
+    ]
+
+
+def _scoped_centre(centre_id: int) -> Centre:
+    centre = db.session.get(Centre, centre_id)
+    if centre is None or not centre.is_within(current_user.centre):
+        abort(404)
+    return centre
+
+
+@users_bp.route("/")
+@login_required
+@roles_required(Role.ADMIN)
+def index():
+    q = (request.args.get("q") or "").strip().lower()
+    stmt = scoped(select(User), current_user, User.centre_id).join(User.centre)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(func.lower(User.username).like(like) | User.full_name.like(like))
+    role = request.args.get("role")
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    stmt = stmt.order_by(Centre.code, User.username)
+    page = paginate(stmt, per_page=50)
+    return render_template("users/index.html", page=page, q=q, role=role, roles=list(Role))
+
+
+@users_bp.route("/new", methods=["GET", "POST"])
+@fresh_login_required
+@roles_required(Role.ADMIN)
+def create():
+    form = UserForm()
+    form.centre.choices = _centre_choices()
+    temporary = None
+    if form.validate_on_submit():
+        temporary = services.generate_password()
+        try:
+            user = services.create_user(
+                acting_user=current_user,
+                username=form.username.data,
+                full_name=form.full_name.data,
+                centre=_scoped_centre(form.centre.data),
+                roles=form.roles.data,
+                password=temporary,
+                must_change_password=True,
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        else:
+            db.session.commit()
+            return render_template("users/password_issued.html", user=user, password=temporary)
+    return render_template("users/form.html", form=form, user=None)
+
+
+@users_bp.route("/<int:user_id>", methods=["GET", "POST"])
+@fresh_login_required
+@roles_required(Role.ADMIN)
+def edit(user_id: int):
+    user = get_scoped_or_404(User, user_id, current_user)
+    form = UserForm(obj=None if request.method == "POST" else user)
+    form.centre.choices = _centre_choices()
+    if request.method == "GET":
+        form.centre.data = user.centre_id
+        form.roles.data = sorted(r.value for r in user.roles)
+    del form.username
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                acting_user=current_user,
+                full_name=form.full_name.data,
+                centre=_scoped_centre(form.centre.data),
+                roles=form.roles.data,
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("The user has been saved."), "success")
+            return redirect(url_for("users.edit", user_id=user.id))
+    return render_template(
+        "users/form.html",
+        form=form,
+        user=user,
+        action_form=EmptyForm(),
+        tokens=services.user_tokens(user),
+    )
+
+
+@users_bp.route("/<int:user_id>/active", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.ADMIN)
+def set_active(user_id: int):
+    user = get_scoped_or_404(User, user_id, current_user)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        services.set_active(user, acting_user=current_user, active=active)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash(
+            _("The user has been reactivated.")
+            if active
+            else _("The user has been deactivated and signed out everywhere."),
+            "success",
+        )
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@users_bp.route("/<int:user_id>/reset-password", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.ADMIN)
+def reset_password(user_id: int):
+    user = get_scoped_or_404(User, user_id, current_user)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    temporary = services.reset_password(user, acting_user=current_user)
+    db.session.commit()
+    return render_template("users/password_issued.html", user=user, password=temporary)

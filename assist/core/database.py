@@ -1,0 +1,34 @@
+"""Database engine set-up: SQLite pragmas and immediate write transactions."""
+
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return isinstance(dbapi_connection, sqlite3.Connection)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if not _is_sqlite(dbapi_connection):
+        return
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin) instead of pysqlite's deferred one.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    # A deferred BEGIN that later writes fails with "database is locked" under concurrency,
+    # whatever the busy timeout. Even GET requests write (audit rows for sensitive views),
+    # so every transaction takes the write lock up front; PostgreSQL is the production store.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

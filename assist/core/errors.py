@@ -1,0 +1,35 @@
+"""Errors that services raise with a message fit for the user."""
+
+
+class DomainError(Exception):
+    """A business rule refused the action; the message is shown to the user."""
+
+    status = 409
+    code = "conflict"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra
+
+
+class ValidationError(DomainError):
+    """The input is malformed; `fields` says which field and why."""
+
+    status = 422
+    code = "invalid"
+
+
+class PermissionDenied(DomainError):
+    """The acting user's role does not allow this action."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    """The record does not exist or lies outside the acting user's scope."""
+
+    status = 404
+    code = "not_found"

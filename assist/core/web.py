@@ -1,0 +1,226 @@
+"""Request hooks shared by every page: sign-in, freshness, headers, errors and filters."""
+
+import logging
+import time
+
+from flask import (
+    Flask,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from assist.core.errors import DomainError
+from assist.core.masking import mask_id, mask_name
+from assist.core.money import fen_to_capitals, format_yuan
+from assist.core.timeutil import to_local
+from assist.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+
+#: Endpoints a user who must change their password may still reach.
+_PASSWORD_CHANGE_ALLOWED = {
+    "auth.change_password",
+    "auth.logout",
+    "static",
+    "home.healthz",
+    "home.set_language",
+}
+
+
+def init_web(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.refresh_view = "auth.reauthenticate"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.needs_refresh_message = _l("Please confirm your password to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.needs_refresh_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        from assist.auth.models import User
+
+        try:
+            user_id, version = (int(part) for part in token.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.scalars(select(User).where(User.id == user_id)).first()
+        if user is None or user.session_version != version or not user.is_active_account:
+            return None
+        return user
+
+    @app.before_request
+    def _session_hooks():
+        if request.blueprint == "api" or request.endpoint == "static":
+            return None
+        session.permanent = True
+        if not current_user.is_authenticated:
+            return None
+        login_at = session.get("login_at", 0)
+        if time.time() - login_at > app.config["FRESH_LOGIN_MINUTES"] * 60:
+            session["_fresh"] = False
+        if current_user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ALLOWED:
+            flash(_("Set your own password before you continue."), "warning")
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+    _register_errors(app)
+    _register_template_helpers(app)
+
+
+def _wants_json() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def api_error(status: int, code: str, message: str, fields: dict | None = None, **extra):
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    body["error"].update(extra)
+    return jsonify(body), status
+
+
+def _register_errors(app: Flask) -> None:
+    messages = {
+        400: (_l("Bad request"), _l("The request could not be understood.")),
+        401: (_l("Sign-in required"), _l("Please sign in to continue.")),
+        403: (_l("Not allowed"), _l("Your role does not allow this.")),
+        404: (_l("Not found"), _l("There is no such page or record.")),
+        405: (_l("Not allowed"), _l("This method is not allowed here.")),
+        413: (_l("Too large"), _l("The upload is larger than allowed.")),
+        500: (_l("Something went wrong"), _l("The error has been logged. Please try again.")),
+    }
+    codes = {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        500: "server_error",
+    }
+
+    def handle(err):
+        status = getattr(err, "code", 500) or 500
+        if status not in messages:
+            status = 500
+        if status == 500:
+            db.session.rollback()
+            log.exception("unhandled error on %s", request.path)
+        title, text = messages[status]
+        if _wants_json():
+            return api_error(status, codes[status], str(text))
+        if status == 401:
+            return login_manager.unauthorized()
+        return render_template("errors/error.html", status=status, title=title, text=text), status
+
+    for status in messages:
+        app.register_error_handler(status, handle)
+    app.register_error_handler(Exception, _unexpected(handle))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err):
+        if _wants_json():
+            return api_error(400, "csrf", _("The form expired. Please try again."))
+        flash(_("The form expired or was sent twice. Please try again."), "danger")
+        return render_template(
+            "errors/error.html",
+            status=400,
+            title=_("Form expired"),
+            text=_("The form expired or was sent twice. Please try again."),
+        ), 400
+
+    @app.errorhandler(RateLimitExceeded)
+    def _throttled(err):
+        g.throttled = True
+        text = _(
+            "Too many failed sign-in attempts. Wait 15 minutes and try again, "
+            "or ask an administrator to reset your password."
+        )
+        if _wants_json():
+            return api_error(429, "throttled", text)
+        return render_template("auth/login.html", form=_login_form(), throttled=text), 429
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        if _wants_json():
+            return api_error(err.status, err.code, err.message, err.fields, **err.extra)
+        return render_template(
+            "errors/error.html", status=err.status, title=_("Not possible"), text=err.message
+        ), err.status
+
+
+def _login_form():
+    from assist.auth.forms import LoginForm
+
+    return LoginForm()
+
+
+def _unexpected(handle):
+    def wrapped(err):
+        from werkzeug.exceptions import HTTPException
+
+        if isinstance(err, HTTPException):
+            return err
+        return handle(err)
+
+    return wrapped
+
+
+def _register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["yuan"] = format_yuan
+    app.jinja_env.filters["capitals"] = fen_to_capitals
+    app.jinja_env.filters["mask_id"] = mask_id
+    app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["local_dt"] = lambda v, fmt="yyyy-MM-dd HH:mm": (
+        format_datetime(v, fmt) if v else ""
+    )
+    app.jinja_env.filters["to_local"] = to_local
+
+    @app.context_processor
+    def _globals():
+        from assist.auth.forms import ROLE_LABELS
+        from assist.auth.models import Role
+        from assist.core.nav import nav_items
+
+        return {
+            "get_locale": get_locale,
+            "languages": app.config["LANGUAGES"],
+            "nav_items": nav_items,
+            "role_label": lambda role: ROLE_LABELS[Role(role)],
+        }

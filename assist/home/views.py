@@ -1,0 +1,116 @@
+"""The landing page, the language switch and the health check."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, text
+
+from assist.audit.models import AuditEntry
+from assist.auth import services as auth_services
+from assist.auth.forms import EmptyForm
+from assist.auth.models import Role, User
+from assist.core.nav import Card, cards_for, register_card
+from assist.core.scoping import scoped, scoped_centres
+from assist.core.timeutil import utcnow
+from assist.extensions import db
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    return render_template("home/index.html", cards=cards_for(current_user))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        auth_services.set_locale(current_user._get_current_object(), locale)
+        db.session.commit()
+    target = request.form.get("next", "")
+    if not (target.startswith("/") and not target.startswith("//")):
+        target = url_for("home.index")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means the database is unreachable
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+def _admin_cards(user) -> list[Card]:
+    if not user.has_role(Role.ADMIN):
+        return []
+    centres = db.session.scalars(scoped_centres(user)).all()
+    users_stmt = scoped(select(func.count(User.id)), user, User.centre_id)
+    active_users = db.session.scalar(users_stmt.where(User.is_active_account.is_(True))) or 0
+    pending = (
+        db.session.scalar(
+            users_stmt.where(User.must_change_password.is_(True), User.is_active_account.is_(True))
+        )
+        or 0
+    )
+    return [
+        Card(
+            _("Centres in your network"),
+            str(sum(c.is_active for c in centres)),
+            url_for("centres.index"),
+            note=_("%(n)d inactive", n=sum(not c.is_active for c in centres)),
+        ),
+        Card(
+            _("Active users"),
+            str(active_users),
+            url_for("users.index"),
+            note=_("%(n)d have not yet set their own password", n=pending),
+            tone="warning" if pending else "primary",
+        ),
+    ]
+
+
+def _audit_cards(user) -> list[Card]:
+    if not user.has_role(Role.ADMIN, Role.AUDITOR):
+        return []
+    since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    base = select(func.count(AuditEntry.id)).where(
+        AuditEntry.centre_path.startswith(user.centre.path), AuditEntry.at >= since
+    )
+    failed = db.session.scalar(base.where(AuditEntry.action == "auth.login_failed")) or 0
+    return [
+        Card(
+            _("Failed sign-ins today (UTC)"),
+            str(failed),
+            url_for("audit.index", action="auth.login_failed"),
+            tone="danger" if failed else "primary",
+        ),
+        Card(
+            _("Audited actions today (UTC)"),
+            str(db.session.scalar(base) or 0),
+            url_for("audit.index"),
+        ),
+    ]
+
+
+register_card(_admin_cards, order=90)
+register_card(_audit_cards, order=95)

@@ -1,0 +1,152 @@
+"""Configurations for Assist, read from the environment.
+
+Select one with ASSIST_CONFIG=development|testing|production (default: development).
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("ASSIST_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _instance_secret(filename: str, nbytes: int = 32) -> str:
+    """Return a per-installation random secret kept in instance/, creating it on first use."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / filename
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(nbytes))
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'assist.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Sessions: idle timeout is enforced server-side through the signed cookie's age.
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    FRESH_LOGIN_MINUTES = _env_int("FRESH_LOGIN_MINUTES", 10)
+    SESSION_COOKIE_NAME = "assist_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_REFRESH_EACH_REQUEST = True
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+
+    API_TOKEN_HOURS = _env_int("API_TOKEN_HOURS", 8)
+
+    # Sign-in throttling (Flask-Limiter). Production must share the store across workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+
+    # argon2id; None means argon2-cffi's defaults (RFC 9106 low-memory profile).
+    ARGON2_TIME_COST: int | None = None
+    ARGON2_MEMORY_COST: int | None = None
+    ARGON2_PARALLELISM: int | None = None
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans": "简体中文", "en": "English"}
+
+    UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
+    STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+
+    SECRET_KEY: str | None = None
+    DATA_KEY: str | None = None  # Fernet key for personal data at rest
+
+    @classmethod
+    def init(cls) -> None:
+        """Finish settings that depend on the environment at start-up."""
+
+
+class DevelopmentConfig(Config):
+    """Local development: secrets are generated into instance/ on first run."""
+
+    DEBUG = False
+
+    @classmethod
+    def init(cls) -> None:
+        cls.SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret("secret_key")
+        cls.DATA_KEY = os.environ.get("ASSIST_DATA_KEY") or _instance_data_key()
+
+
+def _instance_data_key() -> str:
+    from cryptography.fernet import Fernet
+
+    path = INSTANCE_DIR / "data_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
+class TestingConfig(Config):
+    """The test suite: each test gets its own database and random secrets."""
+
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Cheap hashes keep the suite fast; production uses argon2-cffi's defaults.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+
+    @classmethod
+    def init(cls) -> None:
+        from cryptography.fernet import Fernet
+
+        cls.SECRET_KEY = secrets.token_urlsafe(32)
+        cls.DATA_KEY = Fernet.generate_key().decode()
+
+
+class ProductionConfig(Config):
+    """Production: every secret comes from the environment, and cookies need HTTPS."""
+
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def init(cls) -> None:
+        key = os.environ.get("SECRET_KEY", "")
+        if len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        data_key = os.environ.get("ASSIST_DATA_KEY", "")
+        if not data_key:
+            raise RuntimeError("ASSIST_DATA_KEY (a Fernet key) must be set in production")
+        storage = os.environ.get("RATELIMIT_STORAGE_URI", "")
+        if not storage or storage.startswith("memory"):
+            raise RuntimeError(
+                "RATELIMIT_STORAGE_URI must point at a shared store (redis://…) in production"
+            )
+        cls.SECRET_KEY = key
+        cls.DATA_KEY = data_key
+        cls.RATELIMIT_STORAGE_URI = storage
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
