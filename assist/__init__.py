@@ -69,6 +69,7 @@ def _import_models() -> None:
     from assist.applicants import models as _applicants  # noqa: F401
     from assist.audit import models as _audit  # noqa: F401
     from assist.auth import models as _auth  # noqa: F401
+    from assist.cases import models as _cases  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
 
 
