@@ -364,13 +364,21 @@ def _check_open_case(case: AidCase) -> None:
         raise DomainError(msg, fields={"kind": msg}, case_no=other.case_no)
 
 
-def _flush_open_key(case: AidCase) -> None:
+def _flush_open_key(case: AidCase, *, add: bool = False) -> None:
+    """Write the case; the open-case key refuses a second open case that raced this one."""
     try:
+        # begin_nested() flushes what is pending first: a new case is added inside it, so
+        # that a clash rolls back to the savepoint only and the winner can be named.
         with db.session.begin_nested():
+            if add:
+                db.session.add(case)
             db.session.flush()
-    except exc.IntegrityError:
-        _check_open_case(case)
-        raise
+    except exc.IntegrityError as err:
+        if add:
+            with db.session.no_autoflush:
+                _check_open_case(case)
+        msg = _("This household already has an open case of this kind.")
+        raise DomainError(msg, fields={"kind": msg}) from err
 
 
 def create_case(*, acting_user: User, data: CaseInput) -> AidCase:
@@ -388,8 +396,7 @@ def create_case(*, acting_user: User, data: CaseInput) -> AidCase:
     if case.is_money:
         caps.enforce_cap(case, case.amount_requested_fen)
     case.case_no = allocate_case_no(centre, local_today().year)
-    db.session.add(case)
-    _flush_open_key(case)
+    _flush_open_key(case, add=True)
     _move(
         case,
         "create",

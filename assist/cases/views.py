@@ -34,7 +34,7 @@ from assist.cases.labels import (
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
 from assist.cases.storage import open_stored
 from assist.centres.models import Centre
-from assist.core.errors import DomainError
+from assist.core.errors import DomainError, ValidationError
 from assist.core.forms import apply_field_errors
 from assist.core.masking import mask_name
 from assist.core.nav import Card, register_card, register_nav
@@ -230,7 +230,7 @@ def _find_file(file_no: str) -> Applicant | None:
     )
     applicant = db.session.scalars(stmt).first()
     if applicant is None:
-        raise DomainError(
+        raise ValidationError(
             _("There is no file %(file_no)s in your scope.", file_no=file_no),
             fields={"file_no": _("No such file in your scope.")},
         )
