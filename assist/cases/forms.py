@@ -29,7 +29,7 @@ class CaseForm(FlaskForm):
         choices=[("", "—")] + [(k.value, label) for k, label in OCCASION_LABELS.items()],
         validators=[Optional()],
     )
-    person_name = StringField(_l("Name"), validators=[Optional(), Length(max=50)])
+    person_name = StringField(_l("Person's name"), validators=[Optional(), Length(max=50)])
     person_id = StringField(_l("Resident ID number"), validators=[Optional(), Length(max=24)])
     person_address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
     service = TextAreaField(_l("Service needed"), validators=[Optional(), Length(max=2000)])

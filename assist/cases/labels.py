@@ -50,7 +50,7 @@ ACTION_LABELS = {
     "edit": _l("Changed"),
     "submit": _l("Submitted"),
     "recommend": _l("Recommended to the next tier"),
-    "approve": _l("Approved"),
+    "approve": _l("Approval granted"),
     "reject": _l("Rejected"),
     "return": _l("Returned for more information"),
     "withdraw": _l("Withdrawn"),

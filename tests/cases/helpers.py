@@ -38,6 +38,7 @@ class Api:
 
 
 def case_row(case_id: int) -> AidCase:
+    db.session.commit()  # end the test's transaction: see what other threads committed
     db.session.expire_all()
     return db.session.scalars(select(AidCase).where(AidCase.id == case_id)).one()
 
