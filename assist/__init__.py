@@ -69,6 +69,7 @@ def _import_models() -> None:
     from assist.applicants import models as _applicants  # noqa: F401
     from assist.audit import models as _audit  # noqa: F401
     from assist.auth import models as _auth  # noqa: F401
+    from assist.cases import models as _cases  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
 
 
@@ -77,18 +78,22 @@ def _register_blueprints(app: Flask) -> None:
     from assist.audit.views import bp as audit_bp
     from assist.auth.views import bp as auth_bp
     from assist.auth.views import users_bp
+    from assist.cases.views import bp as cases_bp
     from assist.centres.views import bp as centres_bp
     from assist.home.views import bp as home_bp
 
-    for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, api_bp):
+    for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, api_bp):
         app.register_blueprint(bp)
 
 
 def _register_cli(app: Flask) -> None:
     from assist.auth.cli import users_cli
+    from assist.cases import demo as _cases_demo  # noqa: F401  (adds its demo seeder)
+    from assist.cases.cli import notices_cli
     from assist.centres.cli import centres_cli
     from assist.demo.cli import seed_demo
 
     app.cli.add_command(centres_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(notices_cli)

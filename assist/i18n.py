@@ -49,6 +49,7 @@ CATALOGUES = {
             "templates/home",
         ],
     ),
+    "cases": ("assist/cases/translations", ["assist/cases", "templates/cases"]),
 }
 
 

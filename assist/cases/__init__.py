@@ -1,0 +1,1 @@
+"""Aid cases: applying for aid, tiered approval, public notice."""

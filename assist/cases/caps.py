@@ -1,0 +1,229 @@
+"""Yearly caps per aid kind: dated settings with the defaults from domain.md."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from assist.applicants.models import Category, SubsistenceStandard
+from assist.cases.models import AidCase, AidKind, AidRule, CaseStatus, SchoolLevel
+from assist.centres.models import Centre
+from assist.core.errors import DomainError
+from assist.core.money import fen_to_decimal_str, format_yuan
+from assist.core.timeutil import local_to_utc, local_today
+from assist.extensions import db
+
+
+@dataclass(frozen=True)
+class RuleDefault:
+    cap_fen: int | None = None
+    cap_standard_months: int | None = None
+    skips_notice: bool = False
+
+
+#: (kind, variant) → default rule. Variants: living deep/other, schooling per level.
+DEFAULT_RULES: dict[tuple[str, str], RuleDefault] = {
+    (AidKind.LIVING, "deep"): RuleDefault(cap_standard_months=12),
+    (AidKind.LIVING, "other"): RuleDefault(cap_standard_months=10),
+    (AidKind.MEDICAL, ""): RuleDefault(cap_fen=2_000_000),
+    (AidKind.SCHOOLING, SchoolLevel.UNIVERSITY): RuleDefault(cap_fen=500_000),
+    (AidKind.SCHOOLING, SchoolLevel.HIGH_SCHOOL): RuleDefault(cap_fen=300_000),
+    (AidKind.HOLIDAY, ""): RuleDefault(cap_fen=300_000),
+    # Emergency help: paid first, without waiting for the public notice.
+    (AidKind.TEMPORARY, ""): RuleDefault(cap_fen=300_000, skips_notice=True),
+    (AidKind.MUTUAL_AID, ""): RuleDefault(),
+    (AidKind.LEGAL, ""): RuleDefault(),
+    (AidKind.JOB, ""): RuleDefault(),
+}
+
+#: Statuses whose approved amount counts as granted.
+GRANTED_STATUSES = (
+    CaseStatus.APPROVED,
+    CaseStatus.IN_NOTICE,
+    CaseStatus.ON_HOLD,
+    CaseStatus.READY_TO_PAY,
+    CaseStatus.PARTLY_PAID,
+    CaseStatus.PAID,
+    CaseStatus.CLOSED,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    variant: str
+    cap_fen: int | None
+    cap_standard_months: int | None
+    skips_notice: bool
+    effective_from: date | None  # None: the built-in default
+
+
+def rule_for(kind: str, variant: str = "", on: date | None = None) -> Rule:
+    """Return the rule in force for (kind, variant) on the day `on` (today by default)."""
+    on = on or local_today()
+    row = db.session.scalars(
+        select(AidRule)
+        .where(AidRule.kind == kind, AidRule.variant == variant, AidRule.effective_from <= on)
+        .order_by(AidRule.effective_from.desc())
+    ).first()
+    if row is not None:
+        return Rule(
+            kind,
+            variant,
+            row.cap_fen,
+            row.cap_standard_months,
+            row.skips_notice,
+            row.effective_from,
+        )
+    default = DEFAULT_RULES.get((kind, variant), RuleDefault())
+    return Rule(
+        kind,
+        variant,
+        default.cap_fen,
+        default.cap_standard_months,
+        default.skips_notice,
+        None,
+    )
+
+
+def skips_notice(kind: str, on: date | None = None) -> bool:
+    return rule_for(kind, "", on).skips_notice
+
+
+def standard_for(centre: Centre, on: date | None = None) -> SubsistenceStandard | None:
+    """Return the 低保 standard for a centre: the most specific code prefix with one in force."""
+    on = on or local_today()
+    parts = centre.code.split("-")
+    prefixes = ["-".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    rows = db.session.scalars(
+        select(SubsistenceStandard)
+        .where(
+            SubsistenceStandard.region_code.in_(prefixes),
+            SubsistenceStandard.effective_from <= on,
+        )
+        .order_by(SubsistenceStandard.effective_from.desc())
+    ).all()
+    for prefix in prefixes:
+        for row in rows:
+            if row.region_code == prefix:
+                return row
+    return None
+
+
+def variant_of(case: AidCase) -> str:
+    if case.kind == AidKind.LIVING:
+        category = case.applicant.category if case.applicant else None
+        return "deep" if category == Category.DEEP else "other"
+    if case.kind == AidKind.SCHOOLING:
+        return case.school_level or ""
+    return ""
+
+
+@dataclass(frozen=True)
+class CapCheck:
+    cap_fen: int | None
+    granted_fen: int
+    request_fen: int
+    basis: str
+
+    @property
+    def exceeded(self) -> bool:
+        return self.cap_fen is not None and self.granted_fen + self.request_fen > self.cap_fen
+
+    @property
+    def remaining_fen(self) -> int | None:
+        return None if self.cap_fen is None else max(self.cap_fen - self.granted_fen, 0)
+
+
+def _year_bounds(on: date) -> tuple[datetime, datetime]:
+    start = local_to_utc(datetime.combine(date(on.year, 1, 1), time.min))
+    end = local_to_utc(datetime.combine(date(on.year + 1, 1, 1), time.min))
+    return start, end
+
+
+def granted_this_year(case: AidCase, on: date | None = None) -> int:
+    """Sum what was approved this (local) year for the case's cap unit, other than the case."""
+    on = on or local_today()
+    start, end = _year_bounds(on)
+    amount = func.coalesce(AidCase.amount_approved_fen, 0) - _reversed_part()
+    stmt = select(func.coalesce(func.sum(amount), 0)).where(
+        AidCase.kind == case.kind,
+        AidCase.status.in_(GRANTED_STATUSES),
+        AidCase.approved_at >= start,
+        AidCase.approved_at < end,
+    )
+    if case.id is not None:
+        stmt = stmt.where(AidCase.id != case.id)
+    if case.kind == AidKind.SCHOOLING:
+        stmt = stmt.where(AidCase.person_id_hash == case.person_id_hash)
+    elif case.kind == AidKind.TEMPORARY:
+        stmt = stmt.where(AidCase.person_id_hash == case.person_id_hash)
+    else:
+        stmt = stmt.where(AidCase.applicant_id == case.applicant_id)
+    if case.kind == AidKind.HOLIDAY:
+        stmt = stmt.where(AidCase.occasion == case.occasion)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def _reversed_part():
+    """Closed cases count only what was paid: a closed, part-paid case frees the rest."""
+    from sqlalchemy import case as sql_case
+
+    return sql_case(
+        (
+            (AidCase.status == CaseStatus.CLOSED) & (AidCase.paid_fen > 0),
+            func.coalesce(AidCase.amount_approved_fen, 0) - AidCase.paid_fen,
+        ),
+        else_=0,
+    )
+
+
+def check_cap(case: AidCase, request_fen: int, on: date | None = None) -> CapCheck:
+    """Work out the cap, what was granted this year and this request, for `case`."""
+    on = on or local_today()
+    rule = rule_for(case.kind, variant_of(case), on)
+    cap = rule.cap_fen
+    basis = ""
+    if rule.cap_standard_months is not None:
+        standard = standard_for(case.centre, on)
+        if standard is None:
+            raise DomainError(
+                _(
+                    "No minimum living standard (低保) is set for %(centre)s; "
+                    "the cap for this aid cannot be worked out.",
+                    centre=case.centre.name,
+                )
+            )
+        months_cap = rule.cap_standard_months * standard.monthly_fen
+        basis = _(
+            "%(months)d × the monthly 低保 standard of %(standard)s yuan",
+            months=rule.cap_standard_months,
+            standard=format_yuan(standard.monthly_fen),
+        )
+        cap = months_cap if cap is None else min(cap, months_cap)
+    granted = granted_this_year(case, on) if cap is not None else 0
+    return CapCheck(cap, granted, request_fen, basis)
+
+
+def enforce_cap(case: AidCase, request_fen: int, *, field: str = "amount_requested") -> CapCheck:
+    """Refuse, with the figures, an amount that would take the year's aid over the cap."""
+    result = check_cap(case, request_fen)
+    if result.exceeded:
+        message = _(
+            "This exceeds the yearly cap: cap %(cap)s yuan, already granted this year "
+            "%(granted)s yuan, this request %(request)s yuan.",
+            cap=format_yuan(result.cap_fen),
+            granted=format_yuan(result.granted_fen),
+            request=format_yuan(request_fen),
+        )
+        if result.basis:
+            message += " " + _("(The cap is %(basis)s.)", basis=result.basis)
+        raise DomainError(
+            message,
+            fields={field: message},
+            cap=fen_to_decimal_str(result.cap_fen),
+            granted=fen_to_decimal_str(result.granted_fen),
+            request=fen_to_decimal_str(request_fen),
+        )
+    return result

@@ -1,0 +1,149 @@
+"""Reading cases: scoped lists, the work queues and their figures."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from assist.auth.models import Role, User
+from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus
+from assist.core.scoping import scoped
+from assist.core.timeutil import utcnow
+from assist.extensions import db
+
+S = CaseStatus
+
+#: When the case reached its current state (edits and decisions recorded on the way don't count).
+waiting_since = (
+    select(func.max(CaseEvent.at))
+    .where(
+        CaseEvent.case_id == AidCase.id,
+        CaseEvent.action.notin_(("edit", "record_decision")),
+    )
+    .correlate(AidCase)
+    .scalar_subquery()
+)
+
+
+def visible_cases(user: User) -> Select:
+    """Every case in the user's subtree."""
+    return scoped(select(AidCase), user, AidCase.centre_id).options(
+        selectinload(AidCase.applicant), selectinload(AidCase.centre)
+    )
+
+
+@dataclass(frozen=True)
+class QueueDef:
+    key: str
+    title: object
+    roles: tuple
+    statuses: tuple
+    own_centre_only: bool = False  # waiting at the user's own centre (approvals)
+    service_only: bool = False  # only legal / job aid (approved: service to be given)
+
+
+QUEUES = (
+    QueueDef(
+        "drafts",
+        _l("Drafts and returned cases"),
+        (Role.CASEWORKER,),
+        (S.DRAFT, S.RETURNED),
+    ),
+    QueueDef(
+        "approvals",
+        _l("Waiting for your approval"),
+        (Role.SUPERVISOR,),
+        (S.SUBMITTED,),
+        own_centre_only=True,
+    ),
+    QueueDef(
+        "objections",
+        _l("Held by objections"),
+        (Role.SUPERVISOR,),
+        (S.ON_HOLD,),
+    ),
+    QueueDef(
+        "to_pay",
+        _l("Ready to pay"),
+        (Role.FINANCE,),
+        (S.READY_TO_PAY, S.PARTLY_PAID),
+    ),
+    QueueDef(
+        "services",
+        _l("Services to give"),
+        (Role.CASEWORKER,),
+        (S.APPROVED,),
+        service_only=True,
+    ),
+    QueueDef(
+        "to_close",
+        _l("Paid, to close"),
+        (Role.CASEWORKER,),
+        (S.PAID,),
+    ),
+)
+QUEUE_BY_KEY = {q.key: q for q in QUEUES}
+
+
+def queues_for(user: User) -> list[QueueDef]:
+    return [q for q in QUEUES if user.has_role(*q.roles)]
+
+
+def queue_stmt(user: User, queue: QueueDef) -> Select:
+    stmt = visible_cases(user).where(AidCase.status.in_(queue.statuses))
+    if queue.own_centre_only:
+        stmt = stmt.where(AidCase.approval_centre_id == user.centre_id)
+    if queue.service_only:
+        stmt = stmt.where(AidCase.kind.in_((AidKind.LEGAL, AidKind.JOB)))
+    return stmt
+
+
+@dataclass
+class QueueFigures:
+    count: int
+    amount_fen: int
+    oldest_at: datetime | None
+
+    @property
+    def oldest_days(self) -> int | None:
+        return age_days(self.oldest_at)
+
+
+def amount_column(queue: QueueDef):
+    """The amount that matters in a queue: requested before approval, approved after it."""
+    if queue.key in ("drafts", "approvals"):
+        return func.coalesce(AidCase.amount_requested_fen, 0)
+    if queue.key == "to_pay":
+        return func.coalesce(AidCase.amount_approved_fen, 0) - AidCase.paid_fen
+    return func.coalesce(AidCase.amount_approved_fen, 0)
+
+
+def queue_figures(user: User, queue: QueueDef) -> QueueFigures:
+    sub = queue_stmt(user, queue).subquery()
+    ids = select(sub.c.id)
+    row = db.session.execute(
+        select(
+            func.count(AidCase.id),
+            func.coalesce(func.sum(amount_column(queue)), 0),
+            func.min(waiting_since),
+        ).where(AidCase.id.in_(ids))
+    ).one()
+    return QueueFigures(int(row[0]), int(row[1]), row[2])
+
+
+def queue_rows(user: User, queue: QueueDef, limit: int = 200) -> list[tuple[AidCase, datetime]]:
+    stmt = (
+        queue_stmt(user, queue)
+        .add_columns(waiting_since.label("since"))
+        .order_by(waiting_since.asc(), AidCase.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in db.session.execute(stmt)]
+
+
+def age_days(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    return max((utcnow() - moment).days, 0)

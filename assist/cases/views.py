@@ -1,0 +1,642 @@
+"""Aid case pages: lists, work queues, the case page, decisions and the public notice."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, fresh_login_required, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from assist.applicants.models import Applicant
+from assist.audit.services import record
+from assist.auth.models import Role
+from assist.cases import caps, queries, services
+from assist.cases.forms import CaseForm, CommentForm, DecideForm, ObjectionForm, ResolveForm
+from assist.cases.labels import (
+    ACTION_LABELS,
+    KIND_LABELS,
+    OBJECTION_LABELS,
+    OCCASION_LABELS,
+    SCHOOL_LEVEL_LABELS,
+    STATUS_LABELS,
+    STATUS_TONES,
+)
+from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
+from assist.cases.storage import open_stored
+from assist.centres.models import Centre
+from assist.core.errors import DomainError, ValidationError
+from assist.core.forms import apply_field_errors
+from assist.core.masking import mask_name
+from assist.core.nav import Card, register_card, register_nav
+from assist.core.pagination import paginate
+from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centres
+from assist.core.timeutil import utcnow
+from assist.extensions import db
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+register_nav(
+    _l("My work"),
+    "cases.queue",
+    roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE),
+    order=20,
+)
+register_nav(
+    _l("Aid cases"),
+    "cases.index",
+    roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR),
+    order=30,
+)
+register_nav(
+    _l("Public notice"),
+    "cases.notices",
+    roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR),
+    order=35,
+)
+
+READ_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR)
+DECISIONS = ("approve", "recommend", "reject", "return")
+
+
+@bp.app_context_processor
+def _labels():
+    return {
+        "kind_labels": KIND_LABELS,
+        "status_labels": STATUS_LABELS,
+        "status_tones": STATUS_TONES,
+        "action_labels": ACTION_LABELS,
+        "objection_labels": OBJECTION_LABELS,
+        "school_level_labels": SCHOOL_LEVEL_LABELS,
+        "occasion_labels": OCCASION_LABELS,
+    }
+
+
+@bp.before_app_request
+def _release_ended_notices():
+    """Cases whose notice has ended become ready to pay on the next request."""
+    if request.endpoint in (None, "static", "home.healthz"):
+        return
+    try:
+        if services.close_expired_notices():
+            db.session.commit()
+    except Exception:  # noqa: BLE001 - never fail a page for this; the CLI catches up
+        db.session.rollback()
+        current_app.logger.exception("closing ended notices failed")
+
+
+def _get(case_id: int) -> AidCase:
+    return get_scoped_or_404(AidCase, case_id, current_user)
+
+
+def _commit_or_refuse(done_message: str, case: AidCase):
+    """Commit the service's change; a concurrent writer makes it a clear refusal."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Someone else changed this case at the same moment; look again."), "danger")
+        return redirect(url_for("cases.show", case_id=case.id))
+    flash(done_message, "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+# ---------------------------------------------------------------------------- lists
+
+
+@bp.route("/")
+@login_required
+@roles_required(*READ_ROLES)
+def index():
+    stmt = queries.visible_cases(current_user)
+    status = request.args.get("status", "")
+    kind = request.args.get("kind", "")
+    centre_code = request.args.get("centre", "")
+    q = request.args.get("q", "").strip()
+    if status in set(CaseStatus):
+        stmt = stmt.where(AidCase.status == status)
+    if kind in set(AidKind):
+        stmt = stmt.where(AidCase.kind == kind)
+    centres = list(db.session.scalars(scoped_centres(current_user)))
+    chosen = next((c for c in centres if c.code == centre_code), None)
+    if chosen is not None:
+        stmt = stmt.where(
+            AidCase.centre_id.in_(select(Centre.id).where(Centre.path.startswith(chosen.path)))
+        )
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.outerjoin(Applicant, AidCase.applicant_id == Applicant.id).where(
+            or_(
+                AidCase.case_no.ilike(like),
+                Applicant.name.ilike(like),
+                AidCase.person_name.ilike(like),
+                Applicant.file_no.ilike(like),
+            )
+        )
+    page = paginate(stmt.order_by(AidCase.id.desc()), per_page=50)
+    return render_template(
+        "cases/index.html",
+        page=page,
+        centres=centres,
+        filters={"status": status, "kind": kind, "centre": centre_code, "q": q},
+    )
+
+
+@bp.route("/queue")
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE)
+def queue():
+    sections = []
+    for qdef in queries.queues_for(current_user):
+        sections.append(
+            {
+                "queue": qdef,
+                "figures": queries.queue_figures(current_user, qdef),
+                "rows": queries.queue_rows(current_user, qdef),
+            }
+        )
+    return render_template(
+        "cases/queue.html", sections=sections, age_days=queries.age_days, mask_name=mask_name
+    )
+
+
+def _queue_cards(user) -> list[Card]:
+    cards = []
+    for qdef in queries.queues_for(user):
+        figures = queries.queue_figures(user, qdef)
+        if not figures.count and qdef.key in ("services", "to_close", "objections"):
+            continue
+        from assist.core.money import format_yuan
+
+        note = _("%(amount)s yuan", amount=format_yuan(figures.amount_fen))
+        if figures.oldest_days is not None:
+            note += " · " + _("oldest %(n)d days", n=figures.oldest_days)
+        cards.append(
+            Card(
+                str(qdef.title),
+                str(figures.count),
+                url_for("cases.queue") + f"#{qdef.key}",
+                note=note,
+                tone="warning"
+                if qdef.key in ("approvals", "objections") and figures.count
+                else "primary",
+            )
+        )
+    return cards
+
+
+register_card(_queue_cards, order=10)
+
+
+# ---------------------------------------------------------------------------- drafting
+
+
+def _case_input(form: CaseForm, applicant: Applicant | None) -> services.CaseInput:
+    is_service = form.kind.data in (AidKind.LEGAL, AidKind.JOB)
+    return services.CaseInput(
+        kind=form.kind.data,
+        reason=form.reason.data or "",
+        # The form hides the amount for services; a value left in it is not meant.
+        amount_requested_fen=None if is_service else form.amount_requested.fen,
+        service=form.service.data or "",
+        applicant=applicant,
+        person_name=form.person_name.data or "",
+        person_id=form.person_id.data or "",
+        person_address=form.person_address.data or "",
+        school_level=form.school_level.data or "",
+        occasion=form.occasion.data or "",
+        self_paid_fen=form.self_paid.fen,
+    )
+
+
+def _find_file(file_no: str) -> Applicant | None:
+    """Load a file by its number within the user's scope (None when blank)."""
+    file_no = (file_no or "").strip().upper()
+    if not file_no:
+        return None
+    from assist.core.scoping import scoped
+
+    stmt = scoped(
+        select(Applicant).where(Applicant.file_no == file_no), current_user, Applicant.centre_id
+    )
+    applicant = db.session.scalars(stmt).first()
+    if applicant is None:
+        raise ValidationError(
+            _("There is no file %(file_no)s in your scope.", file_no=file_no),
+            fields={"file_no": _("No such file in your scope.")},
+        )
+    return applicant
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def create():
+    form = CaseForm()
+    applicant = None
+    if request.method == "GET" and request.args.get("applicant"):
+        applicant = get_scoped_or_404(Applicant, request.args.get("applicant"), current_user)
+        form.file_no.data = applicant.file_no
+    if request.method == "GET" and request.args.get("kind") in set(AidKind):
+        form.kind.data = request.args.get("kind")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            applicant = _find_file(form.file_no.data)
+            case = services.create_case(acting_user=current_user, data=_case_input(form, applicant))
+        except DomainError as err:
+            db.session.rollback()
+            if "applicant_id" in err.fields:
+                err.fields["file_no"] = err.fields.pop("applicant_id")
+            apply_field_errors(form, err)
+            status = err.status
+        else:
+            db.session.commit()
+            flash(_("Case %(no)s has been opened as a draft.", no=case.case_no), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/form.html", form=form, case=None), status
+
+
+@bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def edit(case_id: int):
+    case = _get(case_id)
+    if case.status not in (CaseStatus.DRAFT, CaseStatus.RETURNED):
+        flash(_("Only drafts and returned cases can be changed."), "warning")
+        return redirect(url_for("cases.show", case_id=case.id))
+    form = CaseForm(obj=None)
+    if request.method == "GET":
+        form.kind.data = case.kind
+        form.file_no.data = case.applicant.file_no if case.applicant else ""
+        form.reason.data = case.reason
+        form.service.data = case.service_given
+        form.school_level.data = case.school_level or ""
+        form.occasion.data = case.occasion or ""
+        form.person_name.data = case.person_name
+        form.person_address.data = case.person_address
+        if case.amount_requested_fen is not None:
+            form.amount_requested.data = f"{case.amount_requested_fen / 100:.2f}"
+        if case.self_paid_fen is not None:
+            form.self_paid.data = f"{case.self_paid_fen / 100:.2f}"
+    status = 200
+    if form.validate_on_submit():
+        data = _case_input(form, case.applicant)
+        if not data.person_id and case.person_id_enc:
+            data.person_id = case.person_id  # unchanged unless retyped
+        try:
+            services.update_case(case, acting_user=current_user, data=data)
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+            status = err.status
+        else:
+            return _commit_or_refuse(_("The case has been saved."), case)
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/form.html", form=form, case=case), status
+
+
+# ---------------------------------------------------------------------------- the case
+
+
+def _available_actions(case: AidCase) -> list[str]:
+    """The actions the user may take now (the services check again on submission)."""
+    user = current_user
+    out = []
+    checks = {
+        "edit": lambda: services._check_from(case, "edit") or _need(Role.CASEWORKER),
+        "submit": lambda: services.check_submit(case, user),
+        "approve": lambda: services.check_decide(case, user, "approve"),
+        "recommend": lambda: _can_recommend(case),
+        "reject": lambda: services.check_decide(case, user, "reject"),
+        "return": lambda: services.check_decide(case, user, "return"),
+        "withdraw": lambda: services.check_withdraw(case, user),
+        "object": lambda: services.check_object(case, user),
+        "close": lambda: services.check_close(case, user),
+    }
+    for name, check in checks.items():
+        try:
+            check()
+        except DomainError:
+            continue
+        out.append(name)
+    return out
+
+
+def _need(role: Role) -> None:
+    services._require(current_user, role)
+
+
+def _can_recommend(case: AidCase) -> None:
+    services.check_decide(case, current_user, "recommend")
+    centre = current_user.centre
+    if centre.parent is None or (case.amount_requested_fen or 0) <= centre.approval_limit_fen:
+        raise DomainError("")
+
+
+@bp.route("/<int:case_id>")
+@login_required
+@roles_required(*READ_ROLES)
+def show(case_id: int):
+    case = _get(case_id)
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    ).all()
+    cap = None
+    if case.is_money and case.is_open:
+        try:
+            cap = caps.check_cap(case, case.amount_approved_fen or case.amount_requested_fen or 0)
+        except DomainError:
+            cap = None
+    return render_template(
+        "cases/show.html",
+        case=case,
+        events=events,
+        actions=_available_actions(case),
+        cap=cap,
+        needs_decision=services.needs_collective_decision(case),
+        objection_form=ObjectionForm(),
+        resolve_form=ResolveForm(),
+        comment_form=CommentForm(),
+        can_resolve=current_user.has_role(Role.SUPERVISOR),
+        now=utcnow(),
+    )
+
+
+@bp.route("/<int:case_id>/submit", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def submit(case_id: int):
+    return _simple_action(case_id, services.submit_case, _("The case has been submitted."))
+
+
+@bp.route("/<int:case_id>/withdraw", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR)
+def withdraw(case_id: int):
+    return _simple_action(case_id, services.withdraw_case, _("The case has been withdrawn."))
+
+
+@bp.route("/<int:case_id>/close", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR)
+def close(case_id: int):
+    return _simple_action(case_id, services.close_case, _("The case has been closed."))
+
+
+def _simple_action(case_id: int, service, done: str):
+    case = _get(case_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired or was sent twice. Please try again."), "danger")
+        return redirect(url_for("cases.show", case_id=case.id))
+    try:
+        service(case, acting_user=current_user, comment=form.comment.data or "")
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("cases.show", case_id=case.id))
+    return _commit_or_refuse(done, case)
+
+
+@bp.route("/<int:case_id>/decide/<action>", methods=["GET", "POST"])
+@fresh_login_required
+@roles_required(Role.SUPERVISOR)
+def decide(case_id: int, action: str):
+    """Approve, recommend, reject or return: one page per decision, after a fresh sign-in."""
+    if action not in DECISIONS:
+        abort(404)
+    case = _get(case_id)
+    form = DecideForm()
+    if request.method == "GET" and case.is_money:
+        proposed = case.recommended_fen or case.amount_requested_fen
+        form.amount_approved.data = f"{proposed / 100:.2f}"
+    status = 200
+    if form.validate_on_submit():
+        comment = form.comment.data or ""
+        try:
+            if action == "approve":
+                decision = None
+                if form.attachment.data:
+                    decision = services.DecisionInput(
+                        form.meeting_date.data, form.reference.data or "", form.attachment.data
+                    )
+                services.approve_case(
+                    case,
+                    acting_user=current_user,
+                    amount_fen=form.amount_approved.fen,
+                    comment=comment,
+                    decision=decision,
+                )
+                done = _("The case has been approved.")
+            elif action == "recommend":
+                services.recommend_case(
+                    case,
+                    acting_user=current_user,
+                    amount_fen=form.amount_approved.fen,
+                    comment=comment,
+                )
+                done = _(
+                    "The case has been recommended to %(centre)s.", centre=case.approval_centre.name
+                )
+            elif action == "reject":
+                services.reject_case(case, acting_user=current_user, comment=comment)
+                done = _("The case has been rejected.")
+            else:
+                services.return_case(case, acting_user=current_user, comment=comment)
+                done = _("The case has been returned to the caseworker.")
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+            if err.fields:
+                flash(err.message, "danger")
+            status = err.status
+        else:
+            return _commit_or_refuse(done, case)
+    elif request.method == "POST":
+        status = 422
+    try:
+        services.check_decide(case, current_user, action)
+        refusal = None
+    except DomainError as err:
+        refusal = err.message
+    return render_template(
+        "cases/decide.html",
+        case=case,
+        form=form,
+        action=action,
+        refusal=refusal,
+        needs_decision=services.needs_collective_decision(case),
+        cap=_cap_or_none(case),
+    ), status
+
+
+def _cap_or_none(case: AidCase):
+    if not case.is_money:
+        return None
+    try:
+        return caps.check_cap(case, case.amount_requested_fen or 0)
+    except DomainError:
+        return None
+
+
+@bp.route("/<int:case_id>/decision/minutes")
+@login_required
+@roles_required(*READ_ROLES)
+def decision_minutes(case_id: int):
+    case = _get(case_id)
+    decision = case.collective_decision
+    if decision is None:
+        abort(404)
+    try:
+        path = open_stored(decision.attachment_path)
+    except FileNotFoundError:
+        abort(404)
+    record("case.decision_viewed", acting_user=current_user, obj=case, centre=case.centre)
+    db.session.commit()
+    return send_file(
+        path,
+        mimetype=decision.attachment_mime,
+        as_attachment=True,
+        download_name=decision.attachment_name,
+    )
+
+
+# ---------------------------------------------------------------------------- objections
+
+
+@bp.route("/<int:case_id>/objections", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR)
+def add_objection(case_id: int):
+    case = _get(case_id)
+    form = ObjectionForm()
+    if not form.validate_on_submit():
+        flash(_("Enter who raised the objection and what it says."), "danger")
+        return redirect(url_for("cases.show", case_id=case.id))
+    try:
+        services.record_objection(
+            case,
+            acting_user=current_user,
+            raised_by=form.raised_by.data,
+            contact=form.contact.data or "",
+            content=form.content.data,
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("cases.show", case_id=case.id))
+    return _commit_or_refuse(_("The objection has been recorded; the case is on hold."), case)
+
+
+@bp.route("/<int:case_id>/objections/<int:objection_id>/resolve", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.SUPERVISOR)
+def resolve_objection(case_id: int, objection_id: int):
+    case = _get(case_id)
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or objection.case_id != case.id:
+        abort(404)
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a decision and give the reason."), "danger")
+        return redirect(url_for("cases.show", case_id=case.id))
+    try:
+        services.resolve_objection(
+            objection,
+            acting_user=current_user,
+            uphold=form.outcome.data == "uphold",
+            reason=form.reason.data,
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("cases.show", case_id=case.id))
+    return _commit_or_refuse(_("The objection has been resolved."), case)
+
+
+# ---------------------------------------------------------------------------- notice
+
+
+def _notice_cases(centre: Centre) -> list[AidCase]:
+    stmt = (
+        queries.visible_cases(current_user)
+        .where(
+            AidCase.status.in_((CaseStatus.IN_NOTICE, CaseStatus.ON_HOLD)),
+            AidCase.centre_id.in_(select(Centre.id).where(Centre.path.startswith(centre.path))),
+        )
+        .order_by(AidCase.notice_started_at, AidCase.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _notice_centre() -> tuple[Centre, list[Centre]]:
+    centres = list(db.session.scalars(scoped_centres(current_user)))
+    code = request.args.get("centre", "")
+    chosen = next((c for c in centres if c.code == code), current_user.centre)
+    return chosen, centres
+
+
+def notice_rows(cases: list[AidCase]) -> list[dict]:
+    """Plain rows for the notice: masked name, employer, kind, amount; nothing sensitive."""
+    rows = []
+    for case in cases:
+        household = (case.snapshot or {}).get("household") or {}
+        rows.append(
+            {
+                "case_no": case.case_no,
+                "name": mask_name(household.get("name") or case.recipient_name),
+                "employer": household.get("employer")
+                or (case.applicant.employer if case.applicant else ""),
+                "kind": KIND_LABELS[AidKind(case.kind)],
+                "amount_fen": case.amount_approved_fen,
+                "starts": case.notice_started_at,
+                "ends": case.notice_ends_at,
+                "held": case.status == CaseStatus.ON_HOLD,
+                "id": case.id,
+            }
+        )
+    return rows
+
+
+@bp.route("/notices")
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
+def notices():
+    centre, centres = _notice_centre()
+    return render_template(
+        "cases/notices.html",
+        centre=centre,
+        centres=centres,
+        rows=notice_rows(_notice_cases(centre)),
+    )
+
+
+@bp.route("/notices/print")
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
+def notices_print():
+    centre, _centres = _notice_centre()
+    rows = notice_rows(_notice_cases(centre))
+    record(
+        "case.notice_printed",
+        acting_user=current_user,
+        object_type="centres",
+        object_id=centre.code,
+        centre=centre,
+        after={"cases": [r["case_no"] for r in rows]},
+    )
+    db.session.commit()
+    return render_template("cases/notice_print.html", centre=centre, rows=rows, now=utcnow())
