@@ -67,6 +67,7 @@ def _translation_dirs() -> list[str]:
 def _import_models() -> None:
     """Import every models module so SQLAlchemy and Alembic see the whole schema."""
     from assist.applicants import models as _applicants  # noqa: F401
+    from assist.attachments import models as _attachments  # noqa: F401
     from assist.audit import models as _audit  # noqa: F401
     from assist.auth import models as _auth  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
