@@ -75,6 +75,9 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from assist.api import bp as api_bp
+    from assist.applicants.views import admin_bp as standards_bp
+    from assist.applicants.views import bp as applicants_bp
+    from assist.attachments.views import bp as attachments_bp
     from assist.audit.views import bp as audit_bp
     from assist.auth.views import bp as auth_bp
     from assist.auth.views import users_bp
@@ -82,6 +85,8 @@ def _register_blueprints(app: Flask) -> None:
     from assist.home.views import bp as home_bp
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, api_bp):
+        app.register_blueprint(bp)
+    for bp in (applicants_bp, standards_bp, attachments_bp):
         app.register_blueprint(bp)
 
 
