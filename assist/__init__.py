@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from assist.applicants import demo as _applicants_demo  # noqa: F401  (adds its seeder)
     from assist.auth.cli import users_cli
     from assist.centres.cli import centres_cli
     from assist.demo.cli import seed_demo
