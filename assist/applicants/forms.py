@@ -69,7 +69,7 @@ class MemberForm(Form):
     relation = SelectField(
         _l("Relation"), choices=_choices(RELATION_LABELS, "—"), validate_choice=False
     )
-    name = StringField(_l("Name"), validators=[Optional(), MaxLen(50)])
+    name = StringField(_l("Full name"), validators=[Optional(), MaxLen(50)])
     id_number = StringField(_l("Resident ID"), validators=[Optional(), MaxLen(30)])
     monthly_income = YuanField(_l("Monthly income (yuan)"), validators=[Optional()])
     health = SelectField(_l("Health"), choices=_choices(HEALTH_LABELS), validate_choice=False)

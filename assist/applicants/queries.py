@@ -20,9 +20,9 @@ from assist.core.scoping import in_scope, scoped
 from assist.core.timeutil import local_today
 from assist.extensions import db
 
-COUNT_CAP = 10_000
+COUNT_CAP = 2_000
 PER_PAGE = 50
-MAX_PAGE = COUNT_CAP // 10
+MAX_PAGE = 1_000
 
 FULL_ID_RE = re.compile(r"^(\d{17}[\dX]|\d{15})$")
 LAST4_RE = re.compile(r"^\d{3}[\dX]$")
@@ -119,7 +119,7 @@ class FilePage:
     page: int
     per_page: int
     total: int
-    #: True when there are more than COUNT_CAP matches (the total shows as "10,000+").
+    #: True when there are more than COUNT_CAP matches (the total shows as "more than 2,000").
     is_capped: bool
     query: FileQuery = field(default_factory=FileQuery)
 
@@ -133,6 +133,9 @@ class FilePage:
 
     @property
     def has_next(self) -> bool:
+        """Beyond a capped count the next page may still hold files: let the user go on."""
+        if self.is_capped:
+            return self.page < MAX_PAGE and len(self.items) == self.per_page
         return self.page < self.pages
 
 
@@ -186,8 +189,8 @@ def text_condition(q: str):
         return Applicant.phone.in_({raw, digits, landline, alt})
     if DIGITS_RE.match(raw):
         return Applicant.phone.like(f"%{raw}%")
-    if FILE_NO_RE.match(raw):
-        return Applicant.file_no.like(_like_escape(raw) + "%", escape="\\")
+    if FILE_NO_RE.match(raw):  # a prefix as a range, so the unique index on file_no serves it
+        return and_(Applicant.file_no >= raw, Applicant.file_no < raw + "\uffff")
     return Applicant.name.like("%" + _like_escape(q.strip()) + "%", escape="\\")
 
 

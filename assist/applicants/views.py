@@ -47,7 +47,9 @@ bp = Blueprint("applicants", __name__, url_prefix="/files")
 admin_bp = Blueprint("standards", __name__, url_prefix="/admin/standards")
 
 register_nav(_l("Hardship files"), "applicants.index", roles=services.READ_ROLES, order=10)
-register_nav(_l("Transfers"), "applicants.transfers", roles=(Role.SUPERVISOR,), order=12)
+register_nav(
+    _l("Transfers"), "applicants.transfers", roles=(Role.CASEWORKER, Role.SUPERVISOR), order=12
+)
 register_nav(_l("低保 standards"), "standards.index", roles=(Role.ADMIN,), order=75)
 
 
