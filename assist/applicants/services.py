@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assist.applicants.models import (
@@ -1394,13 +1394,3 @@ register_owner(
         ),
     ),
 )
-
-
-def bulk_insert_counter(centre_id: int, year: int, last_seq: int) -> None:
-    """Set a counter directly (bulk loaders that number files themselves)."""
-    db.session.execute(
-        delete(FileCounter).where(FileCounter.centre_id == centre_id, FileCounter.year == year)
-    )
-    db.session.execute(
-        insert(FileCounter).values(centre_id=centre_id, year=year, last_seq=last_seq)
-    )
