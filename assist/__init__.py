@@ -67,6 +67,7 @@ def _translation_dirs() -> list[str]:
 def _import_models() -> None:
     """Import every models module so SQLAlchemy and Alembic see the whole schema."""
     from assist.applicants import models as _applicants  # noqa: F401
+    from assist.attachments import models as _attachments  # noqa: F401
     from assist.audit import models as _audit  # noqa: F401
     from assist.auth import models as _auth  # noqa: F401
     from assist.cases import models as _cases  # noqa: F401
@@ -75,6 +76,9 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from assist.api import bp as api_bp
+    from assist.applicants.views import admin_bp as standards_bp
+    from assist.applicants.views import bp as applicants_bp
+    from assist.attachments.views import bp as attachments_bp
     from assist.audit.views import bp as audit_bp
     from assist.auth.views import bp as auth_bp
     from assist.auth.views import users_bp
@@ -84,9 +88,12 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, api_bp):
         app.register_blueprint(bp)
+    for bp in (applicants_bp, standards_bp, attachments_bp):
+        app.register_blueprint(bp)
 
 
 def _register_cli(app: Flask) -> None:
+    from assist.applicants import demo as _applicants_demo  # noqa: F401  (adds its seeder)
     from assist.auth.cli import users_cli
     from assist.cases import demo as _cases_demo  # noqa: F401  (adds its demo seeder)
     from assist.cases.cli import notices_cli

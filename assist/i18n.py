@@ -49,6 +49,10 @@ CATALOGUES = {
             "templates/home",
         ],
     ),
+    "applicants": (
+        "assist/applicants/translations",
+        ["assist/applicants", "assist/attachments", "templates/applicants"],
+    ),
     "cases": ("assist/cases/translations", ["assist/cases", "templates/cases"]),
 }
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from assist.auth.models import User
 from assist.centres.models import Centre
 from assist.core.crypto import decrypt, encrypt
 from assist.core.timeutil import utcnow
@@ -57,6 +58,17 @@ class Cause(enum.StrEnum):
     OTHER = "other"
 
 
+class Relation(enum.StrEnum):
+    """A household member's relation to the head of household."""
+
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    GRANDCHILD = "grandchild"
+    OTHER = "other"
+
+
 class Applicant(db.Model):
     """One hardship file: one per household, network-wide."""
 
@@ -101,6 +113,13 @@ class Applicant(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     activated_on: Mapped[date | None] = mapped_column(Date)
     last_reviewed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: When the next yearly review (动态管理) falls due; set while the file is active.
+    review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: Migrant workers need at least one year of labour relation (domain.md).
+    labour_relation_since: Mapped[date | None] = mapped_column(Date)
+    notice_started_on: Mapped[date | None] = mapped_column(Date)
+    #: The reason given with the latest return, rejection, exit or cancellation.
+    status_reason: Mapped[str] = mapped_column(String(500), default="")
 
     centre: Mapped[Centre] = relationship()
     members: Mapped[list["HouseholdMember"]] = relationship(
@@ -111,6 +130,13 @@ class Applicant(db.Model):
         cascade="all, delete-orphan",
         order_by="Assessment.id.desc()",
     )
+    events: Mapped[list["FileEvent"]] = relationship(
+        cascade="all, delete-orphan", order_by="FileEvent.id"
+    )
+    visits: Mapped[list["HomeVisit"]] = relationship(
+        cascade="all, delete-orphan", order_by="HomeVisit.visited_on.desc()"
+    )
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     @property
     def id_number(self) -> str:
@@ -229,3 +255,100 @@ class Assessment(db.Model):
 
     applicant: Mapped[Applicant] = relationship(back_populates="assessments")
     standard: Mapped[SubsistenceStandard | None] = relationship()
+
+
+class Exclusion(enum.StrEnum):
+    """Conditions that exclude a household (domain.md), plus the migrant labour-relation rule."""
+
+    TWO_HOMES = "two_homes"
+    BUSINESS_OWNER = "business_owner"
+    PRIVATE_SCHOOL = "private_school"
+    PRIVATE_CAR = "private_car"
+    SHORT_LABOUR_RELATION = "short_labour_relation"  # migrant worker, < 1 year
+
+
+class TransferReason(enum.StrEnum):
+    JOB_CHANGE = "job_change"
+    EMPLOYER_CLOSED = "employer_closed"
+    MOVED_HOME = "moved_home"
+    OTHER = "other"
+
+
+class TransferStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class FileCounter(db.Model):
+    """The last file number issued per centre and year; incremented under a row lock."""
+
+    __tablename__ = "file_counters"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class FileEvent(db.Model):
+    """One step in a file's life (a workflow transition, a transfer, a review): its timeline."""
+
+    __tablename__ = "file_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("applicants.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(20), default="")
+    to_status: Mapped[str] = mapped_column(String(20), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    centre: Mapped[Centre] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class HomeVisit(db.Model):
+    """The home-visit record (入户调查): when, who went, what they found."""
+
+    __tablename__ = "home_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("applicants.id", ondelete="CASCADE"), index=True
+    )
+    visited_on: Mapped[date] = mapped_column(Date)
+    visitors: Mapped[str] = mapped_column(String(200))
+    findings: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Transfer(db.Model):
+    """A file moving between centres; the receiving centre accepts or declines it."""
+
+    __tablename__ = "file_transfers"
+    __table_args__ = (Index("ix_file_transfers_to_status", "to_centre_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("applicants.id", ondelete="CASCADE"), index=True
+    )
+    from_centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    to_centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20), default=TransferStatus.PENDING)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+
+    applicant: Mapped[Applicant] = relationship()
+    from_centre: Mapped[Centre] = relationship(foreign_keys=[from_centre_id])
+    to_centre: Mapped[Centre] = relationship(foreign_keys=[to_centre_id])

@@ -1,0 +1,278 @@
+"""Finding files: search, filters, sorting and bounded pagination, all within the user's scope.
+
+A page costs a constant number of queries: one bounded count and one page query that loads
+each file with its centre. Counting stops at COUNT_CAP, so a page is as cheap at 100,000 files
+as at 100.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy.orm import joinedload
+
+from assist.applicants.models import Applicant, Category, FileStatus, ResidentId
+from assist.applicants.services import REVIEW_WARNING_DAYS
+from assist.core.crypto import keyed_hash
+from assist.core.scoping import in_scope, scoped
+from assist.core.timeutil import local_today
+from assist.extensions import db
+
+COUNT_CAP = 2_000
+PER_PAGE = 50
+MAX_PAGE = 1_000
+
+FULL_ID_RE = re.compile(r"^(\d{17}[\dX]|\d{15})$")
+LAST4_RE = re.compile(r"^\d{3}[\dX]$")
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+DIGITS_RE = re.compile(r"^\d{5,12}$")
+FILE_NO_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d{4}(-\d{0,5})?$|^[A-Z]+(-[A-Z0-9]+)+-?$")
+
+SORTS = {
+    "new": (Applicant.id, "desc"),
+    "file_no": (Applicant.file_no, "asc"),
+    "name": (Applicant.name, "asc"),
+    "review_due": (Applicant.review_due_on, "asc"),
+}
+
+
+def is_full_id(q: str) -> bool:
+    return bool(FULL_ID_RE.match(re.sub(r"\s", "", q or "").upper()))
+
+
+@dataclass
+class FileQuery:
+    """The search box, the filters and the order, as typed (strings) or parsed."""
+
+    q: str = ""
+    #: Keyed hash of a full ID searched for; the ID itself never travels in a URL.
+    id_hash: str = ""
+    centre_id: int | None = None
+    category: str = ""
+    status: str = ""
+    migrant: bool = False
+    woman: bool = False
+    overdue: bool = False
+    due: bool = False
+    never_helped: bool = False
+    sort: str = "new"
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @classmethod
+    def from_args(cls, args) -> "FileQuery":
+        """Build from request arguments (query string or JSON), ignoring what does not parse."""
+
+        def flag(name):
+            return str(args.get(name, "")).lower() in ("1", "true", "on", "yes")
+
+        def integer(name, default=None):
+            try:
+                return int(args.get(name))
+            except (TypeError, ValueError):
+                return default
+
+        status = str(args.get("status") or "")
+        category = str(args.get("category") or "")
+        sort = str(args.get("sort") or "new")
+        return cls(
+            q=str(args.get("q") or "").strip()[:60],
+            id_hash=str(args.get("idh") or "")[:64],
+            centre_id=integer("centre"),
+            category=category if category in Category.__members__.values() else "",
+            status=status if status in FileStatus.__members__.values() else "",
+            migrant=flag("migrant"),
+            woman=flag("woman"),
+            overdue=flag("overdue"),
+            due=flag("due"),
+            never_helped=flag("never_helped"),
+            sort=sort if sort.lstrip("-") in SORTS else "new",
+            page=min(max(integer("page", 1) or 1, 1), MAX_PAGE),
+            per_page=min(max(integer("per_page", PER_PAGE) or PER_PAGE, 1), 200),
+        )
+
+    def args(self, **changes) -> dict:
+        """The query-string form (for links), without the free text if it is a full ID."""
+        out = {
+            "q": "" if is_full_id(self.q) else self.q,
+            "idh": self.id_hash,
+            "centre": self.centre_id or "",
+            "category": self.category,
+            "status": self.status,
+            "migrant": "1" if self.migrant else "",
+            "woman": "1" if self.woman else "",
+            "overdue": "1" if self.overdue else "",
+            "due": "1" if self.due else "",
+            "never_helped": "1" if self.never_helped else "",
+            "sort": "" if self.sort == "new" else self.sort,
+            "page": self.page if self.page > 1 else "",
+        }
+        out.update(changes)
+        return {k: v for k, v in out.items() if v not in ("", None)}
+
+
+@dataclass
+class FilePage:
+    items: list
+    page: int
+    per_page: int
+    total: int
+    #: True when there are more than COUNT_CAP matches (the total shows as "more than 2,000").
+    is_capped: bool
+    query: FileQuery = field(default_factory=FileQuery)
+
+    @property
+    def pages(self) -> int:
+        return max(1, min(-(-self.total // self.per_page), MAX_PAGE))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Beyond a capped count the next page may still hold files: let the user go on."""
+        if self.is_capped:
+            return self.page < MAX_PAGE and len(self.items) == self.per_page
+        return self.page < self.pages
+
+
+# --- "never helped": the aid modules say what counts as help -------------------------------
+
+#: Functions returning a SELECT of applicant ids that have received aid (paid or approved).
+AID_SOURCES: list[Callable[[], Select]] = []
+
+
+def register_aid_source(source: Callable[[], Select]) -> None:
+    """Let a module that grants aid (cases, visits…) say which households it has helped."""
+    if source not in AID_SOURCES:
+        AID_SOURCES.append(source)
+
+
+def helped_condition():
+    """A SQL condition true for files that some registered aid source has helped."""
+    if not AID_SOURCES:
+        return literal(False)
+    return or_(*(Applicant.id.in_(source()) for source in AID_SOURCES))
+
+
+def households_never_helped(user) -> Select:
+    """Active files in the user's scope that no aid source has helped yet.
+
+    Until the aid-case module registers a source with `register_aid_source`, no file has
+    recorded aid, so every active file is listed.
+    """
+    stmt = select(Applicant).where(Applicant.status == FileStatus.ACTIVE, ~helped_condition())
+    return scoped(stmt, user, Applicant.centre_id)
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def text_condition(q: str):
+    """Interpret the search box: full ID, last 4 of an ID, phone, file number, or a name."""
+    raw = re.sub(r"\s", "", q).upper()
+    if FULL_ID_RE.match(raw):
+        return id_hash_condition(keyed_hash(raw))
+    if LAST4_RE.match(raw):  # the head's last four; a member is found by the full ID
+        return Applicant.id_last4 == raw
+    if PHONE_RE.match(raw):
+        digits = raw.replace("-", "")
+        landline = f"{digits[:4]}-{digits[4:]}" if digits.startswith("0") else digits
+        alt = f"{digits[:3]}-{digits[3:]}" if digits.startswith("0") else digits
+        return Applicant.phone.in_({raw, digits, landline, alt})
+    if DIGITS_RE.match(raw):
+        return Applicant.phone.like(f"%{raw}%")
+    if FILE_NO_RE.match(raw):  # a prefix as a range, so the unique index on file_no serves it
+        return and_(Applicant.file_no >= raw, Applicant.file_no < raw + "\uffff")
+    return Applicant.name.like("%" + _like_escape(q.strip()) + "%", escape="\\")
+
+
+def id_hash_condition(id_hash: str):
+    """Files holding this ID, as head or as a household member."""
+    return Applicant.id.in_(select(ResidentId.applicant_id).where(ResidentId.id_hash == id_hash))
+
+
+def filtered(user, query: FileQuery, today: date | None = None) -> Select:
+    """The scoped SELECT of files matching the query, unordered."""
+    today = today or local_today()
+    stmt = scoped(select(Applicant), user, Applicant.centre_id)
+    if query.id_hash:
+        stmt = stmt.where(id_hash_condition(query.id_hash))
+    if query.q:
+        stmt = stmt.where(text_condition(query.q))
+    if query.centre_id:
+        from assist.centres.models import Centre
+
+        centre = db.session.get(Centre, query.centre_id)
+        if centre is not None and centre.is_within(user.centre):
+            sub = select(Centre.id).where(Centre.path.startswith(centre.path))
+            stmt = stmt.where(Applicant.centre_id.in_(sub))
+    if query.category:
+        stmt = stmt.where(Applicant.category == query.category)
+    if query.status:
+        stmt = stmt.where(Applicant.status == query.status)
+    if query.migrant:
+        stmt = stmt.where(Applicant.is_migrant_worker.is_(True))
+    if query.woman:
+        stmt = stmt.where(Applicant.gender == "F")
+    if query.overdue:
+        stmt = stmt.where(Applicant.status == FileStatus.ACTIVE, Applicant.review_due_on < today)
+    if query.due:
+        stmt = stmt.where(
+            Applicant.status == FileStatus.ACTIVE,
+            Applicant.review_due_on <= today + timedelta(days=REVIEW_WARNING_DAYS),
+        )
+    if query.never_helped:
+        stmt = stmt.where(Applicant.status == FileStatus.ACTIVE, ~helped_condition())
+    return stmt
+
+
+def ordered(stmt: Select, sort: str) -> Select:
+    descending = sort.startswith("-")
+    column, natural = SORTS[sort.lstrip("-")]
+    direction = "desc" if (natural == "desc") != descending else "asc"
+    key = column.desc() if direction == "desc" else column.asc()
+    tiebreak = Applicant.id.desc() if direction == "desc" else Applicant.id.asc()
+    if column is Applicant.review_due_on:
+        key = key.nulls_last()
+    if column is Applicant.id:
+        return stmt.order_by(key)
+    return stmt.order_by(key, tiebreak)
+
+
+def bounded_count(stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Count matches up to `cap` + 1: cheap however many files exist."""
+    inner = stmt.order_by(None).with_only_columns(Applicant.id).limit(cap + 1).subquery()
+    n = db.session.scalar(select(func.count()).select_from(inner)) or 0
+    return min(n, cap), n > cap
+
+
+def search(user, query: FileQuery, today: date | None = None) -> FilePage:
+    """Run a query for one page: a bounded count and one page query with the centres."""
+    stmt = filtered(user, query, today)
+    total, capped = bounded_count(stmt)
+    page_stmt = (
+        ordered(stmt, query.sort)
+        .options(joinedload(Applicant.centre))
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    )
+    items = list(db.session.scalars(page_stmt))
+    return FilePage(items, query.page, query.per_page, total, capped, query)
+
+
+# --- figures for the landing page ------------------------------------------------------------
+
+
+def count(user, *conditions) -> int:
+    stmt = select(func.count(Applicant.id)).where(
+        in_scope(user, Applicant.centre_id), and_(*conditions) if conditions else literal(True)
+    )
+    return db.session.scalar(stmt) or 0

@@ -1,0 +1,242 @@
+"""Storing, listing, serving and removing attachments; the owner registry.
+
+Files are checked by content, never by name or the browser's claimed type: PDF by its header
+and trailer, JPEG and PNG by their signatures and a full decode check with Pillow. They are
+written under STORAGE_DIR (outside the web root) with random names, and reach a browser only
+through the access-checked download route.
+"""
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+
+from assist.attachments.models import Attachment, AttachmentKind
+from assist.audit.services import record
+from assist.core.errors import PermissionDenied, ValidationError
+from assist.core.timeutil import utcnow
+from assist.extensions import db
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+
+
+@dataclass(frozen=True)
+class Owner:
+    """How a domain's records own attachments.
+
+    `load(owner_id, user)` returns the owning record within the user's scope or aborts 404;
+    `centre(obj)` gives the centre for the audit log; `can_read(user, obj)` and
+    `can_change(user, obj)` say who may download and who may add or remove documents.
+    """
+
+    load: Callable
+    centre: Callable
+    can_read: Callable
+    can_change: Callable
+
+
+OWNERS: dict[str, Owner] = {}
+
+
+def register_owner(owner_type: str, owner: Owner) -> None:
+    OWNERS[owner_type] = owner
+
+
+def sniff(head: bytes) -> str | None:
+    """Return the content type that the first bytes announce, or None."""
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    return None
+
+
+def _check_content(data: bytes) -> str:
+    refused = _("Only PDF, JPEG or PNG files are accepted; this file is none of them.")
+    content_type = sniff(data[:16])
+    if content_type is None:
+        raise ValidationError(refused, fields={"file": refused})
+    if content_type == PDF:
+        if b"%%EOF" not in data[-2048:]:
+            message = _("This PDF is incomplete or damaged; scan or save it again.")
+            raise ValidationError(message, fields={"file": message})
+        return PDF
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            fmt = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        message = _("This image is damaged and cannot be opened; scan or save it again.")
+        raise ValidationError(message, fields={"file": message}) from None
+    if {"JPEG": JPEG, "PNG": PNG}.get(fmt or "") != content_type:
+        raise ValidationError(refused, fields={"file": refused})
+    return content_type
+
+
+def clean_filename(name: str | None, content_type: str) -> str:
+    """Keep a readable display name: no path, no control characters, the true extension."""
+    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name).strip(" .")[:150] or "document"
+    return stem + EXTENSIONS[content_type]
+
+
+def storage_root() -> Path:
+    return Path(current_app.config["STORAGE_DIR"])
+
+
+def path_for(attachment: Attachment) -> Path:
+    return storage_root() / attachment.storage_key[:2] / attachment.storage_key
+
+
+def store_attachment(
+    file_storage,
+    *,
+    acting_user,
+    owner_type: str,
+    owner,
+    kind: str,
+) -> Attachment:
+    """Check an uploaded file by its content and size, store it, and record it for `owner`."""
+    spec = OWNERS[owner_type]
+    if not spec.can_change(acting_user, owner):
+        raise PermissionDenied(_("Your role does not allow adding documents here."))
+    if kind not in AttachmentKind.__members__.values():
+        message = _("Choose what kind of document this is.")
+        raise ValidationError(message, fields={"kind": message})
+    if file_storage is None or not getattr(file_storage, "filename", None):
+        message = _("Choose a file to upload.")
+        raise ValidationError(message, fields={"file": message})
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    data = file_storage.stream.read(limit + 1)
+    if len(data) > limit:
+        message = _(
+            "The file is larger than %(mb)s MB; scan it at a lower resolution or split it.",
+            mb=f"{limit / 1024 / 1024:g}",
+        )
+        raise ValidationError(message, fields={"file": message})
+    if not data:
+        message = _("The file is empty.")
+        raise ValidationError(message, fields={"file": message})
+    content_type = _check_content(data)
+
+    key = secrets.token_hex(32)
+    target = storage_root() / key[:2] / key
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = target.with_suffix(".part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, target)
+
+    attachment = Attachment(
+        owner_type=owner_type,
+        owner_id=owner.id,
+        kind=kind,
+        original_name=clean_filename(file_storage.filename, content_type),
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        uploaded_by_id=acting_user.id,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    record(
+        "attachment.added",
+        acting_user=acting_user,
+        obj=attachment,
+        centre=spec.centre(owner),
+        after={
+            "owner": f"{owner_type}:{owner.id}",
+            "kind": kind,
+            "name": attachment.original_name,
+            "sha256": attachment.sha256,
+            "bytes": attachment.size_bytes,
+        },
+    )
+    return attachment
+
+
+def attachments_of(owner_type: str, owner_id: int) -> list[Attachment]:
+    """The owner's documents that have not been removed, oldest first."""
+    stmt = (
+        select(Attachment)
+        .where(
+            Attachment.owner_type == owner_type,
+            Attachment.owner_id == owner_id,
+            Attachment.removed_at.is_(None),
+        )
+        .order_by(Attachment.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def has_attachment(owner_type: str, owner_id: int, kind: str) -> bool:
+    stmt = select(Attachment.id).where(
+        Attachment.owner_type == owner_type,
+        Attachment.owner_id == owner_id,
+        Attachment.kind == kind,
+        Attachment.removed_at.is_(None),
+    )
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def load_for(attachment_id, user, *, change: bool = False) -> tuple[Attachment, object]:
+    """Load an attachment and its owner within the user's scope (404 otherwise), checking roles."""
+    from flask import abort
+
+    try:
+        attachment = db.session.get(Attachment, int(attachment_id))
+    except (TypeError, ValueError):
+        abort(404)
+    if attachment is None or attachment.removed_at is not None:
+        abort(404)
+    spec = OWNERS.get(attachment.owner_type)
+    if spec is None:
+        abort(404)
+    owner = spec.load(attachment.owner_id, user)
+    allowed = spec.can_change(user, owner) if change else spec.can_read(user, owner)
+    if not allowed:
+        raise PermissionDenied(_("Your role does not allow this."))
+    return attachment, owner
+
+
+def record_download(attachment: Attachment, owner, *, acting_user) -> None:
+    record(
+        "attachment.downloaded",
+        acting_user=acting_user,
+        obj=attachment,
+        centre=OWNERS[attachment.owner_type].centre(owner),
+    )
+
+
+def remove_attachment(attachment: Attachment, owner, *, acting_user, reason: str) -> None:
+    """Withdraw a document uploaded by mistake; the stored file is kept for the record."""
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Say why the document is removed.")
+        raise ValidationError(message, fields={"reason": message})
+    attachment.removed_at = utcnow()
+    attachment.removed_by_id = acting_user.id
+    record(
+        "attachment.removed",
+        acting_user=acting_user,
+        obj=attachment,
+        centre=OWNERS[attachment.owner_type].centre(owner),
+        comment=reason,
+    )
+    db.session.flush()

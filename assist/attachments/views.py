@@ -1,0 +1,28 @@
+"""The one route that serves stored documents, after checking scope and role."""
+
+from flask import Blueprint, send_file
+from flask_login import current_user, login_required
+
+from assist.attachments import services
+from assist.extensions import db
+
+bp = Blueprint("attachments", __name__, url_prefix="/attachments")
+
+
+@bp.route("/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    attachment, owner = services.load_for(attachment_id, current_user)
+    services.record_download(attachment, owner, acting_user=current_user)
+    db.session.commit()
+    response = send_file(
+        services.path_for(attachment),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
