@@ -3,11 +3,14 @@
 Set TEST_DATABASE_URL (postgresql+psycopg://…) to run the suite against PostgreSQL.
 """
 
+import contextvars
 import os
 import re
 import shutil
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from assist import create_app
@@ -77,11 +80,30 @@ def db_url(database_template, tmp_path):
         yield f"sqlite:///{path}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The test body keeps an app context of its own for set-up and checks. Before each request
+    its pending work is committed (so the request sees it and no write lock is held), and
+    afterwards its objects are expired (so the test reads what the request wrote). Each request
+    then gets a fresh `g` and database session instead of sharing the test's.
+    """
+
+    def open(self, *args, **kwargs):
+        if not has_app_context():  # a redirect followed inside the request's own context
+            return super().open(*args, **kwargs)
+        db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(db_url, tmp_path):
     app = create_app(
         "testing", SQLALCHEMY_DATABASE_URI=db_url, STORAGE_DIR=str(tmp_path / "storage")
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

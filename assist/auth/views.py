@@ -121,10 +121,12 @@ def logout():
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    services.sign_out(current_user._get_current_object())
+    user = current_user._get_current_object()
+    services.sign_out(user)
     db.session.commit()
     logout_user()
     session.clear()
+    session["locale"] = user.locale  # the sign-in page keeps speaking the user's language
     flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"))
 
