@@ -71,6 +71,7 @@ def _import_models() -> None:
     from assist.auth import models as _auth  # noqa: F401
     from assist.cases import models as _cases  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
+    from assist.funds import models as _funds  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
