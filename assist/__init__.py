@@ -80,9 +80,10 @@ def _register_blueprints(app: Flask) -> None:
     from assist.auth.views import bp as auth_bp
     from assist.auth.views import users_bp
     from assist.centres.views import bp as centres_bp
+    from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
 
-    for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, api_bp):
+    for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -90,7 +91,9 @@ def _register_cli(app: Flask) -> None:
     from assist.auth.cli import users_cli
     from assist.centres.cli import centres_cli
     from assist.demo.cli import seed_demo
+    from assist.funds.cli import ledger_cli
 
     app.cli.add_command(centres_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(ledger_cli)

@@ -49,6 +49,7 @@ CATALOGUES = {
             "templates/home",
         ],
     ),
+    "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),
 }
 
 

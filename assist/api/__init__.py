@@ -152,3 +152,4 @@ def created(payload: dict):
 
 
 from assist.api import core as _core  # noqa: E402,F401  (the foundation's endpoints)
+from assist.funds import api as _funds  # noqa: E402,F401
