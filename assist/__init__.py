@@ -91,6 +91,7 @@ def _register_cli(app: Flask) -> None:
     from assist.auth.cli import users_cli
     from assist.centres.cli import centres_cli
     from assist.demo.cli import seed_demo
+    from assist.funds import demo as _funds_demo  # noqa: F401  (adds its demo seeder)
     from assist.funds.cli import ledger_cli
 
     app.cli.add_command(centres_cli)
