@@ -102,6 +102,12 @@ def _year_arg() -> int | None:
 
 @bp.route("/")
 @login_required
+def home():
+    return redirect(url_for("funds.index"))
+
+
+@bp.route("/balances")
+@login_required
 @roles_required(*READERS)
 def index():
     year = _year_arg()

@@ -83,7 +83,7 @@ def test_case_roles_do_not_see_the_funds_pages(app, paid, role):
     client = app.test_client()
     login(client, f"sz.{role}")
     for url in (
-        "/funds/",
+        "/funds/balances",
         "/funds/ledger",
         "/funds/reconciliation",
         "/funds/payments",
