@@ -355,6 +355,7 @@ def roster_data(batch: PaymentBatch) -> dict:
                 "amount_fen": item.amount_fen,
                 "amount_yuan": format_yuan(item.amount_fen),
                 "payment_id": item.payment_id,
+                "is_reversed": bool(item.payment and item.payment.is_reversed),
             }
         )
     total = batch.total_fen

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from assist.cases.models import AidKind, CaseStatus
 from assist.extensions import db
-from assist.funds import batches
+from assist.funds import batches, services
 from assist.funds.models import LedgerEntry, Payment, PaymentBatch
 from assist.funds.reconcile import verify_ledger
 from tests.conftest import login, post_form
@@ -67,10 +67,20 @@ def test_a_batch_pays_every_case_and_gives_the_roster(client, network):
     assert "********" in data["rows"][0]["id_masked"]
     roster = client.get(f"{url}/roster").get_data(as_text=True)
     assert "人民币叁仟元零叁分" in roster and "李2" in roster
+    # a reversed payment stays on the roster, marked
+    services.reverse_payment(
+        db.session.scalars(select(Payment).order_by(Payment.id)).first(),
+        acting_user=user("sz-gs.finance"),
+        reason="领取人已去世，由家属另行申请",
+    )
+    db.session.commit()
+    rows = batches.roster_data(batch)["rows"]
+    assert [r["is_reversed"] for r in rows] == [True, False, False]
     # paying it again pays nothing more
     again = post_form(client, f"{url}/pay", {"paid_on": "2026-01-20"}, token_from=url)
     assert again.status_code == 302
     assert db.session.scalar(select(func.count(Payment.id))) == 3
+    assert cases[0].status == CaseStatus.READY_TO_PAY
     assert verify_ledger() == []
 
 
