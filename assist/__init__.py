@@ -72,6 +72,7 @@ def _import_models() -> None:
     from assist.auth import models as _auth  # noqa: F401
     from assist.cases import models as _cases  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
+    from assist.funds import models as _funds  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -84,9 +85,10 @@ def _register_blueprints(app: Flask) -> None:
     from assist.auth.views import users_bp
     from assist.cases.views import bp as cases_bp
     from assist.centres.views import bp as centres_bp
+    from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
 
-    for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, api_bp):
+    for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp):
         app.register_blueprint(bp)
@@ -99,8 +101,11 @@ def _register_cli(app: Flask) -> None:
     from assist.cases.cli import notices_cli
     from assist.centres.cli import centres_cli
     from assist.demo.cli import seed_demo
+    from assist.funds import demo as _funds_demo  # noqa: F401  (adds its demo seeder)
+    from assist.funds.cli import ledger_cli
 
     app.cli.add_command(centres_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(notices_cli)
+    app.cli.add_command(ledger_cli)

@@ -54,6 +54,7 @@ CATALOGUES = {
         ["assist/applicants", "assist/attachments", "templates/applicants"],
     ),
     "cases": ("assist/cases/translations", ["assist/cases", "templates/cases"]),
+    "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),
 }
 
 

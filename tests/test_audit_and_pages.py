@@ -133,3 +133,15 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
         create_app("production")
+
+
+def test_catalogues_agree_on_shared_messages():
+    """Domain catalogues merge into one at run time: one English text must read one way."""
+    seen: dict[str, dict[str, str]] = {}
+    for name, (out_dir, _sources) in CATALOGUES.items():
+        with open(ROOT / out_dir / "zh_Hans/LC_MESSAGES/messages.po", "rb") as fh:
+            for message in read_po(fh):
+                if message.id and isinstance(message.id, str):
+                    seen.setdefault(message.id, {})[name] = message.string
+    clashes = {msgid: by for msgid, by in seen.items() if len(set(by.values())) > 1}
+    assert clashes == {}, f"the same message is translated differently: {clashes}"

@@ -1,0 +1,1 @@
+"""Funds and payments: allocations down the tiers, an append-only ledger, payments."""

@@ -1,0 +1,422 @@
+"""Funds and payments in the JSON API: balances, allocations, payments, reversals, the ledger."""
+
+from datetime import date
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import exc, func, select
+
+from assist.api import api_route, created, json_body, require_roles
+from assist.auth.models import Role
+from assist.cases.models import AidCase
+from assist.centres.models import Centre
+from assist.core.errors import NotFound, ValidationError
+from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
+from assist.core.scoping import get_scoped_or_404
+from assist.extensions import db
+from assist.funds import queries, services
+from assist.funds.models import LedgerEntry, Payment
+from assist.funds.reconcile import ledger_lines, verify_ledger
+
+TAGS = ["funds"]
+READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
+MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1500.00"]}
+REFUSALS = {
+    "description": "Refused; error.code names the reason: insufficient_balance, over_approved, "
+    "not_ready, fund_not_allowed, no_bank_account, idempotency_key_reused, already_reversed"
+}
+
+ALLOCATION_REQUEST = {
+    "type": "object",
+    "properties": {
+        "centre_code": {"type": "string", "description": "a centre directly below yours"},
+        "amount": MONEY,
+        "note": {"type": "string"},
+    },
+    "required": ["centre_code", "amount"],
+}
+
+PAYMENT_REQUEST = {
+    "type": "object",
+    "properties": {
+        "fund_id": {"type": "integer"},
+        "amount": {**MONEY, "description": "optional for goods: the goods' total value"},
+        "method": {"type": "string", "enum": ["bank_transfer", "cash", "in_kind"]},
+        "reference": {"type": "string", "description": "bank transfer: the bank's reference"},
+        "idempotency_key": {
+            "type": "string",
+            "description": "8–64 of A-Z a-z 0-9 _ . : -; a repeat with the same key pays once",
+        },
+        "centre_code": {
+            "type": "string",
+            "description": "the paying centre: the case's own (default) or one above it",
+        },
+        "signed_by": {"type": "string", "description": "cash (and goods): who signed for it"},
+        "signed_on": {"type": "string", "format": "date"},
+        "items": {
+            "type": "array",
+            "description": "goods in kind",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "quantity": {"type": "integer"},
+                    "unit_value": MONEY,
+                },
+                "required": ["name", "quantity", "unit_value"],
+            },
+        },
+        "note": {"type": "string"},
+    },
+    "required": ["fund_id", "method", "idempotency_key"],
+}
+
+REVERSE_REQUEST = {
+    "type": "object",
+    "properties": {"reason": {"type": "string"}},
+    "required": ["reason"],
+}
+
+
+def _money(fen: int | None) -> str | None:
+    return None if fen is None else fen_to_decimal_str(fen)
+
+
+def _amount(body: dict, key: str = "amount", *, required: bool = True) -> int | None:
+    value = body.get(key)
+    if value in (None, "") and not required:
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ValidationError(
+            _("Enter an amount in yuan, e.g. 1500.00"),
+            fields={key: _("Enter an amount in yuan, e.g. 1500.00")},
+        )
+    try:
+        return parse_yuan(value)
+    except MoneyFormatError as err:
+        raise ValidationError(str(err), fields={key: str(err)}) from err
+
+
+def _str(body: dict, key: str) -> str:
+    value = body.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(_("Send text."), fields={key: _("Send text.")})
+    return value
+
+
+def _centre_by_code(code) -> Centre:
+    if not isinstance(code, str) or not code.strip():
+        raise ValidationError(
+            _("Name the centre by its code."), fields={"centre_code": _("Required.")}
+        )
+    centre = db.session.scalars(select(Centre).where(Centre.code == code.strip().upper())).first()
+    if centre is None or not centre.is_within(current_user.centre):
+        raise ValidationError(
+            _("No centre with that code in your scope."),
+            fields={"centre_code": _("No centre with that code in your scope.")},
+        )
+    return centre
+
+
+def fund_json(fund, lines=None) -> dict:
+    out = {
+        "id": fund.id,
+        "name": fund.name,
+        "source": fund.source,
+        "year": fund.year,
+        "allowed_kinds": fund.allowed_kinds,
+        "centre_code": fund.centre.code,
+    }
+    if lines is not None:
+        out["balances"] = [
+            {
+                "centre_code": ln.centre.code,
+                "received": _money(ln.received_fen),
+                "allocated_down": _money(ln.allocated_down_fen),
+                "returned_up": _money(ln.returned_up_fen),
+                "paid": _money(ln.paid_fen),
+                "reversed": _money(ln.reversed_fen),
+                "available": _money(ln.available_fen),
+            }
+            for ln in lines
+        ]
+    return out
+
+
+def entry_json(e: LedgerEntry) -> dict:
+    return {
+        "id": e.id,
+        "fund_id": e.fund_id,
+        "centre_code": e.centre.code,
+        "kind": e.kind,
+        "amount": _money(e.amount_fen),
+        "balance_after": _money(e.balance_after_fen),
+        "counterpart_centre_code": e.counterpart_centre.code if e.counterpart_centre else None,
+        "related_entry_id": e.related_entry_id,
+        "case_id": e.case_id,
+        "case_no": e.case.case_no if e.case else None,
+        "payment_id": e.payment_id,
+        "reference": e.reference,
+        "note": e.note,
+        "by": e.user.username if e.user else None,
+        "created_at": e.created_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+def payment_json(p: Payment) -> dict:
+    return {
+        "id": p.id,
+        "case_id": p.case_id,
+        "case_no": p.case.case_no,
+        "case_status": p.case.status,
+        "case_paid": _money(p.case.paid_fen),
+        "fund_id": p.fund_id,
+        "centre_code": p.centre.code,
+        "batch_id": p.batch_id,
+        "amount": _money(p.amount_fen),
+        "method": p.method,
+        "status": p.status,
+        "reference": p.bank_reference,
+        "account_last4": p.account_last4,
+        "signed_by": p.signed_by,
+        "signed_on": p.signed_on.isoformat() if p.signed_on else None,
+        "items": [
+            {
+                "name": i["name"],
+                "quantity": i["quantity"],
+                "unit_value": _money(i["unit_value_fen"]),
+                "value": _money(i["value_fen"]),
+            }
+            for i in p.items or []
+        ],
+        "note": p.note,
+        "idempotency_key": p.idempotency_key,
+        "paid_by": p.paid_by.username if p.paid_by else None,
+        "paid_at": p.paid_at.isoformat(timespec="seconds") + "Z",
+        "reversed_by": p.reversed_by.username if p.reversed_by else None,
+        "reversed_at": p.reversed_at.isoformat(timespec="seconds") + "Z" if p.reversed_at else None,
+        "reversal_reason": p.reversal_reason,
+    }
+
+
+@api_route(
+    "/funds",
+    tags=TAGS,
+    summary="Funds in scope with each centre's received, paid, reversed and available amounts",
+    parameters=[{"name": "year", "in": "query", "schema": {"type": "integer"}}],
+)
+def funds_list():
+    require_roles(*READERS)
+    year = request.args.get("year", type=int)
+    lines = ledger_lines(queries.scope_ids(current_user), year=year)
+    by_fund: dict[int, list] = {}
+    for line in lines:
+        by_fund.setdefault(line.fund.id, []).append(line)
+    return jsonify(
+        {
+            "items": [
+                fund_json(f, by_fund.get(f.id, []))
+                for f in queries.visible_funds(current_user, year)
+            ]
+        }
+    )
+
+
+@api_route(
+    "/funds/<int:fund_id>/allocations",
+    methods=["POST"],
+    tags=TAGS,
+    summary="Allocate money from your centre to a centre directly below it",
+    request_schema=ALLOCATION_REQUEST,
+    responses={
+        201: {"description": "the two ledger rows: out of your centre, into the other"},
+        409: REFUSALS,
+    },
+)
+def funds_allocate(fund_id: int):
+    require_roles(Role.FINANCE)
+    fund = queries.get_fund(current_user, fund_id)
+    if fund is None:
+        raise NotFound(_("There is no such fund in your scope."))
+    body = json_body()
+    out, into = services.allocate(
+        fund,
+        acting_user=current_user,
+        to_centre=_centre_by_code(body.get("centre_code")),
+        amount_fen=_amount(body),
+        note=_str(body, "note"),
+    )
+    db.session.commit()
+    return created({"entries": [entry_json(out), entry_json(into)]})
+
+
+def _date(body: dict, key: str) -> date | None:
+    value = body.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError) as err:
+        raise ValidationError(
+            _("Enter a date as YYYY-MM-DD."), fields={key: _("Enter a date as YYYY-MM-DD.")}
+        ) from err
+
+
+def _items(body: dict) -> list | None:
+    raw = body.get("items")
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ValidationError(_("Send a list of goods."), fields={"items": _("Send a list.")})
+    items = []
+    for row in raw:
+        if not isinstance(row, dict):
+            raise ValidationError(_("Send a list of goods."), fields={"items": _("Send a list.")})
+        items.append(
+            {
+                "name": row.get("name"),
+                "quantity": row.get("quantity"),
+                "unit_value_fen": _amount(row, "unit_value"),
+            }
+        )
+    return items
+
+
+@api_route(
+    "/cases/<int:case_id>/payments",
+    methods=["POST"],
+    tags=TAGS,
+    summary="Pay a ready-to-pay case; a repeat with the same idempotency key pays once",
+    request_schema=PAYMENT_REQUEST,
+    responses={
+        201: {"description": "paid: the payment"},
+        200: {"description": "the key was already used for this case: the same payment"},
+        403: {"description": "not allowed; code separation_of_duties for the case's approver"},
+        409: REFUSALS,
+    },
+)
+def cases_pay(case_id: int):
+    require_roles(Role.FINANCE)
+    case = get_scoped_or_404(AidCase, case_id, current_user)
+    body = json_body()
+    fund = queries.get_fund(current_user, body.get("fund_id"))
+    if fund is None:
+        raise ValidationError(
+            _("There is no such fund in your scope."),
+            fields={"fund_id": _("There is no such fund in your scope.")},
+        )
+    key = body.get("idempotency_key")
+    centre = _centre_by_code(body["centre_code"]) if body.get("centre_code") else None
+    details = services.PaymentDetails(
+        method=_str(body, "method"),
+        reference=_str(body, "reference"),
+        signed_by=_str(body, "signed_by"),
+        signed_on=_date(body, "signed_on"),
+        items=_items(body),
+        note=_str(body, "note"),
+    )
+    try:
+        payment, is_new = services.pay_case(
+            case,
+            acting_user=current_user,
+            fund=fund,
+            amount_fen=_amount(body, required=False),
+            details=details,
+            idempotency_key=key,
+            centre=centre,
+        )
+        db.session.commit()
+    except exc.IntegrityError:
+        # The same key committed by a concurrent request between our check and our insert.
+        db.session.rollback()
+        payment = services.find_by_key(key)
+        if payment is None or payment.case_id != case.id:
+            raise
+        is_new = False
+    if is_new:
+        return created(payment_json(payment))
+    return jsonify(payment_json(payment)), 200
+
+
+@api_route("/payments/<int:payment_id>", tags=TAGS, summary="One payment")
+def payments_get(payment_id: int):
+    require_roles(*READERS)
+    return jsonify(payment_json(get_scoped_or_404(Payment, payment_id, current_user)))
+
+
+@api_route(
+    "/payments/<int:payment_id>/reverse",
+    methods=["POST"],
+    tags=TAGS,
+    summary="Reverse a payment with a reason (a finance officer other than the payer)",
+    request_schema=REVERSE_REQUEST,
+    responses={
+        200: {"description": "the reversed payment"},
+        403: {"description": "code separation_of_duties when you made the payment"},
+        409: REFUSALS,
+    },
+)
+def payments_reverse(payment_id: int):
+    require_roles(Role.FINANCE)
+    payment = get_scoped_or_404(Payment, payment_id, current_user)
+    body = json_body()
+    services.reverse_payment(payment, acting_user=current_user, reason=_str(body, "reason"))
+    db.session.commit()
+    return jsonify(payment_json(payment))
+
+
+LEDGER_FILTERS = [
+    {"name": "fund", "in": "query", "schema": {"type": "integer"}, "description": "fund id"},
+    {"name": "centre", "in": "query", "schema": {"type": "string"}, "description": "centre code"},
+    {
+        "name": "below",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "with centre: include the centres below it",
+    },
+    {"name": "kind", "in": "query", "schema": {"type": "string"}},
+    {"name": "case", "in": "query", "schema": {"type": "string"}, "description": "case number"},
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+    {"name": "page", "in": "query", "schema": {"type": "integer"}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 500}},
+]
+
+
+@api_route(
+    "/ledger",
+    tags=TAGS,
+    summary="Ledger rows in scope, newest first, filtered",
+    parameters=LEDGER_FILTERS,
+)
+def ledger_list():
+    require_roles(*READERS)
+    stmt = queries.ledger_stmt(current_user, request.args)
+    page = max(1, request.args.get("page", 1, type=int))
+    per_page = min(500, max(1, request.args.get("per_page", 100, type=int)))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(
+        stmt.order_by(LedgerEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return jsonify(
+        {
+            "items": [entry_json(e) for e in rows],
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+        }
+    )
+
+
+@api_route(
+    "/ledger/verify",
+    tags=TAGS,
+    summary="Reconcile the ledger in scope against balances, payments and cases",
+)
+def ledger_verify():
+    require_roles(*READERS)
+    differences = verify_ledger(queries.scope_ids(current_user))
+    return jsonify({"clean": not differences, "differences": [d.as_dict() for d in differences]})

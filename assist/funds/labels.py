@@ -1,0 +1,65 @@
+"""Translated names for the funds enums, shared by views, exports, the roster and the API."""
+
+from flask_babel import lazy_gettext as _l
+
+from assist.cases.models import AidKind, CaseStatus
+from assist.funds.models import BatchStatus, EntryKind, FundSource, PaymentMethod, PaymentStatus
+
+#: The money kinds of aid a fund may pay (the cases module has its own labels for its pages).
+KIND_LABELS = {
+    AidKind.LIVING: _l("Living relief"),
+    AidKind.MEDICAL: _l("Medical aid"),
+    AidKind.SCHOOLING: _l("Schooling aid"),
+    AidKind.HOLIDAY: _l("Holiday warmth aid"),
+    AidKind.TEMPORARY: _l("Temporary relief"),
+    AidKind.MUTUAL_AID: _l("Mutual-aid claim"),
+}
+
+CASE_STATUS_LABELS = {
+    CaseStatus.READY_TO_PAY: _l("ready to pay"),
+    CaseStatus.PARTLY_PAID: _l("partly paid"),
+    CaseStatus.PAID: _l("paid"),
+    CaseStatus.CLOSED: _l("closed"),
+}
+
+SOURCE_LABELS = {
+    FundSource.UNION_FUNDS: _l("Union funds"),
+    FundSource.GOVERNMENT: _l("Government allocation"),
+    FundSource.DONATIONS: _l("Donations"),
+    FundSource.SPECIAL: _l("Special fund"),
+}
+
+ENTRY_LABELS = {
+    EntryKind.RECEIPT: _l("Funds received"),
+    EntryKind.ALLOCATION_OUT: _l("Allocated down"),
+    EntryKind.ALLOCATION_IN: _l("Allocation received"),
+    EntryKind.RETURN_OUT: _l("Returned up"),
+    EntryKind.RETURN_IN: _l("Return received"),
+    EntryKind.PAYMENT: _l("Payment"),
+    EntryKind.REVERSAL: _l("Reversal"),
+}
+
+METHOD_LABELS = {
+    PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
+    PaymentMethod.CASH: _l("Cash"),
+    PaymentMethod.IN_KIND: _l("Goods in kind"),
+}
+
+PAYMENT_STATUS_LABELS = {
+    PaymentStatus.PAID: _l("paid"),
+    PaymentStatus.REVERSED: _l("reversed"),
+}
+
+BATCH_STATUS_LABELS = {
+    BatchStatus.DRAFT: _l("draft"),
+    BatchStatus.PAID: _l("paid"),
+    BatchStatus.CANCELLED: _l("cancelled"),
+}
+
+
+def label(mapping: dict, value) -> str:
+    """The translated label for an enum value, or the raw value when unknown."""
+    for key, text in mapping.items():
+        if key == value:
+            return str(text)
+    return str(value or "")

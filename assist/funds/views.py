@@ -1,0 +1,729 @@
+"""Funds pages: balances, allocations, the ledger, reconciliation, payments and batches."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, fresh_login_required, login_required
+from sqlalchemy import exc, select
+
+from assist.audit.services import record
+from assist.auth.forms import EmptyForm
+from assist.auth.models import Role
+from assist.cases.models import AidCase
+from assist.centres.models import Centre
+from assist.core.errors import DomainError
+from assist.core.forms import apply_field_errors
+from assist.core.money import format_yuan
+from assist.core.nav import Card, register_card, register_nav
+from assist.core.pagination import paginate
+from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
+from assist.core.timeutil import local_today
+from assist.extensions import db
+from assist.funds import batches, exports, queries, services
+from assist.funds.forms import (
+    AllocateForm,
+    BatchAddForm,
+    BatchForm,
+    BatchPayForm,
+    FundForm,
+    PaymentForm,
+    ReceiveForm,
+    ReturnForm,
+    ReverseForm,
+)
+from assist.funds.labels import (
+    BATCH_STATUS_LABELS,
+    CASE_STATUS_LABELS,
+    ENTRY_LABELS,
+    KIND_LABELS,
+    METHOD_LABELS,
+    PAYMENT_STATUS_LABELS,
+    SOURCE_LABELS,
+    label,
+)
+from assist.funds.models import (
+    BatchItem,
+    BatchStatus,
+    EntryKind,
+    LedgerEntry,
+    Payment,
+    PaymentBatch,
+    PaymentMethod,
+)
+from assist.funds.reconcile import ledger_lines, verify_ledger
+
+bp = Blueprint("funds", __name__, url_prefix="/funds")
+
+READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
+
+register_nav(_l("To pay"), "funds.to_pay", roles=(Role.FINANCE,), order=40)
+register_nav(_l("Funds"), "funds.index", roles=READERS, order=45)
+register_nav(_l("Ledger"), "funds.ledger", roles=READERS, order=46)
+
+
+@bp.app_context_processor
+def _labels():
+    return {
+        "fund_labels": {
+            "source": SOURCE_LABELS,
+            "entry": ENTRY_LABELS,
+            "method": METHOD_LABELS,
+            "payment_status": PAYMENT_STATUS_LABELS,
+            "batch_status": BATCH_STATUS_LABELS,
+            "case_status": CASE_STATUS_LABELS,
+            "kind": KIND_LABELS,
+        },
+        "fund_label": label,
+    }
+
+
+def _fund(fund_id: int):
+    fund = queries.get_fund(current_user, fund_id)
+    if fund is None:
+        abort(404)
+    return fund
+
+
+def _year_arg() -> int | None:
+    return request.args.get("year", type=int)
+
+
+# --- funds ---------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@login_required
+def home():
+    return redirect(url_for("funds.index"))
+
+
+@bp.route("/balances")
+@login_required
+@roles_required(*READERS)
+def index():
+    year = _year_arg()
+    lines = ledger_lines(queries.scope_ids(current_user), year=year)
+    funds = queries.visible_funds(current_user, year)
+    years = sorted({f.year for f in queries.visible_funds(current_user)}, reverse=True)
+    by_fund: dict[int, list] = {}
+    for line in lines:
+        by_fund.setdefault(line.fund.id, []).append(line)
+    return render_template("funds/index.html", funds=funds, by_fund=by_fund, years=years, year=year)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def create():
+    form = FundForm()
+    if request.method == "GET":
+        form.year.data = local_today().year
+    if form.validate_on_submit():
+        try:
+            fund = services.create_fund(
+                acting_user=current_user,
+                name=form.name.data,
+                source=form.source.data,
+                year=form.year.data,
+                allowed_kinds=form.allowed_kinds.data,
+                note=form.note.data or "",
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("The fund %(name)s has been opened.", name=fund.name), "success")
+            return redirect(url_for("funds.show", fund_id=fund.id))
+    return render_template("funds/new.html", form=form), 422 if form.errors else 200
+
+
+def _fund_forms(fund):
+    receive = ReceiveForm(prefix="receive")
+    allocate = AllocateForm(prefix="allocate")
+    allocate.centre.choices = [
+        (c.id, f"{c.code} {c.name}") for c in current_user.centre.children if c.is_active
+    ]
+    give_back = ReturnForm(prefix="return")
+    return receive, allocate, give_back
+
+
+def _render_fund(fund, forms=None, status: int = 200):
+    receive, allocate, give_back = forms or _fund_forms(fund)
+    ids = queries.scope_ids(current_user)
+    lines = ledger_lines(ids, fund_id=fund.id)
+    own = next((ln for ln in lines if ln.centre.id == current_user.centre_id), None)
+    recent = db.session.scalars(
+        scoped(select(LedgerEntry), current_user, LedgerEntry.centre_id)
+        .where(LedgerEntry.fund_id == fund.id)
+        .order_by(LedgerEntry.id.desc())
+        .limit(15)
+    ).all()
+    is_finance = current_user.has_role(Role.FINANCE)
+    return render_template(
+        "funds/show.html",
+        fund=fund,
+        lines=lines,
+        own=own,
+        recent=recent,
+        receive_form=receive,
+        allocate_form=allocate,
+        return_form=give_back,
+        can_receive=is_finance and current_user.centre_id == fund.centre_id,
+        can_allocate=is_finance and bool(allocate.centre.choices) and own is not None,
+        can_return=is_finance
+        and own is not None
+        and current_user.centre_id != fund.centre_id
+        and current_user.centre.parent is not None,
+    ), status
+
+
+@bp.route("/<int:fund_id>")
+@login_required
+@roles_required(*READERS)
+def show(fund_id: int):
+    return _render_fund(_fund(fund_id))
+
+
+def _money_action(fund, form, action, done):
+    """Run one money movement from a fund page form: PRG on success, re-render on refusal."""
+    forms = _fund_forms(fund)
+    index = {"receive": 0, "allocate": 1, "return": 2}[form]
+    active = forms[index]
+    if not active.validate_on_submit():
+        return _render_fund(fund, forms, 422)
+    try:
+        action(active)
+    except DomainError as err:
+        db.session.rollback()
+        apply_field_errors(active, err)
+        return _render_fund(fund, forms, err.status)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("funds.show", fund_id=fund.id))
+
+
+@bp.route("/<int:fund_id>/receive", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def receive(fund_id: int):
+    fund = _fund(fund_id)
+    return _money_action(
+        fund,
+        "receive",
+        lambda f: services.receive_funds(
+            fund,
+            acting_user=current_user,
+            amount_fen=f.amount.fen,
+            reference=f.reference.data,
+            note=f.note.data or "",
+        ),
+        _("The money received has been booked."),
+    )
+
+
+@bp.route("/<int:fund_id>/allocate", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def allocate(fund_id: int):
+    fund = _fund(fund_id)
+
+    def act(f):
+        target = get_scoped_or_404(Centre, f.centre.data, current_user, Centre.id)
+        services.allocate(
+            fund,
+            acting_user=current_user,
+            to_centre=target,
+            amount_fen=f.amount.fen,
+            note=f.note.data or "",
+        )
+
+    return _money_action(fund, "allocate", act, _("The allocation has been booked."))
+
+
+@bp.route("/<int:fund_id>/return", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def return_up(fund_id: int):
+    fund = _fund(fund_id)
+    return _money_action(
+        fund,
+        "return",
+        lambda f: services.return_up(
+            fund, acting_user=current_user, amount_fen=f.amount.fen, reason=f.reason.data
+        ),
+        _("The return has been booked."),
+    )
+
+
+# --- ledger and reconciliation -------------------------------------------------------------
+
+
+@bp.route("/ledger")
+@login_required
+@roles_required(*READERS)
+def ledger():
+    stmt = queries.ledger_stmt(current_user, request.args)
+    export = request.args.get("export")
+    if export in ("csv", "xlsx"):
+        entries = db.session.scalars(stmt.order_by(LedgerEntry.id)).all()
+        record(
+            "ledger.exported",
+            acting_user=current_user,
+            object_type="ledger_entries",
+            centre=current_user.centre,
+            after={"format": export, "rows": len(entries), "filters": request.args.to_dict()},
+        )
+        db.session.commit()
+        stamp = local_today().strftime("%Y%m%d")
+        if export == "csv":
+            body, mime = exports.to_csv(entries), "text/csv; charset=utf-8"
+        else:
+            body = exports.to_xlsx(entries)
+            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(
+            body,
+            mimetype=mime,
+            headers={"Content-Disposition": f"attachment; filename=ledger-{stamp}.{export}"},
+        )
+    page = paginate(stmt.order_by(LedgerEntry.id.desc()), per_page=50)
+    return render_template(
+        "funds/ledger.html",
+        page=page,
+        args=request.args,
+        export_args={k: v for k, v in request.args.items() if k not in ("page", "export")},
+        funds=queries.visible_funds(current_user),
+        centres=db.session.scalars(scoped_centres(current_user)).all(),
+        kinds=list(EntryKind),
+    )
+
+
+@bp.route("/reconciliation")
+@login_required
+@roles_required(*READERS)
+def reconciliation():
+    ids = queries.scope_ids(current_user)
+    lines = ledger_lines(ids)
+    differences = verify_ledger(ids)
+    return render_template(
+        "funds/reconciliation.html",
+        lines=lines,
+        differences=differences,
+        ledger_total=sum(ln.ledger_fen for ln in lines),
+        balance_total=sum(ln.balance_fen or 0 for ln in lines),
+    )
+
+
+# --- payments ------------------------------------------------------------------------------
+
+
+@bp.route("/to-pay")
+@login_required
+@roles_required(Role.FINANCE, Role.AUDITOR)
+def to_pay():
+    stmt = queries.ready_to_pay_stmt(current_user).order_by(AidCase.approved_at, AidCase.id)
+    page = paginate(stmt, per_page=50)
+    count, remaining = queries.ready_to_pay_totals(current_user)
+    return render_template("funds/to_pay.html", page=page, count=count, remaining=remaining)
+
+
+def _source_choices(sources):
+    return [
+        (
+            s.key,
+            f"{s.fund.year} {s.fund.name} · {s.centre.name} · ¥{format_yuan(s.balance_fen)}",
+        )
+        for s in sources
+    ]
+
+
+@bp.route("/cases/<int:case_id>/pay", methods=["GET", "POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def pay(case_id: int):
+    case = get_scoped_or_404(AidCase, case_id, current_user)
+    sources = queries.payable_sources(case, current_user)
+    form = PaymentForm()
+    form.source.choices = _source_choices(sources)
+    remaining = (case.amount_approved_fen or 0) - (case.paid_fen or 0)
+    if request.method == "GET":
+        form.idempotency_key.data = services.new_idempotency_key()
+        form.amount.data = format_yuan(remaining).replace(",", "")
+        form.method.data = (
+            PaymentMethod.BANK_TRANSFER
+            if case.applicant is not None and case.applicant.bank_account_last4
+            else PaymentMethod.CASH
+        )
+        form.signed_by.data = case.recipient_name
+        form.signed_on.data = local_today()
+    status = 200
+    if form.validate_on_submit():
+        source = next((s for s in sources if s.key == form.source.data), None)
+        if source is None:
+            abort(400)
+        try:
+            payment, created = services.pay_case(
+                case,
+                acting_user=current_user,
+                fund=source.fund,
+                centre=source.centre,
+                amount_fen=form.amount.fen,
+                idempotency_key=form.idempotency_key.data,
+                details=services.PaymentDetails(
+                    method=form.method.data,
+                    reference=form.reference.data or "",
+                    signed_by=form.signed_by.data or "",
+                    signed_on=form.signed_on.data,
+                    items=_items(form),
+                    note=form.note.data or "",
+                ),
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+            status = err.status
+        except exc.IntegrityError:
+            db.session.rollback()
+            payment = services.find_by_key(form.idempotency_key.data)
+            if payment is None or payment.case_id != case.id:
+                raise
+            created = False
+        else:
+            db.session.commit()
+        if status == 200:
+            if created:
+                flash(
+                    _("¥%(amount)s has been paid.", amount=format_yuan(payment.amount_fen)),
+                    "success",
+                )
+            else:
+                flash(_("This payment had already been recorded; nothing was paid twice."), "info")
+            return redirect(url_for("funds.payment", payment_id=payment.id))
+    elif request.method == "POST":
+        status = 422
+    applicant = case.applicant
+    payments = db.session.scalars(
+        select(Payment).where(Payment.case_id == case.id).order_by(Payment.id)
+    ).all()
+    return render_template(
+        "funds/pay.html",
+        case=case,
+        form=form,
+        sources=sources,
+        remaining=remaining,
+        applicant=applicant,
+        payments=payments,
+        is_approver=case.approved_by_id == current_user.id,
+    ), status
+
+
+def _items(form: PaymentForm) -> list[dict] | None:
+    if form.method.data != PaymentMethod.IN_KIND:
+        return None
+    items = []
+    for entry in form.items.entries:
+        sub = entry.form
+        if not (sub.name.data or "").strip():
+            continue
+        items.append(
+            {
+                "name": sub.name.data,
+                "quantity": sub.quantity.data,
+                "unit_value_fen": sub.unit_value.fen,
+            }
+        )
+    return items
+
+
+@bp.route("/payments")
+@login_required
+@roles_required(*READERS)
+def payments():
+    stmt = scoped(select(Payment), current_user, Payment.centre_id)
+    if request.args.get("status") in ("paid", "reversed"):
+        stmt = stmt.where(Payment.status == request.args["status"])
+    if request.args.get("method") in set(PaymentMethod):
+        stmt = stmt.where(Payment.method == request.args["method"])
+    page = paginate(stmt.order_by(Payment.id.desc()), per_page=50)
+    return render_template("funds/payments.html", page=page, args=request.args)
+
+
+@bp.route("/payments/<int:payment_id>")
+@login_required
+@roles_required(*READERS)
+def payment(payment_id: int):
+    payment = get_scoped_or_404(Payment, payment_id, current_user)
+    entries = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.payment_id == payment.id).order_by(LedgerEntry.id)
+    ).all()
+    return render_template(
+        "funds/payment.html",
+        payment=payment,
+        entries=entries,
+        form=ReverseForm(),
+        can_reverse=current_user.has_role(Role.FINANCE)
+        and not payment.is_reversed
+        and payment.paid_by_id != current_user.id,
+    )
+
+
+@bp.route("/payments/<int:payment_id>/reverse", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def reverse(payment_id: int):
+    payment = get_scoped_or_404(Payment, payment_id, current_user)
+    form = ReverseForm()
+    if form.validate_on_submit():
+        try:
+            services.reverse_payment(payment, acting_user=current_user, reason=form.reason.data)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("The payment has been reversed; the case can be paid again."), "success")
+    else:
+        flash(_("Give the reason for the reversal."), "danger")
+    return redirect(url_for("funds.payment", payment_id=payment.id))
+
+
+# --- batches -------------------------------------------------------------------------------
+
+
+@bp.route("/batches")
+@login_required
+@roles_required(*READERS)
+def batch_list():
+    stmt = scoped(select(PaymentBatch), current_user, PaymentBatch.centre_id)
+    page = paginate(stmt.order_by(PaymentBatch.id.desc()), per_page=50)
+    return render_template("funds/batches.html", page=page)
+
+
+@bp.route("/batches/new", methods=["GET", "POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def batch_new():
+    form = BatchForm()
+    sources = queries.centre_sources(current_user)
+    form.source.choices = _source_choices(sources)
+    if form.validate_on_submit():
+        source = next((s for s in sources if s.key == form.source.data), None)
+        if source is None:
+            abort(400)
+        try:
+            batch = batches.create_batch(
+                acting_user=current_user,
+                title=form.title.data,
+                fund=source.fund,
+                centre=source.centre,
+                method=form.method.data,
+                goods=form.goods.data or "",
+                note=form.note.data or "",
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Batch %(no)s has been started.", no=batch.batch_no), "success")
+            return redirect(url_for("funds.batch", batch_id=batch.id))
+    return render_template("funds/batch_new.html", form=form), 422 if form.errors else 200
+
+
+def _batch(batch_id: int) -> PaymentBatch:
+    return get_scoped_or_404(PaymentBatch, batch_id, current_user)
+
+
+def _render_batch(batch, *, blocking=None, pay_form=None, status=200):
+    add_form = BatchAddForm()
+    eligible = (
+        batches.eligible_cases(batch, current_user) if batch.status == BatchStatus.DRAFT else []
+    )
+    add_form.cases.choices = [(c.id, c.case_no) for c in eligible]
+    if pay_form is None:
+        pay_form = BatchPayForm()
+        pay_form.paid_on.data = local_today()
+    return render_template(
+        "funds/batch.html",
+        batch=batch,
+        eligible=eligible,
+        add_form=add_form,
+        pay_form=pay_form,
+        action_form=EmptyForm(),
+        blocking=blocking or [],
+        can_edit=current_user.has_role(Role.FINANCE) and batch.status == BatchStatus.DRAFT,
+    ), status
+
+
+@bp.route("/batches/<int:batch_id>")
+@login_required
+@roles_required(*READERS)
+def batch(batch_id: int):
+    return _render_batch(_batch(batch_id))
+
+
+@bp.route("/batches/<int:batch_id>/add", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def batch_add(batch_id: int):
+    batch = _batch(batch_id)
+    form = BatchAddForm()
+    form.cases.choices = [(c.id, c.case_no) for c in batches.eligible_cases(batch, current_user)]
+    if not form.validate_on_submit():
+        flash(_("Tick the cases to add."), "danger")
+        return redirect(url_for("funds.batch", batch_id=batch.id))
+    added = 0
+    try:
+        for case_id in form.cases.data:
+            case = get_scoped_or_404(AidCase, case_id, current_user)
+            batches.add_case(batch, case, acting_user=current_user)
+            added += 1
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("%(n)d case(s) added to the batch.", n=added), "success")
+    return redirect(url_for("funds.batch", batch_id=batch.id))
+
+
+@bp.route("/batches/<int:batch_id>/items/<int:item_id>/remove", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def batch_remove(batch_id: int, item_id: int):
+    batch = _batch(batch_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    item = db.session.get(BatchItem, item_id)
+    if item is None or item.batch_id != batch.id:
+        abort(404)
+    try:
+        batches.remove_item(batch, item, acting_user=current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("The case has been taken out of the batch."), "success")
+    return redirect(url_for("funds.batch", batch_id=batch.id))
+
+
+@bp.route("/batches/<int:batch_id>/cancel", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def batch_cancel(batch_id: int):
+    batch = _batch(batch_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        batches.cancel_batch(batch, acting_user=current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("The batch has been cancelled."), "success")
+    return redirect(url_for("funds.batch", batch_id=batch.id))
+
+
+@bp.route("/batches/<int:batch_id>/pay", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def batch_pay(batch_id: int):
+    batch = _batch(batch_id)
+    form = BatchPayForm()
+    if not form.validate_on_submit():
+        return _render_batch(batch, pay_form=form, status=422)
+    try:
+        paid = batches.pay_batch(
+            batch,
+            acting_user=current_user,
+            reference=form.reference.data or "",
+            paid_on=form.paid_on.data,
+        )
+    except batches.BatchBlocked as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return _render_batch(
+            _batch(batch_id), blocking=err.extra["blocking"], pay_form=form, status=409
+        )
+    except DomainError as err:
+        db.session.rollback()
+        if err.code == "already_paid":
+            flash(_("This batch had already been paid; nothing was paid twice."), "info")
+            return redirect(url_for("funds.batch", batch_id=batch_id))
+        apply_field_errors(form, err)
+        return _render_batch(_batch(batch_id), pay_form=form, status=err.status)
+    db.session.commit()
+    flash(
+        _(
+            "The batch has been paid: %(n)d case(s), ¥%(total)s.",
+            n=len(paid),
+            total=format_yuan(sum(p.amount_fen for p in paid)),
+        ),
+        "success",
+    )
+    return redirect(url_for("funds.batch", batch_id=batch_id))
+
+
+@bp.route("/batches/<int:batch_id>/roster")
+@login_required
+@roles_required(*READERS)
+def roster(batch_id: int):
+    batch = _batch(batch_id)
+    return render_template("funds/roster.html", roster=batches.roster_data(batch))
+
+
+# --- landing-page cards --------------------------------------------------------------------
+
+
+def _finance_cards(user) -> list[Card]:
+    if not user.has_role(Role.FINANCE):
+        return []
+    count, remaining = queries.ready_to_pay_totals(user)
+    held = queries.balances_at(user, user.centre)
+    return [
+        Card(
+            _("Cases ready to pay"),
+            str(count),
+            url_for("funds.to_pay"),
+            note=_("¥%(amount)s still to pay", amount=format_yuan(remaining)),
+            tone="warning" if count else "primary",
+        ),
+        Card(
+            _("Available at %(centre)s", centre=user.centre.name),
+            "¥" + format_yuan(sum(b for _f, b in held)),
+            url_for("funds.index"),
+            items=[f"{f.year} {f.name}: ¥{format_yuan(b)}" for f, b in held[:5]],
+        ),
+    ]
+
+
+def _auditor_cards(user) -> list[Card]:
+    if not user.has_role(Role.AUDITOR):
+        return []
+    differences = verify_ledger(queries.scope_ids(user))
+    return [
+        Card(
+            _("Ledger reconciliation"),
+            _("clean") if not differences else str(len(differences)),
+            url_for("funds.reconciliation"),
+            note=_("ledger totals agree with the balances")
+            if not differences
+            else _("difference(s) to look into"),
+            tone="danger" if differences else "success",
+        )
+    ]
+
+
+register_card(_finance_cards, order=30)
+register_card(_auditor_cards, order=35)

@@ -1,0 +1,36 @@
+"""The demo data: funds down the network and some payments, and a ledger that verifies."""
+
+from sqlalchemy import func, select, text
+
+from assist.extensions import db
+from assist.funds.models import Balance, Fund, Payment, PaymentBatch
+
+
+def test_demo_data_verifies_clean_and_a_planted_difference_is_reported(runner):
+    seeded = runner.invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    assert "Funds: 4 funds" in seeded.output
+    assert db.session.scalar(select(func.count(Fund.id))) == 4
+    assert db.session.scalar(select(func.count(Payment.id))) >= 3
+    assert db.session.scalar(select(func.count(PaymentBatch.id))) == 1
+    stations_with_money = db.session.scalar(
+        select(func.count(func.distinct(Balance.centre_id))).where(Balance.balance_fen > 0)
+    )
+    assert stations_with_money == 8  # the city, both districts and all five stations
+
+    clean = runner.invoke(args=["ledger", "verify"])
+    assert clean.exit_code == 0, clean.output
+    assert "clean" in clean.output
+
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE fund_balances SET balance_fen = balance_fen - 100 WHERE id = "
+                "(SELECT min(id) FROM fund_balances WHERE balance_fen > 100)"
+            )
+        )
+    dirty = runner.invoke(args=["ledger", "verify"])
+    assert dirty.exit_code == 1
+    assert "1 difference" in dirty.output and "[balance_mismatch]" in dirty.output
+    assert "-1.00" in dirty.output

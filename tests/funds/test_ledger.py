@@ -1,0 +1,153 @@
+"""The ledger: append-only in the database, reconciled by `ledger verify`, exported safely."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from assist.extensions import db
+from assist.funds.exports import neutralise
+from assist.funds.reconcile import verify_ledger
+from tests.conftest import api_token, login
+from tests.funds.factories import allocate_down, make_fund, make_ready_case
+
+
+def _some_money(network):
+    fund = make_fund(received_fen=1_000_000)
+    allocate_down(fund, [("sz.finance", "SZ-GS"), ("sz-gs.finance", "SZ-GS-PJ")], 200_000)
+    db.session.commit()
+    return fund
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entries SET amount_fen = amount_fen + 1",
+        "UPDATE ledger_entries SET note = 'changed'",
+        "DELETE FROM ledger_entries",
+    ],
+)
+def test_ledger_rows_cannot_be_changed_even_in_raw_sql(network, statement):
+    _some_money(network)
+    with pytest.raises(Exception, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(text(statement))
+    count = db.session.scalar(text("SELECT count(*) FROM ledger_entries"))
+    assert count == 5
+
+
+def test_verify_is_clean_then_reports_a_planted_discrepancy(runner, network):
+    _some_money(network)
+    clean = runner.invoke(args=["ledger", "verify"])
+    assert clean.exit_code == 0, clean.output
+    assert "clean" in clean.output
+    # plant a discrepancy: a balance row changed behind the ledger's back
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE fund_balances SET balance_fen = balance_fen + 1 WHERE centre_id = "
+                "(SELECT id FROM centres WHERE code = 'SZ-GS-PJ')"
+            )
+        )
+    db.session.rollback()  # end the test's read snapshot, see the raw writes
+    dirty = runner.invoke(args=["ledger", "verify"])
+    assert dirty.exit_code == 1
+    assert "balance_mismatch" in dirty.output
+    assert "平江街道职工服务站" in dirty.output
+    assert "0.01" in dirty.output
+
+
+def test_verify_reports_a_forged_ledger_row_and_a_wrong_case_amount(network):
+    fund = _some_money(network)
+    case = make_ready_case(network["SZ-GS-PJ"])
+    db.session.commit()
+    # a row inserted by hand, bypassing the services: its balance row does not follow
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO ledger_entries (fund_id, centre_id, kind, amount_fen, "
+                "balance_after_fen, reference, note, created_at) VALUES "
+                "(:f, (SELECT id FROM centres WHERE code='SZ-GS-PJ'), 'allocation_in', 500, "
+                "999, '', '', CURRENT_TIMESTAMP)"
+            ),
+            {"f": fund.id},
+        )
+        conn.execute(text("UPDATE aid_cases SET paid_fen = 100 WHERE id = :id"), {"id": case.id})
+    db.session.rollback()  # end the test's read snapshot, see the raw writes
+    codes = {d.code for d in verify_ledger()}
+    assert {
+        "balance_mismatch",
+        "running_balance",
+        "unpaired_transfer",
+        "case_paid_mismatch",
+    } <= codes
+
+
+def test_reconciliation_page_shows_totals_and_differences(client, network):
+    _some_money(network)
+    login(client, "sz.auditor")
+    html = client.get("/funds/reconciliation").get_data(as_text=True)
+    assert 'data-testid="reconciliation-status"' in html and "alert-success" in html
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE fund_balances SET balance_fen = balance_fen + 7"))
+    html = client.get("/funds/reconciliation").get_data(as_text=True)
+    assert "alert-danger" in html and "balance_mismatch" in html
+    home = client.get("/").get_data(as_text=True)
+    assert "funds/reconciliation" in home
+
+
+def test_ledger_filters_and_scope(app, client, network):
+    fund = _some_money(network)
+    login(client, "sz-gs-pj.auditor")
+    html = client.get("/funds/ledger").get_data(as_text=True)
+    assert "2,000.00" in html and "10,000.00" not in html  # only the station's own rows
+    client = app.test_client()
+    login(client, "sz.auditor")
+    only = client.get(f"/funds/ledger?fund={fund.id}&kind=receipt").get_data(as_text=True)
+    assert "10,000.00" in only and "allocation" not in only.split("<tbody>")[1].split("</tbody>")[0]
+    api = client.get("/api/v1/ledger?centre=SZ-GS&below=1", headers=api_token(client, "sz.auditor"))
+    rows = api.get_json()["items"]
+    assert {r["centre_code"] for r in rows} == {"SZ-GS", "SZ-GS-PJ"}
+    assert api.get_json()["total"] == 3
+
+
+def test_neutralise_formula_cells():
+    for raw in ("=1+1", "+1", "-2", "@SUM(A1)", "\t=x", "\r=x"):
+        assert neutralise(raw) == "'" + raw
+    assert neutralise("王建国") == "王建国" and neutralise(12) == 12
+
+
+def test_exports_neutralise_formulas_and_keep_amounts_numeric(client, network):
+    from assist.funds import services
+    from tests.factories import user
+
+    fund = make_fund(received_fen=0, name='=HYPERLINK("http://evil")')
+    services.receive_funds(
+        fund,
+        acting_user=user("sz.finance"),
+        amount_fen=123_456,
+        reference="@SUM(A1:A9)",
+        note="-cmd|' /C calc'!A0",
+    )
+    db.session.commit()
+    login(client, "sz.auditor")
+    response = client.get("/funds/ledger?export=csv")
+    assert response.status_code == 200
+    body = response.data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    row = rows[1]
+    assert row[2].startswith("'=HYPERLINK")
+    assert "'@SUM(A1:A9)" in row and "'-cmd|' /C calc'!A0" in row
+    assert "1234.56" in row
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
+
+    response = client.get("/funds/ledger?export=xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = [c.value for c in sheet[2]]
+    assert values[2].startswith("'=HYPERLINK")
+    assert any(isinstance(v, (int, float)) and float(v) == 1234.56 for v in values)
+    for r in sheet.iter_rows(values_only=True):
+        for v in r:
+            assert not (isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")))
