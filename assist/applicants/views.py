@@ -50,7 +50,7 @@ register_nav(_l("Hardship files"), "applicants.index", roles=services.READ_ROLES
 register_nav(
     _l("Transfers"), "applicants.transfers", roles=(Role.CASEWORKER, Role.SUPERVISOR), order=12
 )
-register_nav(_l("低保 standards"), "standards.index", roles=(Role.ADMIN,), order=75)
+register_nav(_l("低保 standards"), "standards.index", roles=(Role.ADMIN,), order=75, group="admin")
 
 
 def _load(applicant_id: int) -> Applicant:

@@ -16,7 +16,9 @@ from assist.core.timeutil import local_to_utc
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-register_nav(_l("Audit log"), "audit.index", roles=(Role.ADMIN, Role.AUDITOR), order=90)
+register_nav(
+    _l("Audit log"), "audit.index", roles=(Role.ADMIN, Role.AUDITOR), order=90, group="admin"
+)
 
 
 def _local_date(value: str | None):

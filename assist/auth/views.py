@@ -191,7 +191,7 @@ def revoke_token(token_id: int):
 
 # --- user administration ----------------------------------------------------------------
 
-register_nav(_l("Users"), "users.index", roles=(Role.ADMIN,), order=80)
+register_nav(_l("Users"), "users.index", roles=(Role.ADMIN,), order=80, group="admin")
 
 
 def _centre_choices() -> list[tuple[int, str]]:

@@ -19,7 +19,7 @@ from assist.extensions import db
 
 bp = Blueprint("centres", __name__, url_prefix="/admin/centres")
 
-register_nav(_l("Centres"), "centres.index", roles=(Role.ADMIN,), order=70)
+register_nav(_l("Centres"), "centres.index", roles=(Role.ADMIN,), order=70, group="admin")
 
 TIER_LABELS = {
     Tier.CITY: _l("City centre"),

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 
@@ -13,32 +14,59 @@ class NavItem:
     endpoint: str
     roles: tuple = ()
     order: int = 50
+    group: str | None = None
 
+
+#: Drop-down menus of the top bar: key → (label, order).
+GROUPS = {
+    "funds": (_l("Funds"), 45),
+    "admin": (_l("Administration"), 85),
+}
 
 _NAV: list[NavItem] = []
 _CARDS: list[tuple[int, Callable]] = []
 
 
-def register_nav(label, endpoint: str, *, roles=(), order: int = 50) -> None:
-    """Show a link in the top bar to users holding any of `roles` (everyone when empty)."""
+def register_nav(
+    label, endpoint: str, *, roles=(), order: int = 50, group: str | None = None
+) -> None:
+    """Show a link in the top bar (or in one of its GROUPS) to holders of any of `roles`."""
     if all(item.endpoint != endpoint for item in _NAV):
-        _NAV.append(NavItem(label, endpoint, tuple(roles), order))
+        _NAV.append(NavItem(label, endpoint, tuple(roles), order, group))
         _NAV.sort(key=lambda item: item.order)
 
 
-def nav_items() -> list[tuple[str, str, bool]]:
-    """Return (label, url, is_current) for the links the signed-in user may follow."""
+@dataclass
+class NavEntry:
+    label: str
+    url: str = ""
+    is_current: bool = False
+    children: list = field(default_factory=list)
+
+
+def nav_items() -> list[NavEntry]:
+    """Return the top-bar entries (links, or menus of links) the signed-in user may follow."""
     if not current_user.is_authenticated:
         return []
     from flask import request
 
-    out = []
+    entries: list[tuple[int, NavEntry]] = []
+    menus: dict[str, NavEntry] = {}
     for item in _NAV:
         if item.roles and not current_user.has_role(*item.roles):
             continue
         url = url_for(item.endpoint)
-        out.append((str(item.label), url, request.path.startswith(url) and url != "/"))
-    return out
+        link = NavEntry(str(item.label), url, request.path.startswith(url) and url != "/")
+        if item.group is None:
+            entries.append((item.order, link))
+            continue
+        if item.group not in menus:
+            label, order = GROUPS[item.group]
+            menus[item.group] = NavEntry(str(label))
+            entries.append((order, menus[item.group]))
+        menus[item.group].children.append(link)
+        menus[item.group].is_current |= link.is_current
+    return [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
 
 
 @dataclass

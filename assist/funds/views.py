@@ -65,9 +65,9 @@ bp = Blueprint("funds", __name__, url_prefix="/funds")
 
 READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 
-register_nav(_l("To pay"), "funds.to_pay", roles=(Role.FINANCE,), order=40)
-register_nav(_l("Funds"), "funds.index", roles=READERS, order=45)
-register_nav(_l("Ledger"), "funds.ledger", roles=READERS, order=46)
+register_nav(_l("To pay"), "funds.to_pay", roles=(Role.FINANCE,), order=40, group="funds")
+register_nav(_l("Funds"), "funds.index", roles=READERS, order=45, group="funds")
+register_nav(_l("Ledger"), "funds.ledger", roles=READERS, order=46, group="funds")
 
 
 @bp.app_context_processor
