@@ -47,6 +47,17 @@ from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
 
 OWNER_TYPE = "applicant"
+#: The documents a hardship file takes.
+ATTACHMENT_KINDS = frozenset(
+    {
+        AttachmentKind.ID_COPY,
+        AttachmentKind.HOUSEHOLD_REGISTER,
+        AttachmentKind.DIAGNOSIS,
+        AttachmentKind.INCOME_PROOF,
+        AttachmentKind.CONSENT,
+        AttachmentKind.OTHER,
+    }
+)
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-\d{7,8}$")
@@ -1392,5 +1403,6 @@ register_owner(
         can_change=lambda user, applicant: (
             user.has_role(Role.CASEWORKER) and applicant.status not in CLOSED_STATES
         ),
+        kinds=ATTACHMENT_KINDS,
     ),
 )

@@ -17,7 +17,6 @@ from assist.applicants.forms import (
     FileForm,
     HomeVisitForm,
     MemberForm,
-    RemoveAttachmentForm,
     ReviewForm,
     StandardForm,
     TransferForm,
@@ -31,6 +30,7 @@ from assist.applicants.models import (
     TransferStatus,
 )
 from assist.attachments import services as attachment_services
+from assist.attachments.forms import RemoveAttachmentForm
 from assist.attachments.models import AttachmentKind
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role

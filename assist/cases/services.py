@@ -15,6 +15,7 @@ from assist.applicants.models import Applicant, FileStatus
 from assist.audit.services import record
 from assist.auth.models import Role, User
 from assist.cases import caps
+from assist.cases.attachments import minutes_path, store_minutes
 from assist.cases.models import (
     AidCase,
     AidKind,
@@ -27,7 +28,6 @@ from assist.cases.models import (
     Occasion,
     SchoolLevel,
 )
-from assist.cases.storage import store_upload
 from assist.centres.models import Centre
 from assist.core.crypto import keyed_hash
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
@@ -642,7 +642,7 @@ def record_collective_decision(
         fields["reference"] = _("Enter the decision's reference, such as 苏工援〔2026〕12号.")
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
-    stored = store_upload(data.upload, field="attachment")
+    minutes = store_minutes(case, data.upload, acting_user=acting_user)
     decision = case.collective_decision
     before = None
     if decision is None:
@@ -658,10 +658,12 @@ def record_collective_decision(
         }
     decision.meeting_date = data.meeting_date
     decision.reference = reference
-    decision.attachment_path = stored.path
-    decision.attachment_name = stored.name
-    decision.attachment_mime = stored.mime
-    decision.attachment_sha256 = stored.sha256
+    # The row keeps pointing at the stored minutes: their path under STORAGE_DIR, which ends
+    # in the attachment's unique storage key (see assist.cases.attachments.minutes_of).
+    decision.attachment_path = minutes_path(minutes)
+    decision.attachment_name = minutes.original_name
+    decision.attachment_mime = minutes.content_type
+    decision.attachment_sha256 = minutes.sha256
     decision.recorded_by_id = acting_user.id
     decision.recorded_at = utcnow()
     db.session.flush()
@@ -679,7 +681,8 @@ def record_collective_decision(
         audit_after={
             "reference": reference,
             "meeting_date": data.meeting_date.isoformat(),
-            "attachment_sha256": stored.sha256,
+            "attachment_id": minutes.id,
+            "attachment_sha256": minutes.sha256,
             "replaced": before,
         },
     )

@@ -8,7 +8,7 @@ from assist.audit.models import AuditEntry
 from assist.cases.models import AidRule, CaseStatus
 from assist.extensions import db
 from tests.cases.helpers import Api, actions, case_row
-from tests.factories import make_applicant
+from tests.factories import PDF, make_applicant
 
 
 def test_1500_case_approved_at_its_station(household, caseworker, station_supervisor):
@@ -110,7 +110,7 @@ def test_60000_case_reaches_the_city_and_needs_a_collective_decision(
         data={
             "meeting_date": "2026-01-10",
             "reference": "苏工援〔2026〕3号",
-            "attachment": (io.BytesIO(b"%PDF-1.4 minutes"), "minutes.pdf"),
+            "attachment": (io.BytesIO(PDF), "minutes.pdf"),
         },
     )
     assert response.status_code == 201, response.get_json()
