@@ -161,8 +161,7 @@ def helped_condition():
 def households_never_helped(user) -> Select:
     """Active files in the user's scope that no aid source has helped yet.
 
-    Until the aid-case module registers a source with `register_aid_source`, no file has
-    recorded aid, so every active file is listed.
+    The aid cases register theirs (assist.cases.queries.helped_households).
     """
     stmt = select(Applicant).where(Applicant.status == FileStatus.ACTIVE, ~helped_condition())
     return scoped(stmt, user, Applicant.centre_id)
