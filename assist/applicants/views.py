@@ -449,9 +449,13 @@ def upload(applicant_id: int):
 @roles_required(Role.CASEWORKER)
 def remove_attachment(applicant_id: int, attachment_id: int):
     applicant = _load(applicant_id)
-    attachment, owner = attachment_services.load_for(attachment_id, current_user, change=True)
-    if owner.id != applicant.id:
-        abort(404)
+    attachment, owner = attachment_services.load_for(
+        attachment_id,
+        current_user,
+        change=True,
+        owner_type=services.OWNER_TYPE,
+        owner_id=applicant.id,
+    )
     form = RemoveAttachmentForm()
     if not form.validate_on_submit():
         abort(400)

@@ -197,8 +197,14 @@ def has_attachment(owner_type: str, owner_id: int, kind: str) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def load_for(attachment_id, user, *, change: bool = False) -> tuple[Attachment, object]:
-    """Load an attachment and its owner within the user's scope (404 otherwise), checking roles."""
+def load_for(
+    attachment_id, user, *, change: bool = False, owner_type: str | None = None, owner_id=None
+) -> tuple[Attachment, object]:
+    """Load an attachment and its owner within the user's scope (404 otherwise), checking roles.
+
+    With `owner_type` and `owner_id`, an attachment that belongs to anything else is a 404 too:
+    owners of different types share ids.
+    """
     from flask import abort
 
     try:
@@ -206,6 +212,11 @@ def load_for(attachment_id, user, *, change: bool = False) -> tuple[Attachment, 
     except (TypeError, ValueError):
         abort(404)
     if attachment is None or attachment.removed_at is not None:
+        abort(404)
+    if owner_type is not None and (attachment.owner_type, attachment.owner_id) != (
+        owner_type,
+        owner_id,
+    ):
         abort(404)
     spec = OWNERS.get(attachment.owner_type)
     if spec is None:

@@ -420,9 +420,13 @@ def upload(case_id: int):
 @roles_required(Role.CASEWORKER, Role.SUPERVISOR)
 def remove_attachment(case_id: int, attachment_id: int):
     case = _get(case_id)
-    attachment, owner = attachment_services.load_for(attachment_id, current_user, change=True)
-    if attachment.owner_type != attachments.OWNER_TYPE or owner.id != case.id:
-        abort(404)
+    attachment, _owner = attachment_services.load_for(
+        attachment_id,
+        current_user,
+        change=True,
+        owner_type=attachments.OWNER_TYPE,
+        owner_id=case.id,
+    )
     form = RemoveAttachmentForm()
     if not form.validate_on_submit():
         abort(400)

@@ -128,3 +128,22 @@ def test_case_page_upload_list_and_remove(app, client, household, caseworker):
     db.session.expire_all()
     assert _stored()[0].removed_at is not None
     assert "收据.pdf" not in client.get(url).get_data(as_text=True)
+
+
+def test_a_case_document_cannot_be_removed_through_a_file_with_the_same_id(
+    app, client, household, caseworker
+):
+    case = caseworker.open_case(household)
+    assert case["id"] == household.id  # both the first of their kind: the ids collide
+    doc = _upload(caseworker, case["id"], PDF, "a.pdf").get_json()
+    login(client, "sz-gs-pj.caseworker")
+    file_url = f"/files/{household.id}"
+    response = post_form(
+        client,
+        f"{file_url}/attachments/{doc['id']}/remove",
+        {"reason": "试试"},
+        token_from=file_url,
+    )
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert _stored()[0].removed_at is None
