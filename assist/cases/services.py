@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exc, select, update
+from sqlalchemy import exc, select
 
 from assist.applicants.models import Applicant, FileStatus
 from assist.audit.services import record
@@ -29,6 +29,7 @@ from assist.cases.models import (
     SchoolLevel,
 )
 from assist.centres.models import Centre
+from assist.core.counters import next_number
 from assist.core.crypto import keyed_hash
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
 from assist.core.money import format_yuan
@@ -184,30 +185,9 @@ def _comment(value: str | None, message: str, *, required: bool = True) -> str:
 
 
 def allocate_case_no(centre: Centre, year: int) -> str:
-    """Issue the next number for a centre and year: `<centre code>-<year>-C<5 digits>`.
-
-    The counter row's UPDATE holds its lock until commit, so concurrent requests queue up
-    instead of reading the same number; the first number of a year races on the insert,
-    which the unique constraint settles.
-    """
-    stmt = (
-        update(CaseCounter)
-        .where(CaseCounter.centre_id == centre.id, CaseCounter.year == year)
-        .values(last_no=CaseCounter.last_no + 1)
-        .returning(CaseCounter.last_no)
-    )
-    for _attempt in range(3):
-        number = db.session.execute(stmt).scalar()
-        if number is not None:
-            return f"{centre.code}-{year}-C{number:05d}"
-        try:
-            with db.session.begin_nested():
-                db.session.add(CaseCounter(centre_id=centre.id, year=year, last_no=1))
-                db.session.flush()
-        except exc.IntegrityError:
-            continue
-        return f"{centre.code}-{year}-C{1:05d}"
-    raise DomainError(_("The case number could not be issued; please try again."))
+    """Issue the next `<centre>-<year>-C<nnnnn>` number; the counter row is locked until commit."""
+    number = next_number(CaseCounter.last_no, centre_id=centre.id, year=year)
+    return f"{centre.code}-{year}-C{number:05d}"
 
 
 # ---------------------------------------------------------------------------- drafting
