@@ -306,15 +306,8 @@ def list_cases():
             for q in queries.queues_for(current_user)
         ]
         stmt = stmt.where(or_(*[AidCase.id.in_(i) for i in ids])) if ids else stmt.where(False)
-    if args.get("q"):
-        like = f"%{args['q'].strip()}%"
-        stmt = stmt.outerjoin(Applicant, AidCase.applicant_id == Applicant.id).where(
-            or_(
-                AidCase.case_no.ilike(like),
-                Applicant.name.ilike(like),
-                AidCase.person_name.ilike(like),
-            )
-        )
+    if args.get("q", "").strip():
+        stmt = queries.search(stmt, args["q"])
     page = max(args.get("page", 1, type=int) or 1, 1)
     per_page = min(max(args.get("per_page", 50, type=int) or 50, 1), 100)
     from sqlalchemy import func

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from assist.applicants.queries import register_aid_source
+from assist.applicants.models import Applicant
+from assist.applicants.queries import like_escape, register_aid_source
 from assist.auth.models import Role, User
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus
 from assist.core.scoping import scoped
@@ -51,6 +52,19 @@ def helped_households() -> Select:
 
 
 register_aid_source(helped_households)
+
+
+def search(stmt: Select, q: str) -> Select:
+    """Narrow a case query to a case number, file number or name containing `q`."""
+    like = "%" + like_escape(q.strip()) + "%"
+    return stmt.outerjoin(Applicant, AidCase.applicant_id == Applicant.id).where(
+        or_(
+            AidCase.case_no.ilike(like, escape="\\"),
+            Applicant.file_no.ilike(like, escape="\\"),
+            Applicant.name.ilike(like, escape="\\"),
+            AidCase.person_name.ilike(like, escape="\\"),
+        )
+    )
 
 
 def visible_cases(user: User) -> Select:

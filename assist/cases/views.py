@@ -13,7 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from assist.applicants.models import Applicant
@@ -141,15 +141,7 @@ def index():
             AidCase.centre_id.in_(select(Centre.id).where(Centre.path.startswith(chosen.path)))
         )
     if q:
-        like = f"%{q}%"
-        stmt = stmt.outerjoin(Applicant, AidCase.applicant_id == Applicant.id).where(
-            or_(
-                AidCase.case_no.ilike(like),
-                Applicant.name.ilike(like),
-                AidCase.person_name.ilike(like),
-                Applicant.file_no.ilike(like),
-            )
-        )
+        stmt = queries.search(stmt, q)
     page = paginate(stmt.order_by(AidCase.id.desc()), per_page=50)
     return render_template(
         "cases/index.html",

@@ -256,3 +256,16 @@ def test_openapi_documents_the_case_endpoints(client):
     assert "get" in paths["/cases/{case_id}"]
     assert "post" in paths["/cases/{case_id}/actions/{action}"]
     assert "post" in paths["/cases/{case_id}/objections"]
+
+
+def test_the_list_and_the_api_search_cases_alike(household, caseworker, app):
+    from tests.conftest import login
+
+    case = caseworker.open_case(household)
+    client = app.test_client()
+    login(client, "sz-gs-pj.caseworker")
+    for q, found in [(household.file_no, True), ("张三", True), ("C0000", True), ("%", False)]:
+        items = caseworker.get("/cases", query_string={"q": q}).get_json()["items"]
+        assert [c["id"] for c in items] == ([case["id"]] if found else []), q
+        html = client.get("/cases/", query_string={"q": q}).get_data(as_text=True)
+        assert (case["case_no"] in html) is found, q
