@@ -1,7 +1,8 @@
 """Demo aid cases in every state, through the real services, for `flask seed-demo`.
 
 They go to the demo households the files seeder has put on file (it runs first), a few at
-each station; medical cases carry a fictitious invoice.
+each station; medical cases carry a fictitious diagnosis certificate (the returned one is
+asked for the invoices).
 """
 
 import random
@@ -31,8 +32,8 @@ PLANS = [
     (AidKind.LEGAL, None, "submit"),
 ]
 
-INVOICE_PDF = (
-    b"%PDF-1.4\n% demo hospital invoice (fictitious)\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+DIAGNOSIS_PDF = (
+    b"%PDF-1.4\n% demo diagnosis certificate (fictitious)\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 )
 
 
@@ -76,9 +77,9 @@ def seed_cases(rng: random.Random) -> str:
                 if kind == AidKind.MEDICAL:
                     add_case_attachment(
                         case,
-                        FileStorage(BytesIO(INVOICE_PDF), filename="住院费用发票.pdf"),
+                        FileStorage(BytesIO(DIAGNOSIS_PDF), filename="诊断证明书.pdf"),
                         acting_user=caseworker,
-                        kind=AttachmentKind.INVOICE,
+                        kind=AttachmentKind.DIAGNOSIS,
                     )
                 if step != "draft":
                     services.submit_case(case, acting_user=caseworker)

@@ -28,7 +28,7 @@ def test_demo_cases_use_the_demo_households_at_every_station(network):
     assert f"Aid cases: {len(cases)} at {len(stations)} stations" in summary
     assert {"draft", "submitted", "returned", "in_notice", "rejected"} <= {c.status for c in cases}
     medical = [c.id for c in cases if c.kind == AidKind.MEDICAL]
-    invoices = db.session.scalars(
+    diagnoses = db.session.scalars(
         select(Attachment.owner_id).where(Attachment.owner_type == "case")
     ).all()
-    assert sorted(invoices) == sorted(medical)
+    assert sorted(diagnoses) == sorted(medical)

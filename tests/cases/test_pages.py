@@ -275,3 +275,14 @@ def test_decisions_need_a_fresh_sign_in(app, web, household):
     response = sup.get(f"/cases/{case_id}/decide/approve")
     assert response.status_code == 302
     assert "/reauthenticate" in response.headers["Location"]
+
+
+def test_the_file_page_leads_to_the_households_cases(web, household):
+    cw = web("sz-gs-pj.caseworker")
+    page = cw.get(f"/files/{household.id}").get_data(as_text=True)
+    assert f'href="/cases/new?applicant={household.id}"' in page
+    assert f'href="/cases/?q={household.file_no}"' in page
+    form = cw.get(f"/cases/new?applicant={household.id}").get_data(as_text=True)
+    assert f'value="{household.file_no}"' in form
+    auditor = web("sz-gs-pj.auditor").get(f"/files/{household.id}").get_data(as_text=True)
+    assert 'data-testid="file-cases"' in auditor and 'data-testid="open-case"' not in auditor
