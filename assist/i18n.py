@@ -51,7 +51,12 @@ CATALOGUES = {
     ),
     "applicants": (
         "assist/applicants/translations",
-        ["assist/applicants", "assist/attachments", "templates/applicants"],
+        [
+            "assist/applicants",
+            "assist/attachments",
+            "templates/applicants",
+            "templates/attachments",
+        ],
     ),
     "cases": ("assist/cases/translations", ["assist/cases", "templates/cases"]),
     "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),

@@ -1,6 +1,8 @@
 """Factories that build rows directly, for tests that need data but not its workflow."""
 
 import itertools
+import struct
+import zlib
 from datetime import date
 
 from sqlalchemy import select
@@ -88,3 +90,23 @@ def make_applicant(centre, **overrides) -> Applicant:
     )
     db.session.flush()
     return applicant
+
+
+#: A tiny but complete PDF, and a real 1×1 PNG: the upload checks read content, not names.
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def png_bytes() -> bytes:
+    """A real 1×1 PNG."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"\x00\xff\x00\x00"
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

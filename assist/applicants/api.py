@@ -580,19 +580,6 @@ def applicant_action(applicant_id: int, action: str):
     return jsonify(applicant_json(applicant))
 
 
-def attachment_json(d) -> dict:
-    return {
-        "id": d.id,
-        "kind": d.kind,
-        "name": d.original_name,
-        "content_type": d.content_type,
-        "size_bytes": d.size_bytes,
-        "sha256": d.sha256,
-        "uploaded_at": d.uploaded_at.isoformat(timespec="seconds") + "Z",
-        "download_url": f"/attachments/{d.id}",
-    }
-
-
 @api_route(
     "/applicants/<int:applicant_id>/attachments",
     methods=["POST"],
@@ -610,7 +597,7 @@ def upload_attachment(applicant_id: int):
         kind=request.form.get("kind", AttachmentKind.OTHER),
     )
     db.session.commit()
-    return created(attachment_json(attachment))
+    return created(attachment_services.as_json(attachment))
 
 
 @api_route(
@@ -623,7 +610,7 @@ def list_attachments(applicant_id: int):
     require_roles(*services.READ_ROLES)
     applicant = _load(applicant_id)
     items = attachment_services.attachments_of(services.OWNER_TYPE, applicant.id)
-    return jsonify({"items": [attachment_json(d) for d in items]})
+    return jsonify({"items": [attachment_services.as_json(d) for d in items]})
 
 
 def transfer_json(t: Transfer) -> dict:

@@ -17,7 +17,6 @@ from wtforms import (
 from wtforms.validators import Length, Optional, ValidationError
 
 from assist.applicants.labels import (
-    ATTACHMENT_KIND_LABELS,
     CATEGORY_LABELS,
     CAUSE_LABELS,
     EXCLUSION_LABELS,
@@ -27,7 +26,13 @@ from assist.applicants.labels import (
     WORK_STATUS_LABELS,
 )
 from assist.applicants.models import Category
-from assist.applicants.services import RECORDED_EXCLUSIONS, FileInput, MemberInput
+from assist.applicants.services import (
+    ATTACHMENT_KINDS,
+    RECORDED_EXCLUSIONS,
+    FileInput,
+    MemberInput,
+)
+from assist.attachments.forms import AttachmentForm as BaseAttachmentForm
 from assist.auth.forms import MultiCheckboxField
 from assist.centres.forms import YuanField
 
@@ -223,15 +228,8 @@ class FileForm(FlaskForm):
             self.members.append_entry()
 
 
-class AttachmentForm(FlaskForm):
-    kind = SelectField(
-        _l("Kind of document"), choices=_choices(ATTACHMENT_KIND_LABELS), validate_choice=False
-    )
-    file = FileField(_l("File (PDF, JPEG or PNG)"))
-
-
-class RemoveAttachmentForm(FlaskForm):
-    reason = StringField(_l("Why is it removed?"), validators=[MaxLen(500)])
+class AttachmentForm(BaseAttachmentForm):
+    kinds = ATTACHMENT_KINDS
 
 
 class ActionForm(FlaskForm):

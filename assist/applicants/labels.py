@@ -13,7 +13,7 @@ from assist.applicants.models import (
     TransferStatus,
     WorkStatus,
 )
-from assist.attachments.models import AttachmentKind
+from assist.attachments.labels import KIND_LABELS
 
 STATUS_LABELS = {
     FileStatus.APPLIED: _l("Application"),
@@ -106,14 +106,8 @@ TRANSFER_STATUS_LABELS = {
     TransferStatus.WITHDRAWN: _l("Withdrawn"),
 }
 
-ATTACHMENT_KIND_LABELS = {
-    AttachmentKind.ID_COPY: _l("ID card copy"),
-    AttachmentKind.HOUSEHOLD_REGISTER: _l("Household register"),
-    AttachmentKind.DIAGNOSIS: _l("Diagnosis"),
-    AttachmentKind.INCOME_PROOF: _l("Income proof"),
-    AttachmentKind.CONSENT: _l("Signed consent form"),
-    AttachmentKind.OTHER: _l("Other document"),
-}
+#: Shared with the other owners of documents (aid cases).
+ATTACHMENT_KIND_LABELS = KIND_LABELS
 
 #: What each workflow action is called on buttons and in the timeline.
 ACTION_LABELS = {

@@ -161,8 +161,7 @@ def helped_condition():
 def households_never_helped(user) -> Select:
     """Active files in the user's scope that no aid source has helped yet.
 
-    Until the aid-case module registers a source with `register_aid_source`, no file has
-    recorded aid, so every active file is listed.
+    The aid cases register theirs (assist.cases.queries.helped_households).
     """
     stmt = select(Applicant).where(Applicant.status == FileStatus.ACTIVE, ~helped_condition())
     return scoped(stmt, user, Applicant.centre_id)
@@ -171,7 +170,7 @@ def households_never_helped(user) -> Select:
 # --- search --------------------------------------------------------------------------------
 
 
-def _like_escape(text: str) -> str:
+def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -191,7 +190,7 @@ def text_condition(q: str):
         return Applicant.phone.like(f"%{raw}%")
     if FILE_NO_RE.match(raw):  # a prefix as a range, so the unique index on file_no serves it
         return and_(Applicant.file_no >= raw, Applicant.file_no < raw + "\uffff")
-    return Applicant.name.like("%" + _like_escape(q.strip()) + "%", escape="\\")
+    return Applicant.name.like("%" + like_escape(q.strip()) + "%", escape="\\")
 
 
 def id_hash_condition(id_hash: str):

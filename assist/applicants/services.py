@@ -37,6 +37,7 @@ from assist.attachments.services import Owner, has_attachment, register_owner
 from assist.audit.services import record
 from assist.auth.models import Role
 from assist.centres.models import Centre
+from assist.core.counters import next_number
 from assist.core.crypto import keyed_hash
 from assist.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from assist.core.masking import mask_id
@@ -47,6 +48,17 @@ from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
 
 OWNER_TYPE = "applicant"
+#: The documents a hardship file takes.
+ATTACHMENT_KINDS = frozenset(
+    {
+        AttachmentKind.ID_COPY,
+        AttachmentKind.HOUSEHOLD_REGISTER,
+        AttachmentKind.DIAGNOSIS,
+        AttachmentKind.INCOME_PROOF,
+        AttachmentKind.CONSENT,
+        AttachmentKind.OTHER,
+    }
+)
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-\d{7,8}$")
@@ -291,25 +303,7 @@ def _check_unique(checked: _Checked, *, own_applicant_id: int | None = None) -> 
 
 def allocate_file_no(centre: Centre, year: int, *, session=None) -> str:
     """Issue the next `<centre>-<year>-<nnnnn>` number; the counter row is locked until commit."""
-    session = session or db.session
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    session.execute(
-        dialect_insert(FileCounter)
-        .values(centre_id=centre.id, year=year, last_seq=0)
-        .on_conflict_do_nothing()
-    )
-    # UPDATE … RETURNING takes the row lock, so two registrations never share a number.
-    seq = session.execute(
-        update(FileCounter)
-        .where(FileCounter.centre_id == centre.id, FileCounter.year == year)
-        .values(last_seq=FileCounter.last_seq + 1)
-        .returning(FileCounter.last_seq)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    seq = next_number(FileCounter.last_seq, session=session, centre_id=centre.id, year=year)
     return f"{centre.code}-{year}-{seq:05d}"
 
 
@@ -1392,5 +1386,6 @@ register_owner(
         can_change=lambda user, applicant: (
             user.has_role(Role.CASEWORKER) and applicant.status not in CLOSED_STATES
         ),
+        kinds=ATTACHMENT_KINDS,
     ),
 )

@@ -17,7 +17,6 @@ from assist.applicants.forms import (
     FileForm,
     HomeVisitForm,
     MemberForm,
-    RemoveAttachmentForm,
     ReviewForm,
     StandardForm,
     TransferForm,
@@ -31,6 +30,7 @@ from assist.applicants.models import (
     TransferStatus,
 )
 from assist.attachments import services as attachment_services
+from assist.attachments.forms import RemoveAttachmentForm
 from assist.attachments.models import AttachmentKind
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
@@ -449,9 +449,13 @@ def upload(applicant_id: int):
 @roles_required(Role.CASEWORKER)
 def remove_attachment(applicant_id: int, attachment_id: int):
     applicant = _load(applicant_id)
-    attachment, owner = attachment_services.load_for(attachment_id, current_user, change=True)
-    if owner.id != applicant.id:
-        abort(404)
+    attachment, owner = attachment_services.load_for(
+        attachment_id,
+        current_user,
+        change=True,
+        owner_type=services.OWNER_TYPE,
+        owner_id=applicant.id,
+    )
     form = RemoveAttachmentForm()
     if not form.validate_on_submit():
         abort(400)

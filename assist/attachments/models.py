@@ -17,6 +17,9 @@ class AttachmentKind(enum.StrEnum):
     DIAGNOSIS = "diagnosis"  # 诊断证明
     INCOME_PROOF = "income_proof"  # 收入证明
     CONSENT = "consent"  # 授权委托书
+    INVOICE = "invoice"  # 发票、收据
+    SCHOOL_ENROLMENT = "school_enrolment"  # 入学通知书、在读证明
+    COLLECTIVE_DECISION = "collective_decision"  # 集体研究决定纪要
     OTHER = "other"
 
 

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
-from assist.attachments.models import Attachment, AttachmentKind
+from assist.attachments.models import Attachment
 from assist.audit.services import record
 from assist.core.errors import PermissionDenied, ValidationError
 from assist.core.timeutil import utcnow
@@ -37,13 +37,15 @@ class Owner:
 
     `load(owner_id, user)` returns the owning record within the user's scope or aborts 404;
     `centre(obj)` gives the centre for the audit log; `can_read(user, obj)` and
-    `can_change(user, obj)` say who may download and who may add or remove documents.
+    `can_change(user, obj)` say who may download and who may add or remove documents;
+    `kinds` are the kinds of document the owner takes.
     """
 
     load: Callable
     centre: Callable
     can_read: Callable
     can_change: Callable
+    kinds: frozenset[str]
 
 
 OWNERS: dict[str, Owner] = {}
@@ -114,7 +116,7 @@ def store_attachment(
     spec = OWNERS[owner_type]
     if not spec.can_change(acting_user, owner):
         raise PermissionDenied(_("Your role does not allow adding documents here."))
-    if kind not in AttachmentKind.__members__.values():
+    if kind not in spec.kinds:
         message = _("Choose what kind of document this is.")
         raise ValidationError(message, fields={"kind": message})
     if file_storage is None or not getattr(file_storage, "filename", None):
@@ -195,8 +197,14 @@ def has_attachment(owner_type: str, owner_id: int, kind: str) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def load_for(attachment_id, user, *, change: bool = False) -> tuple[Attachment, object]:
-    """Load an attachment and its owner within the user's scope (404 otherwise), checking roles."""
+def load_for(
+    attachment_id, user, *, change: bool = False, owner_type: str | None = None, owner_id=None
+) -> tuple[Attachment, object]:
+    """Load an attachment and its owner within the user's scope (404 otherwise), checking roles.
+
+    With `owner_type` and `owner_id`, an attachment that belongs to anything else is a 404 too:
+    owners of different types share ids.
+    """
     from flask import abort
 
     try:
@@ -204,6 +212,11 @@ def load_for(attachment_id, user, *, change: bool = False) -> tuple[Attachment, 
     except (TypeError, ValueError):
         abort(404)
     if attachment is None or attachment.removed_at is not None:
+        abort(404)
+    if owner_type is not None and (attachment.owner_type, attachment.owner_id) != (
+        owner_type,
+        owner_id,
+    ):
         abort(404)
     spec = OWNERS.get(attachment.owner_type)
     if spec is None:
@@ -213,6 +226,20 @@ def load_for(attachment_id, user, *, change: bool = False) -> tuple[Attachment, 
     if not allowed:
         raise PermissionDenied(_("Your role does not allow this."))
     return attachment, owner
+
+
+def as_json(attachment: Attachment) -> dict:
+    """The API form of a document: what it is and where to download it."""
+    return {
+        "id": attachment.id,
+        "kind": attachment.kind,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size_bytes": attachment.size_bytes,
+        "sha256": attachment.sha256,
+        "uploaded_at": attachment.uploaded_at.isoformat(timespec="seconds") + "Z",
+        "download_url": url_for("attachments.download", attachment_id=attachment.id),
+    }
 
 
 def record_download(attachment: Attachment, owner, *, acting_user) -> None:

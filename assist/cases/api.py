@@ -11,8 +11,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from assist.api import api_route, created, json_body, require_roles
 from assist.api.core import iso
 from assist.applicants.models import Applicant
+from assist.attachments.models import AttachmentKind
+from assist.attachments.services import as_json
 from assist.auth.models import Role
-from assist.cases import queries, services
+from assist.cases import attachments, queries, services
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
 from assist.centres.models import Centre
 from assist.core.errors import DomainError, NotFound, ValidationError
@@ -180,13 +182,16 @@ def case_json(case: AidCase, *, detail: bool = False) -> dict:
             }
             for o in case.objections
         ]
+        out["attachments"] = [as_json(a) for a in attachments.case_attachments(case)]
         decision = case.collective_decision
+        minutes = attachments.minutes_of(decision) if decision else None
         out["collective_decision"] = (
             {
                 "meeting_date": decision.meeting_date.isoformat(),
                 "reference": decision.reference,
                 "attachment_name": decision.attachment_name,
                 "attachment_sha256": decision.attachment_sha256,
+                "attachment": as_json(minutes) if minutes else None,
             }
             if decision
             else None
@@ -301,15 +306,8 @@ def list_cases():
             for q in queries.queues_for(current_user)
         ]
         stmt = stmt.where(or_(*[AidCase.id.in_(i) for i in ids])) if ids else stmt.where(False)
-    if args.get("q"):
-        like = f"%{args['q'].strip()}%"
-        stmt = stmt.outerjoin(Applicant, AidCase.applicant_id == Applicant.id).where(
-            or_(
-                AidCase.case_no.ilike(like),
-                Applicant.name.ilike(like),
-                AidCase.person_name.ilike(like),
-            )
-        )
+    if args.get("q", "").strip():
+        stmt = queries.search(stmt, args["q"])
     page = max(args.get("page", 1, type=int) or 1, 1)
     per_page = min(max(args.get("per_page", 50, type=int) or 50, 1), 100)
     from sqlalchemy import func
@@ -414,6 +412,42 @@ def record_decision(case_id: int):
     )
     _commit()
     return created(case_json(case, detail=True))
+
+
+@api_route(
+    "/cases/<int:case_id>/attachments",
+    methods=["POST"],
+    tags=TAGS,
+    summary="Add a supporting document (multipart/form-data: kind, file); PDF, JPEG or PNG",
+    responses={
+        201: {"description": "the stored document"},
+        403: {"description": "not while the case is in this state, or not for this role"},
+        422: {"description": "refused: kind, type by content, size"},
+    },
+)
+def upload_case_attachment(case_id: int):
+    require_roles(Role.CASEWORKER, Role.SUPERVISOR)
+    case = get_scoped_or_404(AidCase, case_id, current_user)
+    attachment = attachments.add_case_attachment(
+        case,
+        request.files.get("file"),
+        acting_user=current_user,
+        kind=request.form.get("kind", AttachmentKind.OTHER),
+    )
+    db.session.commit()
+    return created(as_json(attachment))
+
+
+@api_route(
+    "/cases/<int:case_id>/attachments",
+    tags=TAGS,
+    summary="The case's documents, the collective-decision minutes among them",
+    responses={200: {"description": "{items}"}},
+)
+def list_case_attachments(case_id: int):
+    require_roles(*READ_ROLES)
+    case = get_scoped_or_404(AidCase, case_id, current_user)
+    return jsonify({"items": [as_json(a) for a in attachments.case_attachments(case)]})
 
 
 @api_route(

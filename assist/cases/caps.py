@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from assist.applicants.models import Category, SubsistenceStandard
+from assist.applicants.models import Category
+from assist.applicants.services import find_standard
 from assist.cases.models import AidCase, AidKind, AidRule, CaseStatus, SchoolLevel
-from assist.centres.models import Centre
 from assist.core.errors import DomainError
 from assist.core.money import fen_to_decimal_str, format_yuan
 from assist.core.timeutil import local_to_utc, local_today
@@ -91,26 +91,6 @@ def skips_notice(kind: str, on: date | None = None) -> bool:
     return rule_for(kind, "", on).skips_notice
 
 
-def standard_for(centre: Centre, on: date | None = None) -> SubsistenceStandard | None:
-    """Return the 低保 standard for a centre: the most specific code prefix with one in force."""
-    on = on or local_today()
-    parts = centre.code.split("-")
-    prefixes = ["-".join(parts[:n]) for n in range(len(parts), 0, -1)]
-    rows = db.session.scalars(
-        select(SubsistenceStandard)
-        .where(
-            SubsistenceStandard.region_code.in_(prefixes),
-            SubsistenceStandard.effective_from <= on,
-        )
-        .order_by(SubsistenceStandard.effective_from.desc())
-    ).all()
-    for prefix in prefixes:
-        for row in rows:
-            if row.region_code == prefix:
-                return row
-    return None
-
-
 def variant_of(case: AidCase) -> str:
     if case.kind == AidKind.LIVING:
         category = case.applicant.category if case.applicant else None
@@ -186,7 +166,7 @@ def check_cap(case: AidCase, request_fen: int, on: date | None = None) -> CapChe
     cap = rule.cap_fen
     basis = ""
     if rule.cap_standard_months is not None:
-        standard = standard_for(case.centre, on)
+        standard = find_standard(case.centre, on or local_today())
         if standard is None:
             raise DomainError(
                 _(

@@ -1,109 +1,67 @@
-"""Demo aid cases in every state, through the real services, for `flask seed-demo`."""
+"""Demo aid cases in every state, through the real services, for `flask seed-demo`.
+
+They go to the demo households the files seeder has put on file (it runs first), a few at
+each station; medical cases carry a fictitious diagnosis certificate (the returned one is
+asked for the invoices).
+"""
 
 import random
-from datetime import date
+from io import BytesIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
-from assist.applicants.models import (
-    Applicant,
-    Assessment,
-    Category,
-    FileStatus,
-    ResidentId,
-    SubsistenceStandard,
-)
-from assist.auth.models import User
+from assist.applicants.models import Applicant, FileStatus
+from assist.attachments.models import AttachmentKind
+from assist.auth.models import Role, User
 from assist.cases import services
-from assist.cases.models import AidKind
-from assist.centres.models import Centre
-from assist.core.crypto import keyed_hash
-from assist.core.resident_id import make_resident_id
-from assist.demo.cli import SEEDERS
+from assist.cases.attachments import add_case_attachment
+from assist.cases.models import AidCase, AidKind
+from assist.demo.cli import SEEDERS, demo_username
 from assist.extensions import db
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = ["建国", "秀英", "志强", "桂兰", "海燕", "国华", "美玲", "德明", "丽娟", "卫东", "春梅"]
-EMPLOYERS = ["苏州纺织厂", "姑苏环卫所", "吴中机械有限公司", "平江物业公司", "木渎丝绸厂"]
+#: (kind, amount requested in 分, how far the case goes) for each station's households.
+PLANS = [
+    (AidKind.LIVING, 150_000, "approve"),
+    (AidKind.MEDICAL, 800_000, "recommend"),
+    (AidKind.HOLIDAY, 100_000, "submit"),
+    (AidKind.LIVING, 120_000, "draft"),
+    (AidKind.MEDICAL, 180_000, "return"),
+    (AidKind.HOLIDAY, 200_000, "approve"),
+    (AidKind.LIVING, 90_000, "reject"),
+    (AidKind.LEGAL, None, "submit"),
+]
+
+DIAGNOSIS_PDF = (
+    b"%PDF-1.4\n% demo diagnosis certificate (fictitious)\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+)
 
 
-def _user(code: str, role: str) -> User:
-    return db.session.scalars(select(User).where(User.username == f"{code.lower()}.{role}")).one()
+def _user(code: str, role: Role) -> User:
+    username = demo_username(code, role)
+    return db.session.scalars(select(User).where(User.username == username)).one()
 
 
-def _ensure_files(rng: random.Random) -> list[Applicant]:
-    """Use the active files there are; without any, add a few (the files seeder may not run)."""
-    files = list(db.session.scalars(select(Applicant).where(Applicant.status == FileStatus.ACTIVE)))
-    if files:
-        return files
-    if not db.session.scalars(select(SubsistenceStandard)).first():
-        db.session.add(
-            SubsistenceStandard(
-                region_code="SZ",
-                region_name="苏州市",
-                monthly_fen=106_000,
-                effective_from=date(2024, 7, 1),
-            )
-        )
-    stations = db.session.scalars(select(Centre).where(Centre.tier == 3)).all()
-    for n in range(12):
-        centre = stations[n % len(stations)]
-        number = make_resident_id(
-            "320502",
-            date(1960 + rng.randrange(30), 1 + rng.randrange(12), 1 + rng.randrange(28)),
-            100 + 2 * n + 1,
-        )
-        applicant = Applicant(
-            file_no=f"{centre.code}-2026-F{n + 1:05d}",
-            centre=centre,
-            status=FileStatus.ACTIVE,
-            category=Category.DEEP if n % 3 == 0 else Category.RELATIVE,
-            name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-            id_hash=keyed_hash(number),
-            gender="M",
-            birth_date=date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
-            phone=f"139{rng.randrange(10**8):08d}",
-            address=f"苏州市姑苏区{rng.randrange(1, 200)}号",
-            employer=rng.choice(EMPLOYERS),
-            activated_on=date(2026, 1, 5),
-        )
-        applicant.id_number = number
-        db.session.add(applicant)
-        db.session.flush()
-        db.session.add(ResidentId(id_hash=applicant.id_hash, applicant_id=applicant.id))
-        db.session.add(
-            Assessment(
-                applicant=applicant,
-                annual_income_fen=900_000,
-                household_size=3,
-                per_capita_monthly_fen=25_000,
-                standard_monthly_fen=106_000,
-                proposed_category=applicant.category,
-                category=applicant.category,
-            )
-        )
-        files.append(applicant)
-    db.session.flush()
-    return files
+def _households(rng: random.Random) -> list[Applicant]:
+    """A few active demo files per station, in a reproducible order."""
+    by_centre: dict[int, list[Applicant]] = {}
+    active = select(Applicant).where(Applicant.status == FileStatus.ACTIVE).order_by(Applicant.id)
+    for applicant in db.session.scalars(active):
+        by_centre.setdefault(applicant.centre_id, []).append(applicant)
+    chosen = []
+    for files in by_centre.values():
+        chosen.extend(rng.sample(files, min(len(PLANS), len(files))))
+    return chosen
 
 
 def seed_cases(rng: random.Random) -> str:
-    files = _ensure_files(rng)
     made = 0
-    plans = [
-        (AidKind.LIVING, 150_000, "approve"),
-        (AidKind.MEDICAL, 800_000, "recommend"),
-        (AidKind.HOLIDAY, 100_000, "submit"),
-        (AidKind.LIVING, 120_000, "draft"),
-        (AidKind.MEDICAL, 180_000, "return"),
-        (AidKind.HOLIDAY, 200_000, "approve"),
-        (AidKind.LIVING, 90_000, "reject"),
-        (AidKind.LEGAL, None, "submit"),
-    ]
-    for applicant, (kind, amount, step) in zip(files, plans, strict=False):
+    households = _households(rng)
+    for n, applicant in enumerate(households):
+        kind, amount, step = PLANS[n % len(PLANS)]
         code = applicant.centre.code
-        caseworker = _user(code, "caseworker")
-        supervisor = _user(code, "supervisor")
+        caseworker = _user(code, Role.CASEWORKER)
+        supervisor = _user(code, Role.SUPERVISOR)
         data = services.CaseInput(
             kind=kind,
             applicant=applicant,
@@ -116,6 +74,13 @@ def seed_cases(rng: random.Random) -> str:
         try:
             with db.session.begin_nested():
                 case = services.create_case(acting_user=caseworker, data=data)
+                if kind == AidKind.MEDICAL:
+                    add_case_attachment(
+                        case,
+                        FileStorage(BytesIO(DIAGNOSIS_PDF), filename="诊断证明书.pdf"),
+                        acting_user=caseworker,
+                        kind=AttachmentKind.DIAGNOSIS,
+                    )
                 if step != "draft":
                     services.submit_case(case, acting_user=caseworker)
                 if step == "approve":
@@ -136,7 +101,12 @@ def seed_cases(rng: random.Random) -> str:
             made += 1
         except services.DomainError:
             continue
-    return f"cases: {made} demo aid cases"
+    states = db.session.execute(
+        select(AidCase.status, func.count()).group_by(AidCase.status).order_by(AidCase.status)
+    ).all()
+    stations = len({a.centre_id for a in households})
+    by_state = ", ".join(f"{status} {n}" for status, n in states)
+    return f"Aid cases: {made} at {stations} stations ({by_state})."
 
 
 SEEDERS.append(seed_cases)

@@ -6,6 +6,8 @@ from flask_wtf.file import FileField
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from assist.attachments.forms import AttachmentForm
+from assist.cases.attachments import UPLOAD_KINDS
 from assist.cases.labels import KIND_LABELS, OCCASION_LABELS, SCHOOL_LEVEL_LABELS
 from assist.centres.forms import YuanField
 
@@ -66,3 +68,7 @@ class ResolveForm(FlaskForm):
         validators=[InputRequired()],
     )
     reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
+
+
+class CaseAttachmentForm(AttachmentForm):
+    kinds = UPLOAD_KINDS

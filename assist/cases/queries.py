@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from assist.applicants.models import Applicant
+from assist.applicants.queries import like_escape, register_aid_source
 from assist.auth.models import Role, User
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus
 from assist.core.scoping import scoped
@@ -25,6 +27,44 @@ waiting_since = (
     .correlate(AidCase)
     .scalar_subquery()
 )
+
+
+#: Money cases count as aid once approved and not held by an objection or taken back.
+HELPED_MONEY_STATUSES = (
+    S.APPROVED,
+    S.IN_NOTICE,
+    S.READY_TO_PAY,
+    S.PARTLY_PAID,
+    S.PAID,
+    S.CLOSED,
+)
+NON_MONEY_KINDS = tuple(k for k in AidKind if not k.is_money)
+
+
+def helped_households() -> Select:
+    """Files that received money aid (approved or paid) or a service (legal, job aid given)."""
+    money = and_(AidCase.kind.notin_(NON_MONEY_KINDS), AidCase.status.in_(HELPED_MONEY_STATUSES))
+    # A service counts once given: the case closes with the service recorded.
+    service = and_(AidCase.kind.in_(NON_MONEY_KINDS), AidCase.status == S.CLOSED)
+    return select(AidCase.applicant_id).where(
+        AidCase.applicant_id.is_not(None), or_(money, service)
+    )
+
+
+register_aid_source(helped_households)
+
+
+def search(stmt: Select, q: str) -> Select:
+    """Narrow a case query to a case number, file number or name containing `q`."""
+    like = "%" + like_escape(q.strip()) + "%"
+    return stmt.outerjoin(Applicant, AidCase.applicant_id == Applicant.id).where(
+        or_(
+            AidCase.case_no.ilike(like, escape="\\"),
+            Applicant.file_no.ilike(like, escape="\\"),
+            Applicant.name.ilike(like, escape="\\"),
+            AidCase.person_name.ilike(like, escape="\\"),
+        )
+    )
 
 
 def visible_cases(user: User) -> Select:

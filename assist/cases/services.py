@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exc, select, update
+from sqlalchemy import exc, select
 
 from assist.applicants.models import Applicant, FileStatus
 from assist.audit.services import record
 from assist.auth.models import Role, User
 from assist.cases import caps
+from assist.cases.attachments import minutes_path, store_minutes
 from assist.cases.models import (
     AidCase,
     AidKind,
@@ -27,8 +28,8 @@ from assist.cases.models import (
     Occasion,
     SchoolLevel,
 )
-from assist.cases.storage import store_upload
 from assist.centres.models import Centre
+from assist.core.counters import next_number
 from assist.core.crypto import keyed_hash
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
 from assist.core.money import format_yuan
@@ -184,30 +185,9 @@ def _comment(value: str | None, message: str, *, required: bool = True) -> str:
 
 
 def allocate_case_no(centre: Centre, year: int) -> str:
-    """Issue the next number for a centre and year: `<centre code>-<year>-C<5 digits>`.
-
-    The counter row's UPDATE holds its lock until commit, so concurrent requests queue up
-    instead of reading the same number; the first number of a year races on the insert,
-    which the unique constraint settles.
-    """
-    stmt = (
-        update(CaseCounter)
-        .where(CaseCounter.centre_id == centre.id, CaseCounter.year == year)
-        .values(last_no=CaseCounter.last_no + 1)
-        .returning(CaseCounter.last_no)
-    )
-    for _attempt in range(3):
-        number = db.session.execute(stmt).scalar()
-        if number is not None:
-            return f"{centre.code}-{year}-C{number:05d}"
-        try:
-            with db.session.begin_nested():
-                db.session.add(CaseCounter(centre_id=centre.id, year=year, last_no=1))
-                db.session.flush()
-        except exc.IntegrityError:
-            continue
-        return f"{centre.code}-{year}-C{1:05d}"
-    raise DomainError(_("The case number could not be issued; please try again."))
+    """Issue the next `<centre>-<year>-C<nnnnn>` number; the counter row is locked until commit."""
+    number = next_number(CaseCounter.last_no, centre_id=centre.id, year=year)
+    return f"{centre.code}-{year}-C{number:05d}"
 
 
 # ---------------------------------------------------------------------------- drafting
@@ -642,7 +622,7 @@ def record_collective_decision(
         fields["reference"] = _("Enter the decision's reference, such as 苏工援〔2026〕12号.")
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
-    stored = store_upload(data.upload, field="attachment")
+    minutes = store_minutes(case, data.upload, acting_user=acting_user)
     decision = case.collective_decision
     before = None
     if decision is None:
@@ -658,10 +638,12 @@ def record_collective_decision(
         }
     decision.meeting_date = data.meeting_date
     decision.reference = reference
-    decision.attachment_path = stored.path
-    decision.attachment_name = stored.name
-    decision.attachment_mime = stored.mime
-    decision.attachment_sha256 = stored.sha256
+    # The row keeps pointing at the stored minutes: their path under STORAGE_DIR, which ends
+    # in the attachment's unique storage key (see assist.cases.attachments.minutes_of).
+    decision.attachment_path = minutes_path(minutes)
+    decision.attachment_name = minutes.original_name
+    decision.attachment_mime = minutes.content_type
+    decision.attachment_sha256 = minutes.sha256
     decision.recorded_by_id = acting_user.id
     decision.recorded_at = utcnow()
     db.session.flush()
@@ -679,7 +661,8 @@ def record_collective_decision(
         audit_after={
             "reference": reference,
             "meeting_date": data.meeting_date.isoformat(),
-            "attachment_sha256": stored.sha256,
+            "attachment_id": minutes.id,
+            "attachment_sha256": minutes.sha256,
             "replaced": before,
         },
     )

@@ -8,20 +8,29 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from assist.applicants.models import Applicant
+from assist.attachments import services as attachment_services
+from assist.attachments.forms import RemoveAttachmentForm
+from assist.attachments.labels import KIND_LABELS as ATTACHMENT_KIND_LABELS
 from assist.audit.services import record
 from assist.auth.models import Role
-from assist.cases import caps, queries, services
-from assist.cases.forms import CaseForm, CommentForm, DecideForm, ObjectionForm, ResolveForm
+from assist.cases import attachments, caps, queries, services
+from assist.cases.forms import (
+    CaseAttachmentForm,
+    CaseForm,
+    CommentForm,
+    DecideForm,
+    ObjectionForm,
+    ResolveForm,
+)
 from assist.cases.labels import (
     ACTION_LABELS,
     KIND_LABELS,
@@ -32,7 +41,6 @@ from assist.cases.labels import (
     STATUS_TONES,
 )
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
-from assist.cases.storage import open_stored
 from assist.centres.models import Centre
 from assist.core.errors import DomainError, ValidationError
 from assist.core.forms import apply_field_errors
@@ -133,15 +141,7 @@ def index():
             AidCase.centre_id.in_(select(Centre.id).where(Centre.path.startswith(chosen.path)))
         )
     if q:
-        like = f"%{q}%"
-        stmt = stmt.outerjoin(Applicant, AidCase.applicant_id == Applicant.id).where(
-            or_(
-                AidCase.case_no.ilike(like),
-                Applicant.name.ilike(like),
-                AidCase.person_name.ilike(like),
-                Applicant.file_no.ilike(like),
-            )
-        )
+        stmt = queries.search(stmt, q)
     page = paginate(stmt.order_by(AidCase.id.desc()), per_page=50)
     return render_template(
         "cases/index.html",
@@ -350,7 +350,10 @@ def _can_recommend(case: AidCase) -> None:
 @login_required
 @roles_required(*READ_ROLES)
 def show(case_id: int):
-    case = _get(case_id)
+    return _render_show(_get(case_id))
+
+
+def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
     events = db.session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
     ).all()
@@ -360,6 +363,7 @@ def show(case_id: int):
             cap = caps.check_cap(case, case.amount_approved_fen or case.amount_requested_fen or 0)
         except DomainError:
             cap = None
+    decision = case.collective_decision
     return render_template(
         "cases/show.html",
         case=case,
@@ -367,12 +371,68 @@ def show(case_id: int):
         actions=_available_actions(case),
         cap=cap,
         needs_decision=services.needs_collective_decision(case),
+        minutes=attachments.minutes_of(decision) if decision else None,
+        attachments=attachments.case_attachments(case),
+        attachment_kind_labels=ATTACHMENT_KIND_LABELS,
+        can_attach=attachments.can_attach(current_user, case),
+        attachment_form=attachment_form or CaseAttachmentForm(formdata=None),
+        remove_form=RemoveAttachmentForm(formdata=None),
         objection_form=ObjectionForm(),
         resolve_form=ResolveForm(),
         comment_form=CommentForm(),
         can_resolve=current_user.has_role(Role.SUPERVISOR),
         now=utcnow(),
+    ), status
+
+
+@bp.route("/<int:case_id>/attachments", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR)
+def upload(case_id: int):
+    case = _get(case_id)
+    form = CaseAttachmentForm()
+    if not form.validate_on_submit() and form.csrf_token.errors:
+        abort(400)
+    try:
+        attachments.add_case_attachment(
+            case, form.file.data, acting_user=current_user, kind=form.kind.data or ""
+        )
+    except DomainError as err:
+        db.session.rollback()
+        apply_field_errors(form, err)
+        flash(err.message, "danger")
+        return _render_show(case, status=err.status, attachment_form=form)
+    db.session.commit()
+    flash(_("The document has been added."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/attachments/<int:attachment_id>/remove", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR)
+def remove_attachment(case_id: int, attachment_id: int):
+    case = _get(case_id)
+    attachment, _owner = attachment_services.load_for(
+        attachment_id,
+        current_user,
+        change=True,
+        owner_type=attachments.OWNER_TYPE,
+        owner_id=case.id,
     )
+    form = RemoveAttachmentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        attachments.remove_case_attachment(
+            attachment, case, acting_user=current_user, reason=form.reason.data or ""
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("cases.show", case_id=case.id))
+    db.session.commit()
+    flash(_("The document has been removed from the case."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
 
 
 @bp.route("/<int:case_id>/submit", methods=["POST"])
@@ -490,28 +550,6 @@ def _cap_or_none(case: AidCase):
         return caps.check_cap(case, case.amount_requested_fen or 0)
     except DomainError:
         return None
-
-
-@bp.route("/<int:case_id>/decision/minutes")
-@login_required
-@roles_required(*READ_ROLES)
-def decision_minutes(case_id: int):
-    case = _get(case_id)
-    decision = case.collective_decision
-    if decision is None:
-        abort(404)
-    try:
-        path = open_stored(decision.attachment_path)
-    except FileNotFoundError:
-        abort(404)
-    record("case.decision_viewed", acting_user=current_user, obj=case, centre=case.centre)
-    db.session.commit()
-    return send_file(
-        path,
-        mimetype=decision.attachment_mime,
-        as_attachment=True,
-        download_name=decision.attachment_name,
-    )
 
 
 # ---------------------------------------------------------------------------- objections

@@ -1,9 +1,7 @@
-"""Helpers for the hardship-file tests: form data, a tiny valid PDF and PNG, shortcuts."""
+"""Helpers for the hardship-file tests: form data and shortcuts."""
 
 import io
 import re
-import struct
-import zlib
 from datetime import date
 
 from sqlalchemy import func, select
@@ -12,25 +10,7 @@ from assist.applicants.models import Applicant
 from assist.audit.models import AuditEntry
 from assist.extensions import db
 from tests.conftest import post_form
-from tests.factories import make_standard, next_resident_id
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def png_bytes() -> bytes:
-    """A real 1×1 PNG."""
-
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    raw = b"\x00\xff\x00\x00"
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+from tests.factories import PDF, make_standard, next_resident_id
 
 
 def form_data(centre=None, **overrides) -> dict:

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from assist.applicants.models import FileEvent
 from assist.attachments.models import Attachment
 from assist.extensions import db
-from tests.applicants.helpers import PDF, audit_actions, png_bytes, standard
+from tests.applicants.helpers import audit_actions, standard
 from tests.conftest import login, post_form
-from tests.factories import make_applicant
+from tests.factories import PDF, make_applicant, png_bytes
 
 
 def upload(client, applicant, content: bytes, name: str, kind="income_proof"):

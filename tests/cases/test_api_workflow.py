@@ -8,7 +8,7 @@ from assist.audit.models import AuditEntry
 from assist.cases.models import AidRule, CaseStatus
 from assist.extensions import db
 from tests.cases.helpers import Api, actions, case_row
-from tests.factories import make_applicant
+from tests.factories import PDF, make_applicant
 
 
 def test_1500_case_approved_at_its_station(household, caseworker, station_supervisor):
@@ -110,7 +110,7 @@ def test_60000_case_reaches_the_city_and_needs_a_collective_decision(
         data={
             "meeting_date": "2026-01-10",
             "reference": "苏工援〔2026〕3号",
-            "attachment": (io.BytesIO(b"%PDF-1.4 minutes"), "minutes.pdf"),
+            "attachment": (io.BytesIO(PDF), "minutes.pdf"),
         },
     )
     assert response.status_code == 201, response.get_json()
@@ -256,3 +256,16 @@ def test_openapi_documents_the_case_endpoints(client):
     assert "get" in paths["/cases/{case_id}"]
     assert "post" in paths["/cases/{case_id}/actions/{action}"]
     assert "post" in paths["/cases/{case_id}/objections"]
+
+
+def test_the_list_and_the_api_search_cases_alike(household, caseworker, app):
+    from tests.conftest import login
+
+    case = caseworker.open_case(household)
+    client = app.test_client()
+    login(client, "sz-gs-pj.caseworker")
+    for q, found in [(household.file_no, True), ("张三", True), ("C0000", True), ("%", False)]:
+        items = caseworker.get("/cases", query_string={"q": q}).get_json()["items"]
+        assert [c["id"] for c in items] == ([case["id"]] if found else []), q
+        html = client.get("/cases/", query_string={"q": q}).get_data(as_text=True)
+        assert (case["case_no"] in html) is found, q

@@ -1,6 +1,8 @@
 """The aid case pages: opening, deciding, queues, notice list, through the web routes."""
 
+import hashlib
 import io
+import re
 
 import pytest
 
@@ -8,7 +10,7 @@ from assist.cases.models import CaseStatus
 from assist.extensions import db
 from tests.cases.helpers import case_row
 from tests.conftest import login, post_form
-from tests.factories import make_applicant
+from tests.factories import make_applicant, png_bytes
 
 
 @pytest.fixture
@@ -144,7 +146,7 @@ def test_60000_case_approved_at_the_city_with_the_minutes_uploaded(web, househol
             "amount_approved": "60000.00",
             "meeting_date": "2026-01-10",
             "reference": "苏工援〔2026〕3号",
-            "attachment": (io.BytesIO(b"\x89PNG\r\n\x1a\nminutes"), "纪要.png"),
+            "attachment": (io.BytesIO(png_bytes()), "纪要.png"),
         },
         token_from=f"/cases/{case_id}/decide/approve",
         content_type="multipart/form-data",
@@ -153,9 +155,17 @@ def test_60000_case_approved_at_the_city_with_the_minutes_uploaded(web, househol
     row = case_row(case_id)
     assert row.status == CaseStatus.IN_NOTICE
     assert row.collective_decision.attachment_mime == "image/png"
-    download = city.get(f"/cases/{case_id}/decision/minutes")
+    # The minutes are the case's attachment, served by the one checked, audited route.
+    page = city.get(f"/cases/{case_id}").get_data(as_text=True)
+    minutes = re.search(r'data-kind="collective_decision">.*?href="(/attachments/\d+)"', page, re.S)
+    assert minutes is not None
+    assert 'data-testid="collective-decision"' in page and minutes.group(1) in page
+    download = city.get(minutes.group(1))
     assert download.status_code == 200
-    assert download.data.startswith(b"\x89PNG")
+    assert download.data == png_bytes()
+    assert row.collective_decision.attachment_sha256 == hashlib.sha256(png_bytes()).hexdigest()
+    # Someone outside the case's subtree cannot fetch it.
+    assert web("sz-wz.supervisor").get(minutes.group(1)).status_code == 404
 
 
 def test_reject_and_return_need_comments_on_the_form(web, household):
@@ -265,3 +275,14 @@ def test_decisions_need_a_fresh_sign_in(app, web, household):
     response = sup.get(f"/cases/{case_id}/decide/approve")
     assert response.status_code == 302
     assert "/reauthenticate" in response.headers["Location"]
+
+
+def test_the_file_page_leads_to_the_households_cases(web, household):
+    cw = web("sz-gs-pj.caseworker")
+    page = cw.get(f"/files/{household.id}").get_data(as_text=True)
+    assert f'href="/cases/new?applicant={household.id}"' in page
+    assert f'href="/cases/?q={household.file_no}"' in page
+    form = cw.get(f"/cases/new?applicant={household.id}").get_data(as_text=True)
+    assert f'value="{household.file_no}"' in form
+    auditor = web("sz-gs-pj.auditor").get(f"/files/{household.id}").get_data(as_text=True)
+    assert 'data-testid="file-cases"' in auditor and 'data-testid="open-case"' not in auditor
