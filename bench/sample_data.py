@@ -1,10 +1,11 @@
 """Synthetic, plain-data context for templates/documents/_sample_case_file.html.
 
 Everything here is invented.  The template takes only dicts, lists and
-strings (no ORM objects); amounts in Chinese capitals are passed as strings
-(the app will produce them with assist.core.money.fen_to_capitals).
+strings (no ORM objects).  Amounts in Chinese capitals are passed as strings:
+the app will produce them with ``assist.core.money.fen_to_capitals``; the small
+``capitals()`` below only exists so the benchmark data is self-consistent.
 
-``make_case_file(variant)`` varies names, numbers and amounts a little so a
+``make_case_file(variant)`` varies the household, numbers and amounts so a
 batch of documents is not 500 identical renders.
 """
 
@@ -13,6 +14,99 @@ from __future__ import annotations
 DIBAO_MONTHLY_FEN = 119_500  # 苏州市城乡低保标准 1,195 元/人·月（示例）
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
+
+_HEADS = [
+    ("陈建国", "男", "1973年5月", "320508197305******17"),
+    ("王秀兰", "女", "1971年8月", "320508197108******26"),
+    ("周志强", "男", "1976年2月", "320506197602******35"),
+    ("顾美华", "女", "1974年11月", "320508197411******42"),
+    ("徐卫东", "男", "1969年3月", "320505196903******1X"),
+]
+
+# (case number, kind, title, amount in fen, basis, timeline rows)
+_AID_CASES = [
+    (
+        "PJ-BZ-2026-0107",
+        "送温暖",
+        "2026年元旦春节送温暖慰问",
+        150_000,
+        "苏工发〔2025〕38号，对在档深度困难职工家庭开展两节慰问。",
+        [
+            ("2026-01-09", "服务站提名", "平江街道职工服务站 周敏", "拟慰问，标准1500元。"),
+            ("2026-01-16", "市级批准", "苏州市总工会帮扶中心 沈佳", "批准，纳入第一批。"),
+            ("2026-01-22", "入户发放", "姑苏区总工会 刘海燕 等", "已送达，户主签收。"),
+        ],
+    ),
+    (
+        "PJ-BZ-2026-0118",
+        "医疗救助",
+        "户主血液透析医疗救助",
+        684_260,
+        "医保报销后个人自付部分按20%救助（《苏州市困难职工医疗救助实施细则》）。",
+        [
+            (
+                "2026-01-19",
+                "受理并核算",
+                "平江街道职工服务站 周敏",
+                "自付34,213.00元×20%＝6,842.60元。",
+            ),
+            ("2026-01-27", "区级复核", "姑苏区总工会帮扶中心 王立新", "核算无误，同意。"),
+            ("2026-02-05", "市级审批", "苏州市总工会帮扶中心 沈佳", "批准6,842.60元。"),
+        ],
+    ),
+    (
+        "PJ-BZ-2026-0126",
+        "助学",
+        "金秋助学（大学本科）",
+        500_000,
+        "深度困难职工家庭在读全日制本科生，每学年资助5000元。",
+        [
+            ("2026-01-20", "申请受理", "平江街道职工服务站 周敏", "附在校证明、缴费凭证。"),
+            ("2026-02-10", "市级审批", "苏州市总工会帮扶中心 沈佳", "批准，2025—2026学年。"),
+        ],
+    ),
+    (
+        "PJ-BZ-2026-0131",
+        "生活救助",
+        "生活救助（2026年1—3月）",
+        180_000,
+        "家庭人均收入低于低保标准的深度困难职工，每月600元，按季度发放。",
+        [
+            ("2026-01-21", "服务站提出", "平江街道职工服务站 周敏", "人均收入低于低保标准。"),
+            ("2026-02-10", "市级审批", "苏州市总工会帮扶中心 沈佳", "批准1800元。"),
+        ],
+    ),
+    (
+        "PJ-BZ-2026-0144",
+        "临时救助",
+        "母亲住院期间护理临时救助",
+        235_000,
+        "家庭成员突发重病致护理支出骤增，给予一次性临时救助。",
+        [
+            ("2026-02-12", "紧急受理", "平江街道职工服务站 周敏", "母亲2月9日再次脑梗住院。"),
+            ("2026-02-13", "入户核实", "周敏、王立新", "属实，护工费每日180元。"),
+            ("2026-02-14", "区级审批", "姑苏区总工会帮扶中心 王立新", "批准2350元，报市级备案。"),
+        ],
+    ),
+    (
+        "PJ-BZ-2026-0152",
+        "就业援助",
+        "配偶养老护理员技能培训",
+        80_000,
+        "困难职工家庭成员参加技能培训并取得证书的，给予培训补贴800元。",
+        [
+            ("2026-02-24", "推荐参训", "姑苏区职工服务中心", "报名养老护理员（五级）培训。"),
+            (
+                "2026-03-12",
+                "结业并推荐就业",
+                "平江街道职工服务站 周敏",
+                "取得证书，推荐至社区养老服务中心。",
+            ),
+        ],
+    ),
+]
+
+_PAY_DATES = ["2026-01-22", "2026-02-07", "2026-02-12", "2026-02-12", "2026-02-21", "2026-03-13"]
 
 
 def yuan(fen: int) -> str:
@@ -23,9 +117,9 @@ def yuan(fen: int) -> str:
 
 
 def capitals(fen: int) -> str:
-    """Small stand-in for assist.core.money.fen_to_capitals (bench data only)."""
+    """Small stand-in for assist.core.money.fen_to_capitals (benchmark data only)."""
     units = ["", "拾", "佰", "仟"]
-    yuan_part, jiao, fen_digit = fen // 100, fen // 10 % 10, fen % 10
+    whole, jiao, fen_digit = fen // 100, fen // 10 % 10, fen % 10
 
     def four(n: int) -> str:
         out, zero = "", False
@@ -41,8 +135,8 @@ def capitals(fen: int) -> str:
         return out
 
     text = ""
-    if yuan_part:
-        high, low = divmod(yuan_part, 10_000)
+    if whole:
+        high, low = divmod(whole, 10_000)
         if high:
             text += four(high) + "万"
             if 0 < low < 1000:
@@ -53,198 +147,51 @@ def capitals(fen: int) -> str:
     else:
         if jiao:
             text += _DIGITS[jiao] + "角"
-        elif yuan_part:
+        elif whole:
             text += "零"
         if fen_digit:
             text += _DIGITS[fen_digit] + "分"
     return "人民币" + (text or "零元整")
 
 
-_HEADS = [
-    ("陈建国", "男", "1973年5月", "320508197305******17"),
-    ("王秀兰", "女", "1971年8月", "320508197108******26"),
-    ("周志强", "男", "1976年2月", "320506197602******35"),
-    ("顾美华", "女", "1974年11月", "320508197411******42"),
-    ("徐卫东", "男", "1969年3月", "320505196903******1X"),
-]
-
-
 def make_case_file(variant: int = 0) -> dict:
     """Return the template context of one synthetic 困难职工档案."""
     head_name, head_sex, head_born, head_id = _HEADS[variant % len(_HEADS)]
-    serial = 42 + variant
-    file_number = f"SZ-GS-PJ-2026-{serial:05d}"
     surname = head_name[0]
+    bump = (variant % 7) * 10_000  # vary amounts a little between documents
 
     members = [
-        {
-            "name": head_name,
-            "relation": "户主",
-            "sex": head_sex,
-            "born": head_born,
-            "id_masked": head_id,
-            "health": "尿毒症，规律透析",
-            "occupation": "挡车工（病休）",
-            "income_fen": 2_400_000,
-            "income": "24,000.00",
-        },
-        {
-            "name": "李桂芳",
-            "relation": "配偶",
-            "sex": "女",
-            "born": "1975年9月",
-            "id_masked": "320508197509******28",
-            "health": "健康",
-            "occupation": "家政服务（灵活就业）",
-            "income_fen": 3_120_000,
-            "income": "31,200.00",
-        },
-        {
-            "name": f"{surname}晓雨",
-            "relation": "女儿",
-            "sex": "女",
-            "born": "2005年11月",
-            "id_masked": "320508200511******21",
-            "health": "健康",
-            "occupation": "苏州大学本科在读",
-            "income_fen": 0,
-            "income": "0.00",
-        },
-        {
-            "name": "张凤英",
-            "relation": "母亲",
-            "sex": "女",
-            "born": "1948年2月",
-            "id_masked": "320508194802******2X",
-            "health": "脑梗后遗症，失能",
-            "occupation": "无（领取基础养老金）",
-            "income_fen": 360_000,
-            "income": "3,600.00",
-        },
-    ]
+        {"name": head_name, "relation": "户主", "id_masked": head_id,
+         "health": "尿毒症，规律透析", "occupation": "挡车工（病休）",
+         "income_fen": 2_400_000},
+        {"name": "李桂芳", "relation": "配偶", "id_masked": "320508197509******28",
+         "health": "健康", "occupation": "家政服务（灵活就业）",
+         "income_fen": 3_120_000 + bump},
+        {"name": f"{surname}晓雨", "relation": "女儿", "id_masked": "320508200511******21",
+         "health": "健康", "occupation": "苏州大学本科在读", "income_fen": 0},
+        {"name": "张凤英", "relation": "母亲", "id_masked": "320508194802******2X",
+         "health": "脑梗后遗症，失能", "occupation": "无（领取基础养老金）",
+         "income_fen": 360_000},
+    ]  # fmt: skip
+    for member in members:
+        member["income"] = yuan(member["income_fen"])
     annual_income = sum(m["income_fen"] for m in members)
     rigid = [
         ("户主血液透析及药品个人自付部分", "医保结算单 2025年1—12月", 3_421_300),
         ("母亲住院及康复治疗个人自付部分", "住院费用清单 2025年", 620_000),
-        ("女儿大学学费及住宿费", "苏州大学缴费凭证 2025—2026学年", 640_000),
+        ("女儿大学学费及住宿费", "缴费凭证 2025—2026学年", 640_000),
     ]
     rigid_total = sum(r[2] for r in rigid)
     household = len(members)
     net = annual_income - rigid_total
     per_capita = round(net / 12 / household)
-    ratio = per_capita / DIBAO_MONTHLY_FEN * 100
 
-    # Aid cases: (no, kind, title, fen, basis, timeline)
-    aid_specs = [
-        (
-            "PJ-BZ-2026-0107",
-            "送温暖",
-            "2026年元旦春节送温暖慰问",
-            150_000 + variant * 0,
-            "苏工发〔2025〕38号：对在档深度困难职工家庭开展两节慰问。",
-            [
-                (
-                    "2026-01-09",
-                    "服务站提出慰问名单",
-                    "平江街道职工服务站 周敏",
-                    "拟慰问，标准1500元。",
-                ),
-                ("2026-01-13", "区级审核", "姑苏区总工会帮扶中心 王立新", "同意。"),
-                ("2026-01-16", "市级批准", "苏州市总工会帮扶中心 沈佳", "批准，纳入第一批发放。"),
-                ("2026-01-22", "入户慰问并发放", "区总工会副主席 刘海燕 等", "已送达，户主签收。"),
-            ],
-        ),
-        (
-            "PJ-BZ-2026-0118",
-            "医疗救助",
-            "户主血液透析医疗救助",
-            684_260,
-            "《苏州市困难职工医疗救助实施细则》：医保报销后个人自付部分按20%比例救助。",
-            [
-                ("2026-01-15", "申请受理", "平江街道职工服务站 周敏", "材料齐全：结算单12份。"),
-                (
-                    "2026-01-19",
-                    "服务站核算",
-                    "平江街道职工服务站 周敏",
-                    "自付34,213.00元×20%＝6,842.60元。",
-                ),
-                ("2026-01-27", "区级复核", "姑苏区总工会帮扶中心 王立新", "核算无误，同意。"),
-                ("2026-02-05", "市级审批", "苏州市总工会帮扶中心 沈佳", "批准6,842.60元。"),
-            ],
-        ),
-        (
-            "PJ-BZ-2026-0126",
-            "助学",
-            "金秋助学（大学本科）",
-            500_000,
-            "深度困难职工家庭在读全日制本科生，每学年资助5000元。",
-            [
-                ("2026-01-20", "申请受理", "平江街道职工服务站 周敏", "附在校证明、缴费凭证。"),
-                ("2026-02-02", "区级审核", "姑苏区总工会帮扶中心 王立新", "符合条件，同意。"),
-                ("2026-02-10", "市级审批", "苏州市总工会帮扶中心 沈佳", "批准，2025—2026学年。"),
-            ],
-        ),
-        (
-            "PJ-BZ-2026-0131",
-            "生活救助",
-            "生活救助（2026年1—3月）",
-            180_000,
-            "家庭人均收入低于低保标准的深度困难职工，每月600元，按季度发放。",
-            [
-                (
-                    "2026-01-21",
-                    "服务站提出",
-                    "平江街道职工服务站 周敏",
-                    f"人均{yuan(per_capita)}元，低于低保标准。",
-                ),
-                ("2026-02-02", "区级审核", "姑苏区总工会帮扶中心 王立新", "同意按季度发放。"),
-                ("2026-02-10", "市级审批", "苏州市总工会帮扶中心 沈佳", "批准1800元。"),
-            ],
-        ),
-        (
-            "PJ-BZ-2026-0144",
-            "临时救助",
-            "母亲住院期间护理临时救助",
-            235_000,
-            "因家庭成员突发重病导致护理支出骤增，给予一次性临时救助。",
-            [
-                ("2026-02-12", "紧急受理", "平江街道职工服务站 周敏", "母亲2月9日再次脑梗住院。"),
-                ("2026-02-13", "入户核实", "周敏、王立新", "情况属实，护工费每日180元。"),
-                (
-                    "2026-02-14",
-                    "区级审批（限额内）",
-                    "姑苏区总工会帮扶中心 王立新",
-                    "批准2350元，报市级备案。",
-                ),
-                ("2026-02-20", "市级备案", "苏州市总工会帮扶中心 沈佳", "已备案。"),
-            ],
-        ),
-        (
-            "PJ-BZ-2026-0152",
-            "就业援助",
-            "配偶养老护理员技能培训及推荐就业",
-            80_000,
-            "困难职工家庭成员参加技能培训并取得证书的，给予培训补贴800元。",
-            [
-                ("2026-02-16", "登记需求", "平江街道职工服务站 周敏", "李桂芳有意从事养老护理。"),
-                ("2026-02-24", "推荐参训", "姑苏区职工服务中心", "报名养老护理员（五级）培训班。"),
-                ("2026-03-06", "结业考核", "姑苏区职工培训学校", "考核合格，取得证书。"),
-                (
-                    "2026-03-12",
-                    "推荐就业",
-                    "平江街道职工服务站 周敏",
-                    "推荐至平江社区居家养老服务中心。",
-                ),
-            ],
-        ),
-    ]
-    aid_cases = []
-    payments = []
-    pay_dates = ["2026-01-22", "2026-02-07", "2026-02-12", "2026-02-12", "2026-02-21", "2026-03-13"]
-    for i, (no, kind, title, fen, basis, timeline) in enumerate(aid_specs):
+    aid_cases, payments = [], []
+    for i, (number, kind, title, fen, basis, timeline) in enumerate(_AID_CASES):
+        fen += bump if kind == "医疗救助" else 0
         aid_cases.append(
             {
-                "number": no,
+                "number": number,
                 "kind": kind,
                 "title": title,
                 "basis": basis,
@@ -258,33 +205,32 @@ def make_case_file(variant: int = 0) -> dict:
         )
         payments.append(
             {
-                "date": pay_dates[i],
-                "case_number": no,
+                "date": _PAY_DATES[i],
+                "case_number": number,
                 "item": kind,
+                "fen": fen,
                 "amount": yuan(fen),
                 "amount_capitals": capitals(fen),
-                "channel": "苏州银行代发" if kind != "送温暖" else "现金入户发放",
-                "voucher": f"ZF2026-{310 + i * 7:05d}",
+                "voucher": f"ZF2026-{310 + i * 7 + variant:05d}",
             }
         )
-    payments_total = sum(fen for _, _, _, fen, _, _ in aid_specs)
+    payments_total = sum(p["fen"] for p in payments)
 
     return {
         "doc": {
             "title": "困难职工档案",
             "doc_number": f"PJ-DA-2026-{913 + variant:06d}",
-            "verify_code": f"7KQ3-{'M9XD2P4R'[variant % 5 : variant % 5 + 4]}",
-            "printed_at": "2026年3月18日 10:24",
-            "printed_by": "周敏（平江街道职工服务站）",
+            "verify_code": f"7KQ3-{(0x9D2F + variant * 7919) % 0xFFFF:04X}",
+            "printed_at": "2026年3月18日",
+            "printed_by": "周敏",
         },
         "file": {
-            "number": file_number,
+            "number": f"SZ-GS-PJ-2026-{42 + variant:05d}",
             "category": "深度困难",
             "category_note": "家庭人均月收入低于当地城乡低保标准",
             "centre": "苏州市总工会困难职工帮扶中心",
-            "district_centre": "姑苏区总工会困难职工帮扶中心",
+            "district_centre": "姑苏区总工会帮扶中心",
             "station": "平江街道职工服务站",
-            "union": "苏州华纶纺织有限公司工会委员会",
             "established": "2026年1月6日",
             "approved": "2026年2月3日",
             "last_review": "2026年3月10日",
@@ -298,19 +244,14 @@ def make_case_file(variant: int = 0) -> dict:
             "name": head_name,
             "sex": head_sex,
             "born": head_born,
-            "ethnicity": "汉族",
             "id_masked": head_id,
-            "politics": "群众",
             "phone": "139****6621",
             "employer": "苏州华纶纺织有限公司",
-            "position": "挡车工（2024年9月起病休）",
+            "position": "挡车工，2024年9月起病休",
             "member_card": "3205080031224",
-            "joined": "2003年4月",
-            "hukou": "江苏省苏州市姑苏区",
             "address": "苏州市姑苏区平江街道钮家巷××号×幢×室",
-            "housing": "承租公房，38.6平方米",
-            "cause": "本人患病（尿毒症）、家庭成员重病失能、子女就学",
-            "insurance": "职工医保、大病补充保险",
+            "housing": "承租公房38.6㎡",
+            "cause": "本人患尿毒症长期透析；母亲重病失能需专人照护；女儿就读大学。",
         },
         "members": members,
         "income": {
@@ -322,25 +263,23 @@ def make_case_file(variant: int = 0) -> dict:
             "household": household,
             "per_capita": yuan(per_capita),
             "dibao": yuan(DIBAO_MONTHLY_FEN),
-            "ratio": f"{ratio:.1f}",
-            "below": per_capita < DIBAO_MONTHLY_FEN,
+            "ratio": f"{per_capita / DIBAO_MONTHLY_FEN * 100:.1f}",
             "conclusion": "低于当地城乡低保标准，符合深度困难职工认定条件",
         },
         "visit": {
             "date": "2026年1月8日 14:30—15:40",
-            "visitors": "周敏（平江街道职工服务站）、王立新（姑苏区总工会帮扶中心）",
-            "accompanied": "平江社区居委会 陆晓春；企业工会主席 钱国平",
+            "visitors": "周敏（平江街道职工服务站）、王立新（区帮扶中心）",
+            "accompanied": "社区居委会 陆晓春",
             "paragraphs": [
                 (
-                    f"走访时户主{head_name}在家，刚结束当日上午的血液透析，精神状态较差。"
-                    "家庭居住于钮家巷老式公房二楼，两室无厅，屋内陈设简陋，主要家电为旧冰箱"
-                    "一台、洗衣机一台，无机动车辆。户主母亲张凤英卧床，由配偶李桂芳白天照护，"
-                    "晚间外出从事家政工作。"
+                    f"走访时户主{head_name}刚结束上午的血液透析，精神状态较差。家庭居住于钮家巷"
+                    "老式公房二楼，两室无厅，陈设简陋，无机动车辆。母亲张凤英卧床，由配偶白天"
+                    "照护，配偶晚间外出从事家政工作。"
                 ),
                 (
-                    "经核对医保结算单，户主2025年透析及药品个人自付34,213.00元；家庭无其他房产，"
-                    "存款不足五千元，与民政部门家庭经济状况核对结果一致。走访人意见：困难情况属实，"
-                    "致困原因为大病与失能照护双重负担，建议认定为深度困难职工。"
+                    "经核对医保结算单和民政家庭经济状况核对报告，家庭无其他房产，存款不足五千元。"
+                    "走访人意见：困难情况属实，致困原因为大病与失能照护双重负担，建议认定为深度"
+                    "困难职工。"
                 ),
             ],
         },
@@ -362,7 +301,7 @@ def make_case_file(variant: int = 0) -> dict:
             {
                 "date": "2026-01-20",
                 "tier": "区级",
-                "action": "复核；公示1月21日—27日",
+                "action": "复核，公示1月21日—27日",
                 "person": "王立新",
                 "result": "通过，公示无异议",
             },
@@ -385,23 +324,16 @@ def make_case_file(variant: int = 0) -> dict:
         "payments": payments,
         "payments_total": yuan(payments_total),
         "payments_total_capitals": capitals(payments_total),
+        "payments_note": "送温暖慰问金现金入户发放，其余均由苏州银行代发至户主账户（尾号4417）。",
         "attachments": [
             {"title": "困难职工帮扶申请表（户主签字）", "pages": 2, "date": "2026-01-06"},
             {"title": "户主及家庭成员身份证、户口簿复印件", "pages": 4, "date": "2026-01-06"},
-            {
-                "title": "工会会员证复印件、单位出具的收入证明（2025年度）",
-                "pages": 3,
-                "date": "2026-01-06",
-            },
+            {"title": "工会会员证复印件、单位收入证明", "pages": 3, "date": "2026-01-06"},
             {"title": "诊断证明及透析费用医保结算单", "pages": 12, "date": "2026-01-15"},
             {"title": "在校证明及学费缴费凭证", "pages": 3, "date": "2026-01-20"},
             {"title": "入户走访记录表（双人签字）", "pages": 2, "date": "2026-01-08"},
             {"title": "民政家庭经济状况核对报告", "pages": 3, "date": "2026-01-10"},
-            {
-                "title": "公示情况说明（社区、企业）及银行账户确认书",
-                "pages": 2,
-                "date": "2026-01-28",
-            },
+            {"title": "公示情况说明及银行账户确认书", "pages": 2, "date": "2026-01-28"},
         ],
         "signatures": [
             {
@@ -414,7 +346,7 @@ def make_case_file(variant: int = 0) -> dict:
             },
             {
                 "tier": "区级审核意见",
-                "unit": "姑苏区总工会困难职工帮扶中心",
+                "unit": "姑苏区总工会帮扶中心",
                 "opinion": "经复核并公示无异议，同意上报。",
                 "handler": "王立新",
                 "leader": "刘海燕",
@@ -422,7 +354,7 @@ def make_case_file(variant: int = 0) -> dict:
             },
             {
                 "tier": "市级审定意见",
-                "unit": "苏州市总工会困难职工帮扶中心",
+                "unit": "苏州市总工会帮扶中心",
                 "opinion": "同意认定为深度困难职工，纳入帮扶档案动态管理。",
                 "handler": "沈佳",
                 "leader": "陈立群",
