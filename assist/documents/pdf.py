@@ -169,9 +169,11 @@ class StaticOnlyURLFetcher(URLFetcher):
     def fetch(self, url, headers=None):  # WeasyPrint's signature; headers unused
         self.attempts.append(url)
         path = self.resolve(url)
+        if path.stat().st_size > MAX_ASSET_BYTES:
+            self._refuse(url, "larger than MAX_ASSET_BYTES")
         with path.open("rb") as file:
             body = file.read(MAX_ASSET_BYTES + 1)
-        if len(body) > MAX_ASSET_BYTES:
+        if len(body) > MAX_ASSET_BYTES:  # grew since the stat
             self._refuse(url, "larger than MAX_ASSET_BYTES")
         mime = _MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
         headers = {"Content-Type": mime}
@@ -335,6 +337,26 @@ def check_pdf_environment(*, strict_fonts: bool = True) -> dict:
 # --------------------------------------------------------------------------
 # Engine tuning
 # --------------------------------------------------------------------------
+# Each switch below was measured with `bench/pdf_bench.py --ablation`, which
+# turns them off one at a time.  They exist for that measurement and for
+# diagnosing a rendering difference; production keeps them all on.
+
+#: Use :data:`MINIMAL_UA_CSS` instead of WeasyPrint's user-agent stylesheet.
+MINIMAL_UA = True
+#: Parse well-formed templates with expat (see :func:`_parse_polyglot`).
+FAST_PARSE = True
+#: Register and use the compact CJK font (see :func:`build_compact_font`).
+USE_COMPACT_FONT = True
+#: Subset big CJK fonts in one HarfBuzz pass (see :func:`_install_single_pass_subset`).
+SINGLE_PASS_SUBSET = True
+#: Draw text with the Pango layouts used for line breaking
+#: (see :func:`_install_kept_text_layouts`).
+KEEP_TEXT_LAYOUTS = True
+#: zlib level for PDF streams.  pydyf hard-codes 9: ~25 ms per case file,
+#: mostly on the embedded font subset, for a file ~4 % smaller than at 1.
+ZLIB_LEVEL = 1
+#: Gen-0 threshold of the cyclic garbage collector while rendering (0: leave it).
+GC_THRESHOLD = 20_000
 
 #: A reduced user-agent stylesheet used instead of WeasyPrint's html5_ua.css.
 #:
@@ -397,15 +419,6 @@ img, svg { overflow: hidden }
 }
 """
 
-#: Register and use the compact CJK font (see :func:`build_compact_font`).
-USE_COMPACT_FONT = True
-
-#: zlib level for PDF streams.  pydyf hard-codes level 9: ~25 ms per case
-#: file, mostly on the embedded font subset, for a file 3 % smaller than at 1.
-ZLIB_LEVEL = 1
-
-#: Gen-0 threshold of the cyclic garbage collector while rendering (0: leave it).
-GC_THRESHOLD = 20_000
 
 _minimal_ua: tuple[int, weasyprint.CSS] | None = None
 
@@ -449,7 +462,7 @@ class _PrintHTML(weasyprint.HTML):
     """
 
     def __init__(self, *, string: str, base_url: str, url_fetcher, media_type: str = "print"):
-        root = _parse_polyglot(string)
+        root = _parse_polyglot(string) if FAST_PARSE else None
         if root is None:
             super().__init__(
                 string=string, base_url=base_url, url_fetcher=url_fetcher, media_type=media_type
@@ -462,14 +475,11 @@ class _PrintHTML(weasyprint.HTML):
         self.etree_element = self.wrapper_element.etree_element
 
     def _ua_stylesheets(self, forms=False):
-        if forms:  # pragma: no cover - documents have no PDF forms
+        if forms or not MINIMAL_UA:  # documents have no PDF forms
             return super()._ua_stylesheets(forms)
         return [_minimal_ua_stylesheet()]
 
 
-#: Patch WeasyPrint's HarfBuzz font subsetting to a single pass for fonts
-#: whose used glyph ids reach the end of the font (see below).
-SINGLE_PASS_SUBSET = True
 _SUBSET_DROP_TABLES = (
     b"BASE",
     b"DSIG",
@@ -554,6 +564,59 @@ def _install_single_pass_subset() -> bool:
     return True
 
 
+def _install_kept_text_layouts() -> bool:
+    """Let WeasyPrint draw text with the Pango layout it used for line breaking.
+
+    WeasyPrint 70 drops ("deactivates") every text box's Pango layout once
+    the line is broken and rebuilds it when drawing: a new Pango context and
+    layout, the text set and shaped again.  For a case file that is ~450
+    layouts rebuilt, about 10 ms.  Here the layout is kept on deactivation
+    and handed back on reactivation when nothing that affects drawing can
+    differ: same style object and no justification spacing (which is only
+    added at drawing time).  Otherwise WeasyPrint's own code runs.  The
+    benchmark sample renders to a byte-identical PDF either way.
+    """
+    from weasyprint.text import line_break
+
+    layout_class = line_break.Layout
+    if getattr(layout_class, "_assist_keeps_layouts", False):
+        return True
+    if not weasyprint.__version__.startswith("70.") or not all(
+        hasattr(layout_class, name) for name in ("deactivate", "reactivate", "setup")
+    ):
+        return False
+    stock_deactivate, stock_reactivate = layout_class.deactivate, layout_class.reactivate
+
+    def deactivate(self):
+        if KEEP_TEXT_LAYOUTS:
+            self._assist_kept = (self.layout, self.language, self.style)
+        stock_deactivate(self)
+
+    def reactivate(self, style):
+        kept = self.__dict__.pop("_assist_kept", None)
+        if kept is not None and kept[2] is style and not self.justification_spacing:
+            self.layout, self.language, self.style = kept
+            return
+        stock_reactivate(self, style)
+
+    layout_class.deactivate = deactivate
+    layout_class.reactivate = reactivate
+    layout_class._assist_keeps_layouts = True
+    return True
+
+
+class _MissingGlyphCollector(logging.Handler):
+    """Collects WeasyPrint's ".notdef glyph rendered" warnings during a render."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.characters: list[str] = []
+
+    def emit(self, record):
+        if str(record.msg).startswith(".notdef glyph") and record.args:
+            self.characters.append(str(record.args[0]))
+
+
 def _compress_streams(document, pdf) -> None:
     """WeasyPrint ``finisher``: deflate streams at :data:`ZLIB_LEVEL`."""
     for obj in pdf.objects:
@@ -576,11 +639,14 @@ _css_cache: dict[tuple, weasyprint.CSS] = {}
 def get_font_config() -> FontConfiguration:
     """The process's FontConfiguration (a new one after ``fork``).
 
-    Creating it also registers the compact CJK font (:data:`COMPACT_FAMILY`).
+    Creating it first checks the CJK font (:func:`ensure_cjk_font`, raising
+    :class:`MissingFontError`), then registers the compact CJK font
+    (:data:`COMPACT_FAMILY`).
     """
     global _font_config
     pid = os.getpid()
     if _font_config is None or _font_config[0] != pid:
+        ensure_cjk_font()  # refuse to render boxes instead of Chinese
         font_config = FontConfiguration()
         _register_compact_font(font_config)
         _font_config = (pid, font_config)
@@ -821,6 +887,7 @@ def render_pdf(
         url_fetcher._fail_on_errors = strict
     with _lock:
         _install_single_pass_subset()
+        _install_kept_text_layouts()
         font_config = get_font_config()
         stylesheet = get_print_css(static_root)
         # WeasyPrint allocates hundreds of thousands of short-lived objects per
@@ -829,6 +896,8 @@ def render_pdf(
         thresholds = gc.get_threshold()
         if GC_THRESHOLD:
             gc.set_threshold(max(thresholds[0], GC_THRESHOLD), *thresholds[1:])
+        missing = _MissingGlyphCollector()
+        weasyprint.LOGGER.addHandler(missing)
         try:
             document = _PrintHTML(string=html, base_url=base_url, url_fetcher=url_fetcher)
             return document.write_pdf(
@@ -839,3 +908,13 @@ def render_pdf(
             raise PdfAssetError(str(exc)) from exc.__cause__
         finally:
             gc.set_threshold(*thresholds)
+            weasyprint.LOGGER.removeHandler(missing)
+            if missing.characters:
+                # Never print boxes silently: name the characters.
+                logger.error(
+                    "PDF printed %d character(s) as empty boxes, no installed font has "
+                    "them: %s (check %s is installed; other scripts need their own fonts)",
+                    len(missing.characters),
+                    " ".join(f"U+{ord(c[0]):04X}" for c in dict.fromkeys(missing.characters) if c),
+                    FONT_PACKAGE,
+                )

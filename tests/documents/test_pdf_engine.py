@@ -275,3 +275,18 @@ def test_startup_check_warns_loudly_without_harfbuzz_subset(monkeypatch, caplog)
 
 def test_harfbuzz_subset_is_detected():
     assert isinstance(pdf.harfbuzz_subset_available(), bool)
+
+
+def test_characters_no_font_has_are_reported(static_root, caplog):
+    html = "<html><body><p>户主：陈\U00013000国</p></body></html>"
+    with caplog.at_level(logging.ERROR, logger="assist.documents.pdf"):
+        pdf.render_pdf(html, static_root=static_root)
+    assert "U+13000" in caplog.text
+    assert "empty boxes" in caplog.text
+
+
+def test_render_refuses_to_start_without_the_font(monkeypatch, static_root):
+    monkeypatch.setattr(pdf, "_font_config", None)  # as in a fresh process
+    monkeypatch.setattr(pdf, "_fc_list_families", lambda lang="zh-cn": set())
+    with pytest.raises(pdf.MissingFontError, match="fonts-noto-cjk"):
+        pdf.render_pdf("<p>困难职工</p>", static_root=static_root)
