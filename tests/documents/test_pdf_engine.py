@@ -290,3 +290,30 @@ def test_render_refuses_to_start_without_the_font(monkeypatch, static_root):
     monkeypatch.setattr(pdf, "_fc_list_families", lambda lang="zh-cn": set())
     with pytest.raises(pdf.MissingFontError, match="fonts-noto-cjk"):
         pdf.render_pdf("<p>困难职工</p>", static_root=static_root)
+
+
+def test_concurrent_renders_in_threads(static_root):
+    import concurrent.futures
+
+    html = "<html><body><p>困难职工帮扶中心 {}</p></body></html>"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(
+            pool.map(lambda i: pdf.render_pdf(html.format(i), static_root=static_root), range(6))
+        )
+    for i, data in enumerate(results):
+        assert f"困难职工帮扶中心 {i}" in page_texts(data)[0]
+
+
+def _render_in_child(static_root: str) -> str:
+    return page_texts(
+        pdf.render_pdf("<p>分叉后的子进程</p>", static_root=pathlib.Path(static_root))
+    )[0]
+
+
+def test_forked_worker_gets_its_own_font_configuration(static_root):
+    import multiprocessing
+
+    pdf.render_pdf("<p>父进程</p>", static_root=static_root)  # parent has its caches
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        text = pool.apply(_render_in_child, (str(static_root),))
+    assert "分叉后的子进程" in text
