@@ -118,6 +118,8 @@ def yuan(fen: int) -> str:
 
 def capitals(fen: int) -> str:
     """Small stand-in for assist.core.money.fen_to_capitals (benchmark data only)."""
+    if fen == 0:
+        return "人民币零元整"
     units = ["", "拾", "佰", "仟"]
     whole, jiao, fen_digit = fen // 100, fen // 10 % 10, fen % 10
 
@@ -151,7 +153,9 @@ def capitals(fen: int) -> str:
             text += "零"
         if fen_digit:
             text += _DIGITS[fen_digit] + "分"
-    return "人民币" + (text or "零元整")
+        else:
+            text += "整"  # 到角为止也写"整", as assist.core.money does
+    return "人民币" + text
 
 
 def make_case_file(variant: int = 0) -> dict:
