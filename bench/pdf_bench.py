@@ -110,8 +110,10 @@ def _worker_init() -> None:
     render_case_file(0)
 
 
-def _worker_render(variant: int) -> int:
-    return len(render_case_file(variant))
+def _worker_render(variant: int) -> tuple[int, float]:
+    start = time.process_time()
+    size = len(render_case_file(variant))
+    return size, time.process_time() - start
 
 
 def _ready(_: int) -> int:
@@ -120,10 +122,11 @@ def _ready(_: int) -> int:
 
 
 def batch(count: int, workers: int) -> dict:
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     for i in range(count):
         render_case_file(i)
     serial = count / (time.perf_counter() - start)
+    serial_cpu_ms = (time.process_time() - start_cpu) / count * 1000
 
     context = multiprocessing.get_context("spawn")  # no Pango state inherited
     with concurrent.futures.ProcessPoolExecutor(
@@ -131,10 +134,21 @@ def batch(count: int, workers: int) -> dict:
     ) as pool:
         pids = set(pool.map(_ready, range(workers * 4)))  # start and warm every worker
         start = time.perf_counter()
-        sizes = list(pool.map(_worker_render, range(count), chunksize=4))
-        pooled = count / (time.perf_counter() - start)
-    assert all(sizes)
-    return {"serial": serial, "pool": pooled, "ratio": pooled / serial, "workers": len(pids)}
+        results = list(pool.map(_worker_render, range(count), chunksize=4))
+        wall = time.perf_counter() - start
+    assert all(size for size, _ in results)
+    cpu = sum(seconds for _, seconds in results)
+    return {
+        "serial": serial,
+        "pool": count / wall,
+        "ratio": count / wall / serial,
+        "workers": len(pids),
+        "serial_cpu_ms": serial_cpu_ms,
+        "pool_cpu_ms": cpu / count * 1000,
+        # CPU seconds the workers got per wall second: 2.0 = both cores
+        # were ours; less means other processes took CPU time.
+        "parallelism": cpu / wall,
+    }
 
 
 # --- ablation ------------------------------------------------------------------
@@ -283,6 +297,11 @@ def main(argv: list[str] | None = None) -> int:
             f"pool of {result['workers']} workers {result['pool']:.2f} docs/s, "
             f"ratio {result['ratio']:.2f}x "
             f"[target >= {TARGET_RATIO}x: {'met' if result['ratio'] >= TARGET_RATIO else 'NOT met'}]"
+        )
+        print(
+            f"  CPU per document: 1 process {result['serial_cpu_ms']:.1f} ms, in the pool "
+            f"{result['pool_cpu_ms']:.1f} ms; the workers got {result['parallelism']:.2f} CPUs "
+            f"of {result['workers']} (below that, other processes were using the machine)"
         )
     print(f"load average now {os.getloadavg()[0]:.2f}")
     return 0

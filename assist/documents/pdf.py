@@ -521,8 +521,9 @@ def _install_single_pass_subset() -> bool:
     the Chinese glyphs sit near the end, so the second pass drops almost
     nothing yet costs as much as the first (~18 ms per face per document).
     For such fonts we keep the first pass's output, which is exactly what the
-    stock code feeds into its second pass; other fonts go through the stock
-    code.  Installed only on the WeasyPrint version it was written against.
+    stock code feeds into its second pass (CFF hints stay in: a few KB);
+    other fonts go through the stock code.  Installed only on the WeasyPrint
+    version it was written against.
     """
     from weasyprint.pdf import fonts as pdf_fonts
     from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
