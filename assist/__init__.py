@@ -70,6 +70,7 @@ def _import_models() -> None:
     from assist.audit import models as _audit  # noqa: F401
     from assist.auth import models as _auth  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
+    from assist.documents import models as _documents  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -78,9 +79,10 @@ def _register_blueprints(app: Flask) -> None:
     from assist.auth.views import bp as auth_bp
     from assist.auth.views import users_bp
     from assist.centres.views import bp as centres_bp
+    from assist.documents.views import bp as documents_bp
     from assist.home.views import bp as home_bp
 
-    for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, api_bp):
+    for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, documents_bp, api_bp):
         app.register_blueprint(bp)
 
 

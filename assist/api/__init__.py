@@ -152,3 +152,4 @@ def created(payload: dict):
 
 
 from assist.api import core as _core  # noqa: E402,F401  (the foundation's endpoints)
+from assist.documents import api as _documents_api  # noqa: E402,F401
