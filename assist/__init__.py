@@ -72,6 +72,7 @@ def _import_models() -> None:
     from assist.auth import models as _auth  # noqa: F401
     from assist.cases import models as _cases  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
+    from assist.documents import models as _documents  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
 
 
@@ -85,12 +86,13 @@ def _register_blueprints(app: Flask) -> None:
     from assist.auth.views import users_bp
     from assist.cases.views import bp as cases_bp
     from assist.centres.views import bp as centres_bp
+    from assist.documents.views import bp as documents_bp
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
-    for bp in (applicants_bp, standards_bp, attachments_bp):
+    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
         app.register_blueprint(bp)
 
 

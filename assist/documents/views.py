@@ -1,0 +1,183 @@
+"""Document pages: download one PDF, verify a printed code, and batch printing."""
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from assist.auth.forms import EmptyForm
+from assist.core.errors import DomainError
+from assist.core.forms import apply_field_errors
+from assist.core.nav import register_nav
+from assist.core.scoping import get_scoped_or_404, scoped
+from assist.documents import jobs, services
+from assist.documents.forms import PrintJobForm, VerifyForm
+from assist.documents.models import PrintJob
+from assist.documents.registry import batch_specs, get_spec
+from assist.extensions import db
+
+bp = Blueprint("documents", __name__)
+
+register_nav(_l("Printing"), "documents.print_jobs", order=60)
+
+
+def pdf_response(document, pdf: bytes, *, download: bool = False):
+    from io import BytesIO
+
+    name = f"{document.doc_no}-{document.subject_label}.pdf"
+    response = send_file(
+        BytesIO(pdf), mimetype="application/pdf", as_attachment=download, download_name=name
+    )
+    response.headers["X-Document-Number"] = document.doc_no
+    return response
+
+
+@bp.route("/documents/<kind>/<int:subject_id>.pdf")
+@login_required
+def issue(kind: str, subject_id: int):
+    document, pdf = services.issue(kind, subject_id, acting_user=current_user)
+    db.session.commit()
+    return pdf_response(document, pdf, download=request.args.get("download") == "1")
+
+
+@bp.route("/documents/verify")
+@login_required
+def verify():
+    form = VerifyForm(request.args)
+    result = None
+    if request.args.get("code") is not None and form.validate():
+        try:
+            result = services.verify(form.code.data, acting_user=current_user)
+        except DomainError as err:
+            apply_field_errors(form, err)
+        db.session.commit()
+    return render_template("documents/verify.html", form=form, result=result, get_spec=get_spec)
+
+
+def _job_or_404(job_id: int) -> PrintJob:
+    return get_scoped_or_404(PrintJob, job_id, current_user)
+
+
+@bp.route("/print-jobs/", methods=["GET", "POST"])
+@login_required
+def print_jobs():
+    specs = [s for s in batch_specs()]
+    form = PrintJobForm()
+    form.kind.choices = [(s.kind, str(s.batch_title or s.title)) for s in specs]
+    chosen = (
+        get_spec(form.kind.data)
+        if form.kind.data in {s.kind for s in specs}
+        else (specs[0] if specs else None)
+    )
+    choices = {s.kind: s.batch_choices(current_user) for s in specs}
+    form.value.choices = choices.get(chosen.kind, []) if chosen else []
+    if form.validate_on_submit():
+        try:
+            job = jobs.create_job(
+                chosen, form.value.data, acting_user=current_user, output=form.output.data
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        else:
+            db.session.commit()
+            jobs.kick()
+            return redirect(url_for("documents.print_job", job_id=job.id))
+    recent = db.session.scalars(
+        scoped(select(PrintJob), current_user, PrintJob.centre_id)
+        .order_by(PrintJob.id.desc())
+        .limit(20)
+    ).all()
+    if any(j.status in jobs.OPEN_STATES for j in recent):
+        jobs.kick()
+    return render_template("documents/print_jobs.html", form=form, jobs=recent, choices=choices)
+
+
+@bp.route("/print-jobs/<int:job_id>")
+@login_required
+def print_job(job_id: int):
+    job = _job_or_404(job_id)
+    if job.status in jobs.OPEN_STATES:
+        jobs.kick()
+    return render_template("documents/print_job.html", job=job, form=EmptyForm())
+
+
+def job_json(job: PrintJob) -> dict:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "title": job.title,
+        "status": job.status,
+        "total": job.total,
+        "done": job.done,
+        "percent": job.percent,
+        "output": job.output,
+        "error": job.error,
+        "download_url": url_for("documents.download", job_id=job.id) if job.result_path else None,
+    }
+
+
+@bp.route("/print-jobs/<int:job_id>/status")
+@login_required
+def print_job_status(job_id: int):
+    job = _job_or_404(job_id)
+    if job.status in jobs.OPEN_STATES:
+        jobs.kick()  # a restarted web process picks a stalled job up again
+    return jsonify(job_json(job))
+
+
+@bp.route("/print-jobs/<int:job_id>/cancel", methods=["POST"])
+@login_required
+def cancel(job_id: int):
+    job = _job_or_404(job_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        jobs.cancel_job(job, acting_user=current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "warning")
+    else:
+        db.session.commit()
+        flash(_("The print job is being cancelled; finished documents are kept."), "info")
+    return redirect(url_for("documents.print_job", job_id=job.id))
+
+
+@bp.route("/print-jobs/<int:job_id>/download")
+@login_required
+def download(job_id: int):
+    job = _job_or_404(job_id)
+    if not job.result_path or not Path(job.result_path).exists():
+        abort(404)
+    suffix = "zip" if job.output == "zip" else "pdf"
+    return send_file(
+        job.result_path, as_attachment=True, download_name=f"print-job-{job.id}.{suffix}"
+    )
+
+
+JOB_STATES = {
+    "queued": _l("waiting"),
+    "running": _l("printing"),
+    "done": _l("finished"),
+    "done_with_errors": _l("finished with errors"),
+    "cancelled": _l("stopped"),
+    "failed": _l("failed"),
+}
+
+
+@bp.app_context_processor
+def _job_states():
+    return {"job_state": lambda status: str(JOB_STATES.get(status, status))}
