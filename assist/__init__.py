@@ -55,6 +55,12 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     init_web(app)
     _register_cli(app)
+    if not app.testing:
+        # Say loudly at start-up when PDFs would be slow (no HarfBuzz subsetting) or
+        # unreadable (no CJK font); the tests check both paths on their own.
+        from assist.documents.pdf import check_pdf_environment
+
+        app.extensions["pdf_environment"] = check_pdf_environment(strict_fonts=False)
     return app
 
 

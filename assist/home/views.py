@@ -57,7 +57,10 @@ def healthz():
     except Exception:  # noqa: BLE001 - any failure means the database is unreachable
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    pdf = current_app.extensions.get("pdf_environment")
+    if pdf is None:
+        return jsonify(status="ok", database="ok")
+    return jsonify(status="ok", database="ok", pdf=pdf)
 
 
 def _admin_cards(user) -> list[Card]:
