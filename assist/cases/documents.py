@@ -97,7 +97,7 @@ def tier_signatures(events: list[CaseEvent]) -> list[dict]:
             block["opinion"] = f"{label(ACTION_LABELS, event.action)}。{event.comment or ''}"
             if event.amount_fen is not None:
                 block["opinion"] += f"金额 ¥{yuan(event.amount_fen)}。"
-        block["date"] = day(event.at)
+            block["date"] = day(event.at)  # left blank until the tier decides
     return sorted(blocks.values(), key=lambda b: -b["tier_no"])
 
 
