@@ -53,6 +53,7 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
 
     _import_models()
     _register_blueprints(app)
+    _register_documents()
     init_web(app)
     _register_cli(app)
     if not app.testing:
@@ -100,6 +101,12 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
         app.register_blueprint(bp)
+
+
+def _register_documents() -> None:
+    """Import each domain's printed documents so they join the document registry."""
+    from assist.applicants import documents as _applicant_documents  # noqa: F401
+    from assist.cases import documents as _case_documents  # noqa: F401
 
 
 def _register_cli(app: Flask) -> None:

@@ -29,6 +29,8 @@ from assist.core.errors import DomainError, ValidationError
 from assist.core.masking import mask_id
 from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
 from assist.core.scoping import get_scoped_or_404, in_scope
+from assist.documents import services as documents
+from assist.documents.views import pdf_response
 from assist.extensions import db
 
 TAGS = ["applicants"]
@@ -688,3 +690,21 @@ def transfer_action(transfer_id: int, decision: str):
         services.withdraw_transfer(transfer, acting_user=current_user)
     db.session.commit()
     return jsonify(transfer_json(transfer))
+
+
+@api_route(
+    "/applicants/<int:applicant_id>/case-file.pdf",
+    tags=["applicants"],
+    summary="Issue the household's printed case file (困难职工档案) as a PDF",
+    responses={
+        200: {
+            "description": "the PDF; full IDs and bank account only for caseworkers and "
+            "supervisors (audited), masked otherwise; X-Document-Number names the issued document",
+            "content": {"application/pdf": {}},
+        }
+    },
+)
+def case_file_pdf(applicant_id: int):
+    document, pdf = documents.issue("case_file", applicant_id, acting_user=current_user)
+    db.session.commit()
+    return pdf_response(document, pdf)

@@ -21,6 +21,8 @@ from assist.core.errors import DomainError, NotFound, ValidationError
 from assist.core.masking import mask_id
 from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
 from assist.core.scoping import get_scoped_or_404, scoped, scoped_centres
+from assist.documents import services as documents
+from assist.documents.views import pdf_response
 from assist.extensions import db
 
 TAGS = ["cases"]
@@ -500,3 +502,21 @@ def resolve_objection(case_id: int, objection_id: int):
     )
     _commit()
     return jsonify(case_json(case, detail=True))
+
+
+@api_route(
+    "/cases/<int:case_id>/approval-form.pdf",
+    tags=TAGS,
+    summary="Issue the case's aid approval form (帮扶审批表) as a PDF",
+    responses={
+        200: {
+            "description": "the PDF, one signature block per tier that acted; "
+            "X-Document-Number names the issued document",
+            "content": {"application/pdf": {}},
+        }
+    },
+)
+def approval_form_pdf(case_id: int):
+    document, pdf = documents.issue("approval_form", case_id, acting_user=current_user)
+    db.session.commit()
+    return pdf_response(document, pdf)

@@ -23,6 +23,7 @@ from assist.attachments.labels import KIND_LABELS as ATTACHMENT_KIND_LABELS
 from assist.audit.services import record
 from assist.auth.models import Role
 from assist.cases import attachments, caps, queries, services
+from assist.cases.documents import NoticePeriod
 from assist.cases.forms import (
     CaseAttachmentForm,
     CaseForm,
@@ -48,7 +49,7 @@ from assist.core.masking import mask_name
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centres
-from assist.core.timeutil import utcnow
+from assist.core.timeutil import to_local, utcnow
 from assist.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -654,11 +655,15 @@ def notice_rows(cases: list[AidCase]) -> list[dict]:
 @roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
 def notices():
     centre, centres = _notice_centre()
+    rows = notice_rows(_notice_cases(centre))
+    months = sorted({(to_local(r["starts"]).year, to_local(r["starts"]).month) for r in rows})
     return render_template(
         "cases/notices.html",
         centre=centre,
         centres=centres,
-        rows=notice_rows(_notice_cases(centre)),
+        rows=rows,
+        # The printed notice list covers the cases whose notice began in one month.
+        print_periods=[(f"{y}-{m:02d}", NoticePeriod(centre, y, m).id) for y, m in months],
     )
 
 
