@@ -53,6 +53,7 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
 
     _import_models()
     _register_blueprints(app)
+    _register_documents()
     init_web(app)
     _register_cli(app)
     return app
@@ -94,6 +95,11 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
         app.register_blueprint(bp)
+
+
+def _register_documents() -> None:
+    """Import each domain's printed documents so the document registry knows them."""
+    from assist.funds import documents as _funds_documents  # noqa: F401  (voucher, roster)
 
 
 def _register_cli(app: Flask) -> None:
