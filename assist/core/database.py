@@ -1,6 +1,7 @@
 """Database engine set-up: SQLite pragmas and immediate write transactions."""
 
 import sqlite3
+import threading
 
 from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import event
@@ -34,7 +35,14 @@ def _sqlite_begin(conn):
     # so every transaction takes the write lock up front; PostgreSQL is the production store.
     # The one exception is a test body's own session outside any request: it only sets up and
     # inspects data, and must not hold the lock while a live server thread serves a browser.
-    if has_app_context() and current_app.testing and not has_request_context():
+    # (Only the test body's main thread: a background thread such as the print-job runner
+    # writes concurrently with the live server and needs the lock up front like a request.)
+    if (
+        has_app_context()
+        and current_app.testing
+        and not has_request_context()
+        and threading.current_thread() is threading.main_thread()
+    ):
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
