@@ -1,26 +1,23 @@
 """Demo funds for `flask seed-demo`: money in at the city, down the tiers, and some payments.
 
 Everything goes through the real services, so `flask ledger verify` is clean afterwards.
-It pays the ready-to-pay cases the cases seeder made; without any (that seeder may not be
-installed), it first adds a few approved cases of its own.
+It pays the ready-to-pay cases the cases seeder brought through submission, approval and
+public notice (assist/cases/demo.py runs first): the demo households' own cases.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from assist.applicants.models import Applicant, Category, FileStatus, ResidentId
 from assist.auth.models import User
 from assist.cases.models import AidCase, AidKind, CaseStatus
 from assist.centres.models import Centre
-from assist.core.crypto import keyed_hash
-from assist.core.resident_id import make_resident_id
-from assist.core.timeutil import local_today, utcnow
+from assist.core.timeutil import local_today
 from assist.demo.cli import SEEDERS
 from assist.extensions import db
 from assist.funds import batches, services
-from assist.funds.models import FundSource, PaymentMethod
+from assist.funds.models import Fund, FundSource, PaymentMethod
 from assist.funds.queries import payable_sources
 
 #: (name, source, kinds, yuan received at the city, document reference)
@@ -55,8 +52,6 @@ FUNDS = [
     ),
 ]
 
-NAMES = ["陈秀英", "周建华", "吴桂兰", "徐志强", "孙海燕", "马国华", "朱美玲", "胡德明"]
-
 
 def _user(code: str, role: str = "finance") -> User:
     return db.session.scalars(select(User).where(User.username == f"{code.lower()}.{role}")).one()
@@ -66,73 +61,125 @@ def _centre(code: str) -> Centre:
     return db.session.scalars(select(Centre).where(Centre.code == code)).one()
 
 
-def _ensure_ready_cases(rng: random.Random, year: int) -> list[AidCase]:
-    cases = list(
-        db.session.scalars(
-            select(AidCase).where(AidCase.status == CaseStatus.READY_TO_PAY).order_by(AidCase.id)
-        )
+#: What the stations give instead of cash for the holiday visits (名称, 数量, 单价 in 分).
+HOLIDAY_GOODS = [("大米（10公斤）", 2, 10_000), ("食用油（5升）", 2, 15_000), ("棉被", 1, 30_000)]
+
+
+def _source(case: AidCase, payer: User, amount_fen: int):
+    """The first balance the payer may pay this case from that holds `amount_fen`."""
+    for source in payable_sources(case, payer):
+        if source.balance_fen >= amount_fen:
+            return source
+    return None
+
+
+def _pay(case, payer, amount_fen, details, key):
+    source = _source(case, payer, amount_fen)
+    if source is None:
+        return None
+    payment, _created = services.pay_case(
+        case,
+        acting_user=payer,
+        fund=source.fund,
+        centre=source.centre,
+        amount_fen=amount_fen,
+        details=details,
+        idempotency_key=key,
     )
-    if cases:
-        return cases
-    stations = list(db.session.scalars(select(Centre).where(Centre.tier == 3)))
-    kinds = [AidKind.LIVING, AidKind.HOLIDAY, AidKind.MEDICAL, AidKind.SCHOOLING]
-    for n, name in enumerate(NAMES):
-        centre = stations[n % len(stations)]
-        number = make_resident_id("320508", date(1962 + n * 3, 1 + n, 3 + n), 601 + 2 * n)
-        if db.session.scalar(select(ResidentId.id).where(ResidentId.id_hash == keyed_hash(number))):
-            continue
-        applicant = Applicant(
-            file_no=f"{centre.code}-{year}-P{n + 1:04d}",
-            centre=centre,
-            status=FileStatus.ACTIVE,
-            category=Category.DEEP if n % 2 else Category.RELATIVE,
-            name=name,
-            id_hash=keyed_hash(number),
-            gender="M" if int(number[16]) % 2 else "F",
-            birth_date=date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
-            phone=f"139{rng.randrange(10**8):08d}",
-            address=f"苏州市姑苏区{rng.randrange(1, 300)}号",
-            employer="苏州纺织厂",
-            bank_name="中国工商银行苏州分行" if n % 3 else "",
-            activated_on=date(year, 1, 5),
-        )
-        applicant.id_number = number
-        if n % 3:
-            applicant.bank_account = f"62220211020{rng.randrange(10**8):08d}"
-        db.session.add(applicant)
-        db.session.flush()
-        db.session.add(ResidentId(id_hash=applicant.id_hash, applicant_id=applicant.id))
-        supervisor = _user(centre.code, "supervisor")
-        amount = rng.choice([80_000, 120_000, 150_000, 200_000])
-        case = AidCase(
-            case_no=f"{centre.code}-{year}-P{n + 1:04d}",
-            centre_id=centre.id,
-            applicant_id=applicant.id,
-            kind=kinds[n % len(kinds)],
-            status=CaseStatus.READY_TO_PAY,
-            amount_requested_fen=amount,
-            amount_approved_fen=amount,
-            reason="家庭成员患病，收入微薄",
-            created_by_id=_user(centre.code, "caseworker").id,
-            submitted_by_id=_user(centre.code, "caseworker").id,
-            approved_by_id=supervisor.id,
-            submitted_at=utcnow() - timedelta(days=12),
-            approved_at=utcnow() - timedelta(days=10),
-        )
-        db.session.add(case)
-        cases.append(case)
-    db.session.flush()
-    return cases
+    return payment
 
 
-def _details(case: AidCase, method: str, rng: random.Random) -> services.PaymentDetails:
-    if method == PaymentMethod.BANK_TRANSFER:
-        return services.PaymentDetails(method=method, reference=f"ICBC{rng.randrange(10**10):010d}")
+def _bank(rng: random.Random) -> services.PaymentDetails:
+    return services.PaymentDetails(
+        method=PaymentMethod.BANK_TRANSFER, reference=f"ICBC{rng.randrange(10**10):010d}"
+    )
+
+
+def _cash(case: AidCase, rng: random.Random) -> services.PaymentDetails:
     return services.PaymentDetails(
         method=PaymentMethod.CASH,
         signed_by=case.recipient_name,
-        signed_on=local_today() - timedelta(days=rng.randrange(1, 6)),
+        signed_on=local_today() - timedelta(days=rng.randrange(0, 3)),
     )
+
+
+def _goods(case: AidCase) -> services.PaymentDetails:
+    return services.PaymentDetails(
+        method=PaymentMethod.IN_KIND,
+        items=[{"name": n, "quantity": q, "unit_value_fen": v} for n, q, v in HOLIDAY_GOODS],
+        signed_by=case.recipient_name,
+        signed_on=local_today(),
+    )
+
+
+def _pay_ready_cases(rng: random.Random, funds: list[Fund], year: int) -> tuple[int, int, int]:
+    """Pay the cases the cases seeder brought to ready to pay; return the counts.
+
+    Each station's finance officer pays (never the supervisor who approved); the district's
+    finance officer reverses one bank transfer (never the one who paid it) and the station
+    pays it again. Living relief goes by bank transfer, the ¥8,000 medical cases in two parts
+    (the second only at some stations), the holiday visits in cash or in goods, and two
+    holiday cases wait in the district's draft batch. The city-approved cases stay ready to
+    pay, for the demo's finance officers.
+    """
+    ready = db.session.scalars(
+        select(AidCase).where(AidCase.status == CaseStatus.READY_TO_PAY).order_by(AidCase.id)
+    ).all()
+    paid = reversed_ = 0
+    holiday: list[AidCase] = []
+    medical = 0
+    for case in ready:
+        payer = _user(case.centre.code)
+        remaining = (case.amount_approved_fen or 0) - case.paid_fen
+        if case.kind == AidKind.LIVING:
+            payment = _pay(case, payer, remaining, _bank(rng), f"demo-payment-{case.id}")
+            paid += payment is not None
+            if payment is not None and reversed_ == 0:
+                services.reverse_payment(
+                    payment,
+                    acting_user=_user(case.centre.parent.code),
+                    reason="银行退票：户名与账号不符，核对后重新发放",
+                )
+                reversed_ += 1
+                again = _pay(case, payer, remaining, _bank(rng), f"demo-payment-{case.id}-2")
+                paid += again is not None
+        elif case.kind == AidKind.MEDICAL and remaining <= 800_000:
+            first = min(500_000, remaining)
+            paid += _pay(case, payer, first, _bank(rng), f"demo-payment-{case.id}") is not None
+            medical += 1
+            if medical % 2 and remaining > first:
+                second = remaining - first
+                key = f"demo-payment-{case.id}-2"
+                paid += _pay(case, payer, second, _cash(case, rng), key) is not None
+        elif case.kind == AidKind.HOLIDAY:
+            holiday.append(case)
+    batch_cases = holiday[:2]
+    for n, case in enumerate(holiday[2:]):
+        payer = _user(case.centre.code)
+        remaining = (case.amount_approved_fen or 0) - case.paid_fen
+        goods_value = sum(q * v for _n, q, v in HOLIDAY_GOODS)
+        if n % 2 == 0 and remaining == goods_value:
+            details = _goods(case)
+        else:
+            details = _cash(case, rng)
+        paid += _pay(case, payer, remaining, details, f"demo-payment-{case.id}") is not None
+    batched = 0
+    if batch_cases:
+        centre = batch_cases[0].centre.parent
+        finance = _user(centre.code)
+        special = next(f for f in funds if f.source == FundSource.SPECIAL)
+        batch = batches.create_batch(
+            acting_user=finance,
+            title=f"{year + 1}年春节送温暖慰问金",
+            fund=special,
+            method=PaymentMethod.CASH,
+            centre=centre,
+        )
+        for case in batch_cases:
+            if case.centre.is_within(centre) and special.allows(case.kind):
+                batches.add_case(batch, case, acting_user=finance)
+                batched += 1
+    return paid, reversed_, batched
 
 
 def seed_funds(rng: random.Random) -> str:
@@ -181,61 +228,11 @@ def seed_funds(rng: random.Random) -> str:
         reason="本站助学对象已由企业资助，结余资金上缴区中心统筹",
     )
 
-    cases = _ensure_ready_cases(rng, year)
-    paid = reversed_ = 0
-    batch_cases = []
-    for n, case in enumerate(cases):
-        payer = _user(case.centre.code)
-        if payer.id == case.approved_by_id:
-            payer = _user(case.centre.parent.code)
-        sources = payable_sources(case, payer)
-        remaining = (case.amount_approved_fen or 0) - case.paid_fen
-        if not sources or remaining <= 0:
-            continue
-        if n % 4 == 3:
-            batch_cases.append(case)
-            continue
-        if n % 4 == 2:
-            continue  # left ready to pay for the demo's finance officers
-        has_account = case.applicant is not None and case.applicant.bank_account_last4
-        method = PaymentMethod.BANK_TRANSFER if has_account else PaymentMethod.CASH
-        amount = remaining if n % 5 else remaining // 2
-        payment, _created = services.pay_case(
-            case,
-            acting_user=payer,
-            fund=sources[0].fund,
-            centre=sources[0].centre,
-            amount_fen=amount,
-            details=_details(case, method, rng),
-            idempotency_key=f"demo-payment-{case.id}",
-        )
-        paid += 1
-        if reversed_ == 0 and method == PaymentMethod.BANK_TRANSFER:
-            services.reverse_payment(
-                payment,
-                acting_user=_user(case.centre.parent.code),
-                reason="银行退票：户名与账号不符，核对后重新发放",
-            )
-            reversed_ += 1
-    if batch_cases:
-        centre = batch_cases[0].centre.parent
-        finance = _user(centre.code)
-        holiday = next(f for f in funds if f.source == FundSource.SPECIAL)
-        batch = batches.create_batch(
-            acting_user=finance,
-            title=f"{year + 1}年春节送温暖慰问金",
-            fund=holiday,
-            method=PaymentMethod.CASH,
-            centre=centre,
-        )
-        for case in batch_cases:
-            if case.centre.is_within(centre) and holiday.allows(case.kind):
-                if case.approved_by_id != finance.id:
-                    batches.add_case(batch, case, acting_user=finance)
+    paid, reversed_, batched = _pay_ready_cases(rng, funds, year)
     db.session.flush()
     return (
         f"Funds: {len(funds)} funds allocated down the network; {paid} payment(s), "
-        f"{reversed_} reversal(s), {len(batch_cases)} case(s) waiting in a draft batch."
+        f"{reversed_} reversal(s), {batched} case(s) waiting in a draft batch."
     )
 
 
