@@ -26,7 +26,8 @@ def test_demo_cases_use_the_demo_households_at_every_station(network):
     assert len(cases) == len(PLANS) * len(stations)
     assert all(c.applicant.status == FileStatus.ACTIVE for c in cases)
     assert f"Aid cases: {len(cases)} at {len(stations)} stations" in summary
-    assert {"draft", "submitted", "returned", "in_notice", "rejected"} <= {c.status for c in cases}
+    states = {"draft", "submitted", "returned", "in_notice", "rejected", "ready_to_pay"}
+    assert states <= {c.status for c in cases}
     medical = [c.id for c in cases if c.kind == AidKind.MEDICAL]
     diagnoses = db.session.scalars(
         select(Attachment.owner_id).where(Attachment.owner_type == "case")
