@@ -117,6 +117,7 @@ def _register_cli(app: Flask) -> None:
     from assist.cases.cli import notices_cli
     from assist.centres.cli import centres_cli
     from assist.demo.cli import seed_demo
+    from assist.documents.cli import print_jobs_cli
     from assist.funds import demo as _funds_demo  # noqa: F401  (adds its demo seeder)
     from assist.funds.cli import ledger_cli
 
@@ -125,3 +126,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(notices_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(print_jobs_cli)

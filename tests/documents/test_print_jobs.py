@@ -186,3 +186,18 @@ def test_print_job_through_the_api_is_scoped(app, client, network):
         "/api/v1/print-jobs", json={"kind": "voucher", "value": str(batch.id)}, headers=outside
     )
     assert refused.status_code == 422
+
+
+def test_command_line_runs_waiting_jobs(app, runner, network):
+    """`flask --app assist print-jobs run` prints without any web request to start a runner."""
+    batch = paid_batch(network, count=2)
+    job = _job(batch, output="zip")
+    result = runner.invoke(args=["print-jobs", "run"])
+    assert result.exit_code == 0, result.output
+    assert "1 print job(s) run" in result.output
+    job = _reload(job.id)
+    assert (job.status, job.done) == ("done", 2)
+    with zipfile.ZipFile(job.result_path) as archive:
+        assert len(archive.namelist()) == 2
+    listing = runner.invoke(args=["print-jobs", "list"]).output
+    assert f"{job.id:6} done" in listing
