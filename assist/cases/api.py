@@ -16,11 +16,10 @@ from assist.attachments.services import as_json
 from assist.auth.models import Role
 from assist.cases import attachments, queries, services
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
-from assist.centres.models import Centre
 from assist.core.errors import DomainError, NotFound, ValidationError
 from assist.core.masking import mask_id
 from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
-from assist.core.scoping import get_scoped_or_404, scoped, scoped_centres
+from assist.core.scoping import get_scoped_or_404, in_subtree, scoped, scoped_centres
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
@@ -299,9 +298,7 @@ def list_cases():
         )
         if centre is None:
             raise NotFound(_("No such centre in your scope."))
-        stmt = stmt.where(
-            AidCase.centre_id.in_(select(Centre.id).where(Centre.path.startswith(centre.path)))
-        )
+        stmt = stmt.where(in_subtree(centre, AidCase.centre_id))
     if args.get("waiting_for_me", "").lower() in ("1", "true", "yes"):
         ids = [
             queries.queue_stmt(current_user, q).with_only_columns(AidCase.id)

@@ -48,7 +48,7 @@ from assist.core.forms import apply_field_errors
 from assist.core.masking import mask_name
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
-from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centres
+from assist.core.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.timeutil import to_local, utcnow
 from assist.extensions import db
 
@@ -138,9 +138,7 @@ def index():
     centres = list(db.session.scalars(scoped_centres(current_user)))
     chosen = next((c for c in centres if c.code == centre_code), None)
     if chosen is not None:
-        stmt = stmt.where(
-            AidCase.centre_id.in_(select(Centre.id).where(Centre.path.startswith(chosen.path)))
-        )
+        stmt = stmt.where(in_subtree(chosen, AidCase.centre_id))
     if q:
         stmt = queries.search(stmt, q)
     page = paginate(stmt.order_by(AidCase.id.desc()), per_page=50)
@@ -614,7 +612,7 @@ def _notice_cases(centre: Centre) -> list[AidCase]:
         queries.visible_cases(current_user)
         .where(
             AidCase.status.in_((CaseStatus.IN_NOTICE, CaseStatus.ON_HOLD)),
-            AidCase.centre_id.in_(select(Centre.id).where(Centre.path.startswith(centre.path))),
+            in_subtree(centre, AidCase.centre_id),
         )
         .order_by(AidCase.notice_started_at, AidCase.id)
     )

@@ -20,9 +20,14 @@ def subtree_ids(user) -> Select:
     return select(Centre.id).where(Centre.path.startswith(user.centre.path))
 
 
+def in_subtree(centre: Centre, centre_column: InstrumentedAttribute):
+    """Return a SQL condition true when `centre_column` is `centre` or lies below it."""
+    return centre_column.in_(select(Centre.id).where(Centre.path.startswith(centre.path)))
+
+
 def in_scope(user, centre_column: InstrumentedAttribute):
     """Return a SQL condition true when `centre_column` lies in the user's subtree."""
-    return centre_column.in_(subtree_ids(user))
+    return in_subtree(user.centre, centre_column)
 
 
 def scoped(stmt: Select, user, centre_column: InstrumentedAttribute) -> Select:
