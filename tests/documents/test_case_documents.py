@@ -7,6 +7,7 @@ import pypdf
 import pytest
 from sqlalchemy import select
 
+from assist.cases import services as cases
 from assist.cases.documents import NoticePeriod, approval_forms_of_period, notice_months
 from assist.cases.models import AidCase
 from assist.core.masking import mask_id
@@ -16,7 +17,7 @@ from assist.documents.models import IssuedDocument, PrintJob
 from assist.documents.registry import get_spec
 from assist.extensions import db
 from tests.conftest import api_token, login
-from tests.documents.builders import demo_household
+from tests.documents.builders import demo_household, register_file
 from tests.factories import user
 
 
@@ -59,6 +60,51 @@ def test_approval_form_has_a_block_per_tier_that_acted(client, household):
     document = db.session.scalars(select(IssuedDocument)).one()
     assert document.doc_no == response.headers["X-Document-Number"]
     assert document.doc_no in text and document.page_count == page_count
+    assert page_count == 1  # one sheet to sign and seal
+
+
+def test_approval_form_fits_three_tiers_on_one_sheet(client, network):
+    """A ¥15,000 medical case recommended by the station and the district and approved by the
+    city: three tier rows, the whole form still on one A4 sheet."""
+    applicant = register_file("SZ-GS-PJ", n=3)
+    case = cases.create_case(
+        acting_user=user("sz-gs-pj.caseworker"),
+        data=cases.CaseInput(
+            kind="medical",
+            applicant=applicant,
+            amount_requested_fen=1_500_000,
+            self_paid_fen=2_000_000,
+            reason="家庭主要劳动力患病，收入骤减，生活困难。",
+        ),
+    )
+    cases.submit_case(case, acting_user=user("sz-gs-pj.caseworker"))
+    cases.recommend_case(
+        case,
+        acting_user=user("sz-gs-pj.supervisor"),
+        amount_fen=1_500_000,
+        comment="情况属实，超出本站审批权限，建议区级审批。",
+    )
+    cases.recommend_case(
+        case,
+        acting_user=user("sz-gs.supervisor"),
+        amount_fen=1_500_000,
+        comment="情况属实，超出区级审批权限，建议市级审批。",
+    )
+    cases.approve_case(case, acting_user=user("sz.supervisor"), comment="经市中心审核，同意救助。")
+    db.session.commit()
+
+    login(client, "sz-gs-pj.supervisor")
+    response = client.get(f"/documents/approval_form/{case.id}.pdf")
+    assert response.status_code == 200
+    text, page_count = text_of(response.data)
+    for tier in (
+        "站级意见：平江街道职工服务站",
+        "区级意见：姑苏区总工会职工援助服务中心",
+        "市级意见：",
+    ):
+        assert tier in text
+    assert "经市中心审核，同意救助。" in text and "¥15,000.00人民币壹万伍仟元整" in text
+    assert page_count == 1
 
 
 def test_approval_form_waiting_case_leaves_the_deciding_tier_blank(client, household):
