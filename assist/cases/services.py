@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc, select
 
 from assist.applicants.models import Applicant, FileStatus
@@ -32,6 +33,7 @@ from assist.centres.models import Centre
 from assist.core.counters import next_number
 from assist.core.crypto import keyed_hash
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
+from assist.core.i18n import record_text
 from assist.core.money import format_yuan
 from assist.core.resident_id import parse_resident_id
 from assist.core.timeutil import local_today, utcnow
@@ -652,10 +654,12 @@ def record_collective_decision(
         "record_decision",
         None,
         acting_user=acting_user,
-        comment=_(
-            "Collective decision %(ref)s of %(day)s",
-            ref=reference,
-            day=data.meeting_date.isoformat(),
+        comment=record_text(
+            _l(
+                "Collective decision %(ref)s of %(day)s",
+                ref=reference,
+                day=data.meeting_date.isoformat(),
+            )
         ),
         centre=acting_user.centre,
         audit_after={
@@ -737,7 +741,7 @@ def _start_notice(case: AidCase, *, acting_user: User | None, now: datetime) -> 
             "skip_notice",
             S.READY_TO_PAY,
             acting_user=acting_user,
-            comment=_("Temporary relief is paid without a public notice (setting)."),
+            comment=record_text(_l("Temporary relief is paid without a public notice (setting).")),
             centre=case.centre,
         )
         return
@@ -747,7 +751,7 @@ def _start_notice(case: AidCase, *, acting_user: User | None, now: datetime) -> 
             "skip_notice",
             S.READY_TO_PAY,
             acting_user=acting_user,
-            comment=_("The centre's notice period is zero days."),
+            comment=record_text(_l("The centre's notice period is zero days.")),
             centre=case.centre,
         )
         return
@@ -758,7 +762,7 @@ def _start_notice(case: AidCase, *, acting_user: User | None, now: datetime) -> 
         "start_notice",
         S.IN_NOTICE,
         acting_user=acting_user,
-        comment=_("Public notice for %(n)d days.", n=days),
+        comment=record_text(_l("Public notice for %(n)d days.", n=days)),
         centre=case.centre,
         audit_after={"notice_ends_at": case.notice_ends_at.isoformat()},
     )
@@ -869,7 +873,7 @@ def record_objection(
         "object",
         S.ON_HOLD,
         acting_user=acting_user,
-        comment=_("Objection by %(who)s: %(text)s", who=raised_by, text=content),
+        comment=record_text(_l("Objection by %(who)s: %(text)s", who=raised_by, text=content)),
         centre=case.centre,
         audit_after={"objection_id": objection.id},
     )
@@ -941,7 +945,7 @@ def resolve_objection(
             "end_notice",
             S.READY_TO_PAY,
             acting_user=None,
-            comment=_("The notice period ended without an open objection."),
+            comment=record_text(_l("The notice period ended without an open objection.")),
             centre=case.centre,
         )
     return objection
@@ -979,7 +983,7 @@ def close_expired_notices(now: datetime | None = None, limit: int = 200) -> int:
             "end_notice",
             S.READY_TO_PAY,
             acting_user=None,
-            comment=_("The notice period ended without an open objection."),
+            comment=record_text(_l("The notice period ended without an open objection.")),
             centre=case.centre,
         )
         done += 1

@@ -1,6 +1,10 @@
 """Language and time-zone selection for Flask-Babel."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app, has_request_context, request, session
+from flask_babel import force_locale
 from flask_login import current_user
 
 
@@ -21,3 +25,21 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+@contextmanager
+def record_language() -> Iterator[None]:
+    """Translate in the records' language (the default, Simplified Chinese) meanwhile.
+
+    Text the system writes into a record itself (a timeline note such as "公示 5 天。") is
+    part of the record and is printed on Chinese documents, so it must not depend on the
+    UI language of whoever happened to act. Text a user types is stored as typed.
+    """
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        yield
+
+
+def record_text(message) -> str:
+    """A lazy message (``_l("Public notice for %(n)d days.", n=5)``) in the records' language."""
+    with record_language():
+        return str(message)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -22,6 +23,7 @@ from assist.auth.models import Role, User
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
+from assist.core.i18n import record_text
 from assist.core.money import format_yuan
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
@@ -629,12 +631,14 @@ def _pay_locked(
         "pay",
         acting_user=acting_user,
         centre=balance.centre,
-        comment=_(
-            "¥%(amount)s from %(fund)s (%(centre)s), payment no. %(id)d",
-            amount=format_yuan(amount_fen),
-            fund=fund.name,
-            centre=balance.centre.name,
-            id=payment.id,
+        comment=record_text(
+            _l(
+                "¥%(amount)s from %(fund)s (%(centre)s), payment no. %(id)d",
+                amount=format_yuan(amount_fen),
+                fund=fund.name,
+                centre=balance.centre.name,
+                id=payment.id,
+            )
         ),
         payment=payment,
     )
@@ -761,11 +765,13 @@ def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> Ledg
         "reverse_payment",
         acting_user=acting_user,
         centre=balance.centre,
-        comment=_(
-            "Payment no. %(id)d of ¥%(amount)s reversed: %(reason)s",
-            id=payment.id,
-            amount=format_yuan(payment.amount_fen),
-            reason=reason,
+        comment=record_text(
+            _l(
+                "Payment no. %(id)d of ¥%(amount)s reversed: %(reason)s",
+                id=payment.id,
+                amount=format_yuan(payment.amount_fen),
+                reason=reason,
+            )
         ),
         payment=payment,
     )

@@ -269,3 +269,23 @@ def test_the_list_and_the_api_search_cases_alike(household, caseworker, app):
         assert [c["id"] for c in items] == ([case["id"]] if found else []), q
         html = client.get("/cases/", query_string={"q": q}).get_data(as_text=True)
         assert (case["case_no"] in html) is found, q
+
+
+def test_system_notes_are_recorded_in_chinese_whatever_the_actors_language(
+    household, caseworker, station_supervisor
+):
+    """A note the system writes is part of the record printed on Chinese documents: an
+    English-speaking supervisor's approval still records "公示 5 天。", not English."""
+    from assist.auth.models import User
+
+    supervisor = db.session.scalars(
+        db.select(User).where(User.username == "sz-gs-pj.supervisor")
+    ).one()
+    supervisor.locale = "en"
+    db.session.commit()
+    case = caseworker.open_case(household, amount="1500.00")
+    caseworker.act(case["id"], "submit")
+    done = station_supervisor.act(case["id"], "approve", comment="OK")
+    start = done["timeline"][-1]
+    assert start["action"] == "start_notice"
+    assert start["comment"] == "公示 5 天。"
