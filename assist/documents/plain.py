@@ -5,13 +5,9 @@ fingerprinted to tell later whether the record changed: so every label is taken 
 Simplified Chinese (`printed_labels`) and nothing here depends on the clock.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 
-from flask import current_app
-from flask_babel import force_locale
-
+from assist.core.i18n import record_language
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.timeutil import to_local
 
@@ -19,11 +15,8 @@ from assist.core.timeutil import to_local
 TIER_NAMES = {1: "市级", 2: "区级", 3: "站级"}
 
 
-@contextmanager
-def printed_labels() -> Iterator[None]:
-    """Translate labels in the default (Chinese) language while a document's data is built."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        yield
+#: Translate labels in the records' language (Chinese) while a document's data is built.
+printed_labels = record_language
 
 
 def label(mapping: dict, value) -> str:

@@ -7,7 +7,6 @@ fingerprint (which tells the verify page whether the record has changed) must no
 who verifies it.
 """
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,14 +18,12 @@ from assist.core.masking import mask_id
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.scoping import get_scoped_or_404, scoped
 from assist.core.timeutil import to_local
+from assist.documents.plain import printed_labels
 from assist.documents.registry import DocumentSpec, register
 from assist.extensions import db
 from assist.funds.batches import roster_data
 from assist.funds.labels import KIND_LABELS, METHOD_LABELS, SOURCE_LABELS, label
 from assist.funds.models import BatchStatus, Payment, PaymentBatch, PaymentMethod
-
-#: The printed documents are Chinese forms.
-DOCUMENT_LOCALE = "zh_Hans"
 
 #: Who may print a voucher: whoever reads payments, and the case workers who file the paper
 #: record of a case. Full resident IDs print only for the roles that may see them on the file.
@@ -76,7 +73,7 @@ def _payee_id(payment: Payment, full_ids: bool) -> str:
 
 def voucher_data(payment: Payment, full_ids: bool) -> dict:
     """The voucher's plain data (dicts, lists, strings and ints only)."""
-    with force_locale(DOCUMENT_LOCALE):
+    with printed_labels():
         return _voucher_data(payment, full_ids)
 
 
@@ -206,7 +203,7 @@ def load_batch(user: User, batch_id) -> PaymentBatch:
 
 def roster_document_data(batch: PaymentBatch, full_ids: bool) -> dict:
     """The roster page's data, in Chinese, without the day it is printed (not a record fact)."""
-    with force_locale(DOCUMENT_LOCALE):
+    with printed_labels():
         data = roster_data(batch)
     data.pop("printed_on", None)
     data["is_draft"] = batch.status == BatchStatus.DRAFT
