@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import exc, select
 
 from assist.applicants.models import Applicant, FileStatus
@@ -105,12 +106,18 @@ def _move(
     to_status: CaseStatus | None,
     *,
     acting_user: User | None,
-    comment: str = "",
+    comment: str | LazyString = "",
     amount_fen: int | None = None,
     centre: Centre | None = None,
     audit_after: dict | None = None,
 ) -> CaseEvent:
-    """Apply one listed transition: status, timeline row and audit row."""
+    """Apply one listed transition: status, timeline row and audit row.
+
+    ``comment`` is what a user typed (a str, stored as typed) or a note the system writes
+    (a lazy ``_l(...)`` message), which is stored in the records' language: it is printed
+    on Chinese documents whatever the acting user's UI language.
+    """
+    comment = record_text(comment)
     allowed, default_to = TRANSITIONS[action]
     from_status = case.status
     if allowed and from_status not in allowed:
@@ -654,12 +661,10 @@ def record_collective_decision(
         "record_decision",
         None,
         acting_user=acting_user,
-        comment=record_text(
-            _l(
-                "Collective decision %(ref)s of %(day)s",
-                ref=reference,
-                day=data.meeting_date.isoformat(),
-            )
+        comment=_l(
+            "Collective decision %(ref)s of %(day)s",
+            ref=reference,
+            day=data.meeting_date.isoformat(),
         ),
         centre=acting_user.centre,
         audit_after={
@@ -741,7 +746,7 @@ def _start_notice(case: AidCase, *, acting_user: User | None, now: datetime) -> 
             "skip_notice",
             S.READY_TO_PAY,
             acting_user=acting_user,
-            comment=record_text(_l("Temporary relief is paid without a public notice (setting).")),
+            comment=_l("Temporary relief is paid without a public notice (setting)."),
             centre=case.centre,
         )
         return
@@ -751,7 +756,7 @@ def _start_notice(case: AidCase, *, acting_user: User | None, now: datetime) -> 
             "skip_notice",
             S.READY_TO_PAY,
             acting_user=acting_user,
-            comment=record_text(_l("The centre's notice period is zero days.")),
+            comment=_l("The centre's notice period is zero days."),
             centre=case.centre,
         )
         return
@@ -762,7 +767,7 @@ def _start_notice(case: AidCase, *, acting_user: User | None, now: datetime) -> 
         "start_notice",
         S.IN_NOTICE,
         acting_user=acting_user,
-        comment=record_text(_l("Public notice for %(n)d days.", n=days)),
+        comment=_l("Public notice for %(n)d days.", n=days),
         centre=case.centre,
         audit_after={"notice_ends_at": case.notice_ends_at.isoformat()},
     )
@@ -873,7 +878,7 @@ def record_objection(
         "object",
         S.ON_HOLD,
         acting_user=acting_user,
-        comment=record_text(_l("Objection by %(who)s: %(text)s", who=raised_by, text=content)),
+        comment=_l("Objection by %(who)s: %(text)s", who=raised_by, text=content),
         centre=case.centre,
         audit_after={"objection_id": objection.id},
     )
@@ -945,7 +950,7 @@ def resolve_objection(
             "end_notice",
             S.READY_TO_PAY,
             acting_user=None,
-            comment=record_text(_l("The notice period ended without an open objection.")),
+            comment=_l("The notice period ended without an open objection."),
             centre=case.centre,
         )
     return objection
@@ -983,7 +988,7 @@ def close_expired_notices(now: datetime | None = None, limit: int = 200) -> int:
             "end_notice",
             S.READY_TO_PAY,
             acting_user=None,
-            comment=record_text(_l("The notice period ended without an open objection.")),
+            comment=_l("The notice period ended without an open objection."),
             centre=case.centre,
         )
         done += 1

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 
@@ -40,6 +41,9 @@ def record_language() -> Iterator[None]:
 
 
 def record_text(message) -> str:
-    """A lazy message (``_l("Public notice for %(n)d days.", n=5)``) in the records' language."""
+    """A lazy message (``_l("Public notice for %(n)d days.", n=5)``) in the records' language;
+    anything else (a str a user typed) comes back unchanged."""
+    if not isinstance(message, LazyString):
+        return message
     with record_language():
         return str(message)

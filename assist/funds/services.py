@@ -14,6 +14,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -540,10 +541,15 @@ def _set_case_paid(
     *,
     acting_user: User,
     centre: Centre,
-    comment: str,
+    comment: str | LazyString,
     payment: Payment,
 ) -> None:
-    """Move the case's paid amount and status, with its timeline row and audit row."""
+    """Move the case's paid amount and status, with its timeline row and audit row.
+
+    A lazy ``comment`` (a note the system writes) is stored in the records' language, as in
+    ``cases.services._move``.
+    """
+    comment = record_text(comment)
     from_status = case.status
     case.paid_fen = (case.paid_fen or 0) + delta_fen
     if case.paid_fen <= 0:
@@ -631,14 +637,12 @@ def _pay_locked(
         "pay",
         acting_user=acting_user,
         centre=balance.centre,
-        comment=record_text(
-            _l(
-                "¥%(amount)s from %(fund)s (%(centre)s), payment no. %(id)d",
-                amount=format_yuan(amount_fen),
-                fund=fund.name,
-                centre=balance.centre.name,
-                id=payment.id,
-            )
+        comment=_l(
+            "¥%(amount)s from %(fund)s (%(centre)s), payment no. %(id)d",
+            amount=format_yuan(amount_fen),
+            fund=fund.name,
+            centre=balance.centre.name,
+            id=payment.id,
         ),
         payment=payment,
     )
@@ -765,13 +769,11 @@ def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> Ledg
         "reverse_payment",
         acting_user=acting_user,
         centre=balance.centre,
-        comment=record_text(
-            _l(
-                "Payment no. %(id)d of ¥%(amount)s reversed: %(reason)s",
-                id=payment.id,
-                amount=format_yuan(payment.amount_fen),
-                reason=reason,
-            )
+        comment=_l(
+            "Payment no. %(id)d of ¥%(amount)s reversed: %(reason)s",
+            id=payment.id,
+            amount=format_yuan(payment.amount_fen),
+            reason=reason,
         ),
         payment=payment,
     )

@@ -153,6 +153,36 @@ def test_api_repeat_with_the_same_key_answers_200_with_the_same_payment(client, 
     assert reused.get_json()["error"]["code"] == "idempotency_key_reused"
 
 
+def test_the_payment_note_on_the_timeline_is_chinese_for_an_english_speaking_officer(
+    client, network
+):
+    """The timeline row a payment writes is printed on the Chinese case file."""
+    from assist.auth.models import User
+
+    officer = db.session.scalars(select(User).where(User.username == "sz-gs-pj.finance")).one()
+    officer.locale = "en"
+    db.session.commit()
+    fund = _funded_station()
+    case = make_ready_case(network["SZ-GS-PJ"], amount_fen=100_000)
+    body = {
+        "fund_id": fund.id,
+        "amount": "1000",
+        "method": "bank_transfer",
+        "reference": "R1",
+        "idempotency_key": "9b1c7f52-3c3e-4d0a-8d55-0c3f0a7e2b10",
+    }
+    response = client.post(
+        f"/api/v1/cases/{case.id}/payments",
+        json=body,
+        headers=api_token(client, "sz-gs-pj.finance"),
+    )
+    assert response.status_code == 201
+    note = db.session.scalars(
+        select(CaseEvent.comment).where(CaseEvent.case_id == case.id, CaseEvent.action == "pay")
+    ).one()
+    assert note.startswith("从") and "支付¥1,000.00" in note and "payment" not in note
+
+
 def test_api_refuses_an_overdraft_with_insufficient_balance(client, network):
     fund = _funded_station(amount_fen=50_000)
     case = make_ready_case(network["SZ-GS-PJ"], amount_fen=100_000)
