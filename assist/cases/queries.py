@@ -156,7 +156,7 @@ def amount_column(queue: QueueDef):
     if queue.key in ("drafts", "approvals"):
         return func.coalesce(AidCase.amount_requested_fen, 0)
     if queue.key == "to_pay":
-        return func.coalesce(AidCase.amount_approved_fen, 0) - AidCase.paid_fen
+        return AidCase.unpaid_fen
     return func.coalesce(AidCase.amount_approved_fen, 0)
 
 

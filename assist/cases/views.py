@@ -272,7 +272,9 @@ def create():
 @roles_required(Role.CASEWORKER)
 def edit(case_id: int):
     case = _get(case_id)
-    if case.status not in (CaseStatus.DRAFT, CaseStatus.RETURNED):
+    try:
+        services.check_edit(case, current_user)
+    except DomainError:
         flash(_("Only drafts and returned cases can be changed."), "warning")
         return redirect(url_for("cases.show", case_id=case.id))
     form = CaseForm(obj=None)
@@ -315,10 +317,10 @@ def _available_actions(case: AidCase) -> list[str]:
     user = current_user
     out = []
     checks = {
-        "edit": lambda: services._check_from(case, "edit") or _need(Role.CASEWORKER),
+        "edit": lambda: services.check_edit(case, user),
         "submit": lambda: services.check_submit(case, user),
         "approve": lambda: services.check_decide(case, user, "approve"),
-        "recommend": lambda: _can_recommend(case),
+        "recommend": lambda: services.check_recommend(case, user),
         "reject": lambda: services.check_decide(case, user, "reject"),
         "return": lambda: services.check_decide(case, user, "return"),
         "withdraw": lambda: services.check_withdraw(case, user),
@@ -332,17 +334,6 @@ def _available_actions(case: AidCase) -> list[str]:
             continue
         out.append(name)
     return out
-
-
-def _need(role: Role) -> None:
-    services._require(current_user, role)
-
-
-def _can_recommend(case: AidCase) -> None:
-    services.check_decide(case, current_user, "recommend")
-    centre = current_user.centre
-    if centre.parent is None or (case.amount_requested_fen or 0) <= centre.approval_limit_fen:
-        raise DomainError("")
 
 
 @bp.route("/<int:case_id>")

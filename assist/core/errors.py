@@ -33,3 +33,11 @@ class NotFound(DomainError):
 
     status = 404
     code = "not_found"
+
+
+class Refused(DomainError):
+    """An action refused for a reason the API names in `code` (and in `reason`)."""
+
+    def __init__(self, code: str, message: str, **extra):
+        super().__init__(message, reason=code, **extra)
+        self.code = code

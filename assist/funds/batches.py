@@ -8,8 +8,9 @@ from sqlalchemy import select
 from assist.audit.services import record
 from assist.auth.models import User
 from assist.cases.models import AidCase
+from assist.cases.services import payable_clause
 from assist.centres.models import Centre
-from assist.core.errors import DomainError, ValidationError
+from assist.core.errors import DomainError, Refused, ValidationError
 from assist.core.masking import mask_id
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.timeutil import local_today, utcnow
@@ -23,17 +24,15 @@ from assist.funds.models import (
     PaymentMethod,
 )
 from assist.funds.services import (
-    PAYABLE,
     PaymentDetails,
-    Refused,
-    _bank_account,
-    _check_amount,
-    _pay_locked,
-    _require_finance,
-    _require_scope,
-    _text,
+    bank_account,
+    check_amount,
     check_payable,
+    clean_text,
     lock_balances,
+    pay_locked,
+    require_finance,
+    require_scope,
 )
 
 
@@ -59,14 +58,14 @@ def create_batch(
     note: str = "",
 ) -> PaymentBatch:
     """Start a draft batch paid from `centre`'s balance (the acting user's centre by default)."""
-    _require_finance(acting_user)
+    require_finance(acting_user)
     centre = centre or acting_user.centre
-    _require_scope(acting_user, centre)
-    title = _text(title, "title", required=True, max_len=120)
+    require_scope(acting_user, centre)
+    title = clean_text(title, "title", required=True, max_len=120)
     if method not in set(PaymentMethod):
         message = _("Choose how the aid is paid.")
         raise ValidationError(message, fields={"method": message})
-    goods = _text(
+    goods = clean_text(
         goods,
         "goods",
         required=method == PaymentMethod.IN_KIND,
@@ -84,7 +83,7 @@ def create_batch(
         method=method,
         status=BatchStatus.DRAFT,
         goods=goods,
-        note=_text(note, "note", required=False, max_len=500),
+        note=clean_text(note, "note", required=False, max_len=500),
         created_by_id=acting_user.id,
         created_at=utcnow(),
     )
@@ -106,7 +105,7 @@ def add_case(
     batch: PaymentBatch, case: AidCase, *, acting_user: User, amount_fen: int | None = None
 ) -> BatchItem:
     """Add a case to a draft batch, for its remaining approved amount unless told otherwise."""
-    _require_finance(acting_user)
+    require_finance(acting_user)
     _require_draft(batch)
     if not case.centre.is_within(batch.centre):
         raise ValidationError(_("That case lies outside the batch's centre."), fields={})
@@ -114,8 +113,8 @@ def add_case(
         raise ValidationError(
             _("Case %(no)s is already in this batch.", no=case.case_no), fields={}
         )
-    remaining = (case.amount_approved_fen or 0) - (case.paid_fen or 0)
-    amount_fen = _check_amount(remaining if amount_fen is None else amount_fen)
+    remaining = case.unpaid_fen
+    amount_fen = check_amount(remaining if amount_fen is None else amount_fen)
     check_payable(case, batch.fund, acting_user=acting_user, amount_fen=amount_fen)
     item = BatchItem(batch=batch, case_id=case.id, amount_fen=amount_fen)
     db.session.add(item)
@@ -131,7 +130,7 @@ def add_case(
 
 
 def remove_item(batch: PaymentBatch, item: BatchItem, *, acting_user: User) -> None:
-    _require_finance(acting_user)
+    require_finance(acting_user)
     _require_draft(batch)
     if item.batch_id != batch.id:
         raise ValidationError(_("That case is not in this batch."), fields={})
@@ -148,7 +147,7 @@ def remove_item(batch: PaymentBatch, item: BatchItem, *, acting_user: User) -> N
 
 
 def cancel_batch(batch: PaymentBatch, *, acting_user: User) -> None:
-    _require_finance(acting_user)
+    require_finance(acting_user)
     _require_draft(batch)
     batch.status = BatchStatus.CANCELLED
     db.session.flush()
@@ -183,8 +182,8 @@ def pay_batch(
 
     Returns the payments. A batch already paid is refused with code `already_paid`.
     """
-    _require_finance(acting_user)
-    _require_scope(acting_user, batch.centre)
+    require_finance(acting_user)
+    require_scope(acting_user, batch.centre)
     batch = db.session.scalars(
         select(PaymentBatch)
         .where(PaymentBatch.id == batch.id)
@@ -198,7 +197,7 @@ def pay_batch(
         raise ValidationError(_("Add cases to the batch first."), fields={})
     details = PaymentDetails(method=batch.method)
     if batch.method == PaymentMethod.BANK_TRANSFER:
-        details.reference = _text(
+        details.reference = clean_text(
             reference,
             "reference",
             required=True,
@@ -210,7 +209,7 @@ def pay_batch(
             message = _("Enter the day the recipients signed the roster (not in the future).")
             raise ValidationError(message, fields={"paid_on": message})
         details.signed_on = paid_on
-        details.reference = _text(reference, "reference", required=False, max_len=80)
+        details.reference = clean_text(reference, "reference", required=False, max_len=80)
 
     cases = {
         c.id: c
@@ -228,7 +227,7 @@ def pay_batch(
         try:
             check_payable(case, batch.fund, acting_user=acting_user, amount_fen=item.amount_fen)
             if batch.method == PaymentMethod.BANK_TRANSFER:
-                _bank_account(case)
+                bank_account(case)
         except DomainError as err:
             code = err.extra.get("reason") or err.code
             blocking.append(_blocker(case, code, err.message))
@@ -276,7 +275,7 @@ def pay_batch(
             ),
             note=batch.title,
         )
-        payment = _pay_locked(
+        payment = pay_locked(
             case,
             batch.fund,
             balance,
@@ -316,7 +315,7 @@ def eligible_cases(batch: PaymentBatch, user: User) -> list[AidCase]:
 
     stmt = scoped(
         select(AidCase).where(
-            AidCase.status.in_([str(s) for s in PAYABLE]),
+            payable_clause(),
             AidCase.kind.in_(batch.fund.allowed_kinds or []),
         ),
         user,

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 
 from assist.cases.models import AidCase
+from assist.cases.services import payable_clause
 from assist.centres.models import Centre
 from assist.core.scoping import in_scope, scoped, scoped_centres
 from assist.core.timeutil import local_to_utc
 from assist.extensions import db
 from assist.funds.models import Balance, EntryKind, Fund, LedgerEntry
-from assist.funds.services import PAYABLE
 
 
 def scope_ids(user) -> list[int]:
@@ -89,7 +89,7 @@ def centre_sources(user, centre_ids=None) -> list[Source]:
 
 def ready_to_pay_stmt(user):
     return scoped(
-        select(AidCase).where(AidCase.status.in_([str(s) for s in PAYABLE])),
+        select(AidCase).where(payable_clause()),
         user,
         AidCase.centre_id,
     )

@@ -354,7 +354,7 @@ def pay(case_id: int):
     sources = queries.payable_sources(case, current_user)
     form = PaymentForm()
     form.source.choices = _source_choices(sources)
-    remaining = (case.amount_approved_fen or 0) - (case.paid_fen or 0)
+    remaining = case.unpaid_fen
     if request.method == "GET":
         form.idempotency_key.data = services.new_idempotency_key()
         form.amount.data = format_yuan(remaining).replace(",", "")
