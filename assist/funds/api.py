@@ -5,7 +5,7 @@ from datetime import date
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import exc, func, select
+from sqlalchemy import func, select
 
 from assist.api import api_route, created, json_body, require_roles
 from assist.auth.models import Role
@@ -320,24 +320,16 @@ def cases_pay(case_id: int):
         items=_items(body),
         note=_str(body, "note"),
     )
-    try:
-        payment, is_new = services.pay_case(
-            case,
-            acting_user=current_user,
-            fund=fund,
-            amount_fen=_amount(body, required=False),
-            details=details,
-            idempotency_key=key,
-            centre=centre,
-        )
-        db.session.commit()
-    except exc.IntegrityError:
-        # The same key committed by a concurrent request between our check and our insert.
-        db.session.rollback()
-        payment = services.find_by_key(key)
-        if payment is None or payment.case_id != case.id:
-            raise
-        is_new = False
+    payment, is_new = services.pay_case(
+        case,
+        acting_user=current_user,
+        fund=fund,
+        amount_fen=_amount(body, required=False),
+        details=details,
+        idempotency_key=key,
+        centre=centre,
+    )
+    db.session.commit()
     if is_new:
         return created(payment_json(payment))
     return jsonify(payment_json(payment)), 200

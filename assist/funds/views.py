@@ -13,7 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
-from sqlalchemy import exc, select
+from sqlalchemy import select
 
 from assist.audit.services import record
 from assist.auth.forms import EmptyForm
@@ -391,12 +391,6 @@ def pay(case_id: int):
             db.session.rollback()
             apply_field_errors(form, err)
             status = err.status
-        except exc.IntegrityError:
-            db.session.rollback()
-            payment = services.find_by_key(form.idempotency_key.data)
-            if payment is None or payment.case_id != case.id:
-                raise
-            created = False
         else:
             db.session.commit()
         if status == 200:
