@@ -22,9 +22,9 @@ from assist.cases import attachments as case_attachments
 from assist.cases.documents import case_summary, tier_signatures, timeline
 from assist.cases.models import AidCase
 from assist.centres.models import Centre, Tier
+from assist.centres.scoping import get_scoped_or_404, scoped, scoped_centres
 from assist.core.errors import PermissionDenied
 from assist.core.masking import mask_account, mask_id
-from assist.core.scoping import get_scoped_or_404, scoped, scoped_centres
 from assist.documents.plain import TIER_NAMES, capitals, day, label, person, printed_labels, yuan
 from assist.documents.registry import DocumentSpec, register
 from assist.extensions import db

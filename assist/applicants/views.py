@@ -35,11 +35,11 @@ from assist.attachments.models import AttachmentKind
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.centres.models import Centre
+from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.crypto import decrypt, keyed_hash
-from assist.core.errors import DomainError
+from assist.core.errors import DomainError, refusal
 from assist.core.forms import apply_field_errors
 from assist.core.nav import Card, register_card, register_nav
-from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.timeutil import local_today
 from assist.extensions import db
 
@@ -280,10 +280,8 @@ def _render_detail(applicant: Applicant, *, reveal: bool = False, status: int = 
         ),
         "notice_ends_on": services.notice_ends_on(applicant),
         "can_reveal": current_user.has_role(*services.SENSITIVE_ROLES),
-        "can_override": current_user.has_role(Role.SUPERVISOR)
-        and applicant.status
-        in (FileStatus.INITIAL_REVIEW, FileStatus.HOME_VISIT, FileStatus.FINAL_REVIEW)
-        and current_user.id not in services._submitters(applicant),
+        "can_override": refusal(services.check_override, applicant, acting_user=current_user)
+        is None,
         "labels": labels,
         "today": local_today(),
         "Role": Role,
@@ -502,7 +500,7 @@ def request_transfer(applicant_id: int):
 def transfers():
     from sqlalchemy.orm import joinedload
 
-    from assist.core.scoping import in_scope
+    from assist.centres.scoping import in_scope
 
     base = select(Transfer).options(
         joinedload(Transfer.applicant),
@@ -668,7 +666,7 @@ def _cards(user) -> list[Card]:
         )
         from sqlalchemy import func
 
-        from assist.core.scoping import in_scope
+        from assist.centres.scoping import in_scope
 
         incoming = (
             db.session.scalar(

@@ -37,11 +37,17 @@ from assist.auth.forms import (
 )
 from assist.auth.models import ApiToken, Role, User, UserRole
 from assist.centres.models import Centre
+from assist.centres.scoping import (
+    get_scoped_or_404,
+    not_found,
+    roles_required,
+    scoped,
+    scoped_centres,
+)
 from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
-from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
 from assist.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -205,7 +211,7 @@ def _centre_choices() -> list[tuple[int, str]]:
 def _scoped_centre(centre_id: int) -> Centre:
     centre = db.session.get(Centre, centre_id)
     if centre is None or not centre.is_within(current_user.centre):
-        abort(404)
+        raise not_found()
     return centre
 
 

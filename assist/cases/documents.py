@@ -13,9 +13,15 @@ from assist.auth.models import Role
 from assist.cases.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
 from assist.cases.models import AidCase, CaseEvent, CaseStatus
 from assist.centres.models import Centre
+from assist.centres.scoping import (
+    centre_in_scope,
+    get_scoped_or_404,
+    in_subtree,
+    scoped,
+    scoped_centres,
+)
 from assist.core.errors import NotFound, PermissionDenied
 from assist.core.masking import mask_id, mask_name
-from assist.core.scoping import centre_in_scope, get_scoped_or_404, scoped, scoped_centres
 from assist.core.timeutil import local_to_utc, to_local
 from assist.documents.plain import (
     TIER_NAMES,
@@ -269,7 +275,7 @@ def period_cases(period: NoticePeriod, user=None) -> list[AidCase]:
         select(AidCase)
         .join(Centre, Centre.id == AidCase.centre_id)
         .where(
-            Centre.path.startswith(period.centre.path),
+            in_subtree(period.centre, AidCase.centre_id),
             AidCase.notice_started_at >= start,
             AidCase.notice_started_at < end,
         )

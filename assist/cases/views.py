@@ -43,12 +43,12 @@ from assist.cases.labels import (
 )
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
 from assist.centres.models import Centre
-from assist.core.errors import DomainError, ValidationError
+from assist.centres.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
+from assist.core.errors import DomainError, ValidationError, refusal
 from assist.core.forms import apply_field_errors
 from assist.core.masking import mask_name
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
-from assist.core.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.timeutil import to_local, utcnow
 from assist.extensions import db
 
@@ -222,7 +222,7 @@ def _find_file(file_no: str) -> Applicant | None:
     file_no = (file_no or "").strip().upper()
     if not file_no:
         return None
-    from assist.core.scoping import scoped
+    from assist.centres.scoping import scoped
 
     stmt = scoped(
         select(Applicant).where(Applicant.file_no == file_no), current_user, Applicant.centre_id
@@ -315,7 +315,6 @@ def edit(case_id: int):
 def _available_actions(case: AidCase) -> list[str]:
     """The actions the user may take now (the services check again on submission)."""
     user = current_user
-    out = []
     checks = {
         "edit": lambda: services.check_edit(case, user),
         "submit": lambda: services.check_submit(case, user),
@@ -327,13 +326,7 @@ def _available_actions(case: AidCase) -> list[str]:
         "object": lambda: services.check_object(case, user),
         "close": lambda: services.check_close(case, user),
     }
-    for name, check in checks.items():
-        try:
-            check()
-        except DomainError:
-            continue
-        out.append(name)
-    return out
+    return [name for name, check in checks.items() if refusal(check) is None]
 
 
 @bp.route("/<int:case_id>")

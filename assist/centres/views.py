@@ -10,11 +10,11 @@ from assist.auth.models import Role
 from assist.centres import services
 from assist.centres.forms import CentreEditForm, CentreForm, MoveForm
 from assist.centres.models import Centre, Tier
+from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors
 from assist.core.money import format_yuan
 from assist.core.nav import register_nav
-from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.extensions import db
 
 bp = Blueprint("centres", __name__, url_prefix="/admin/centres")

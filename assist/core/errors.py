@@ -41,3 +41,15 @@ class Refused(DomainError):
     def __init__(self, code: str, message: str, **extra):
         super().__init__(message, reason=code, **extra)
         self.code = code
+
+
+def refusal(check, *args, **kwargs) -> DomainError | None:
+    """Run a `check_<action>` function; return the DomainError it raises, or None if it passes.
+
+    For views offering an action as a button: show it when None, else say why not.
+    """
+    try:
+        check(*args, **kwargs)
+    except DomainError as err:
+        return err
+    return None

@@ -11,9 +11,9 @@ from assist.api import api_route, created, json_body, require_roles
 from assist.auth.models import Role
 from assist.cases.models import AidCase
 from assist.centres.models import Centre
+from assist.centres.scoping import get_scoped_or_404, subtree_ids
 from assist.core.errors import NotFound, ValidationError
 from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
-from assist.core.scoping import get_scoped_or_404
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
@@ -213,7 +213,7 @@ def payment_json(p: Payment) -> dict:
 def funds_list():
     require_roles(*READERS)
     year = request.args.get("year", type=int)
-    lines = ledger_lines(queries.scope_ids(current_user), year=year)
+    lines = ledger_lines(subtree_ids(current_user), year=year)
     by_fund: dict[int, list] = {}
     for line in lines:
         by_fund.setdefault(line.fund.id, []).append(line)

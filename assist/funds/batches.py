@@ -311,7 +311,7 @@ def pay_batch(
 
 def eligible_cases(batch: PaymentBatch, user: User) -> list[AidCase]:
     """Ready-to-pay cases under the batch's centre whose kind the fund may pay."""
-    from assist.core.scoping import scoped
+    from assist.centres.scoping import scoped
 
     stmt = scoped(
         select(AidCase).where(

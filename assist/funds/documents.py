@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from assist.applicants.services import SENSITIVE_ROLES
 from assist.auth.models import Role, User
+from assist.centres.scoping import get_scoped_or_404, scoped
 from assist.core.errors import PermissionDenied
 from assist.core.masking import mask_id
 from assist.core.money import fen_to_capitals, format_yuan
-from assist.core.scoping import get_scoped_or_404, scoped
 from assist.core.timeutil import to_local
 from assist.documents.plain import printed_labels
 from assist.documents.registry import DocumentSpec, register

@@ -20,12 +20,19 @@ from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.cases.models import AidCase
 from assist.centres.models import Centre
+from assist.centres.scoping import (
+    get_scoped_or_404,
+    not_found,
+    roles_required,
+    scoped,
+    scoped_centres,
+    subtree_ids,
+)
 from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
-from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
 from assist.core.timeutil import local_today
 from assist.extensions import db
 from assist.funds import batches, exports, queries, services
@@ -89,7 +96,7 @@ def _labels():
 def _fund(fund_id: int):
     fund = queries.get_fund(current_user, fund_id)
     if fund is None:
-        abort(404)
+        raise not_found()
     return fund
 
 
@@ -111,7 +118,7 @@ def home():
 @roles_required(*READERS)
 def index():
     year = _year_arg()
-    lines = ledger_lines(queries.scope_ids(current_user), year=year)
+    lines = ledger_lines(subtree_ids(current_user), year=year)
     funds = queries.visible_funds(current_user, year)
     years = sorted({f.year for f in queries.visible_funds(current_user)}, reverse=True)
     by_fund: dict[int, list] = {}
@@ -159,8 +166,7 @@ def _fund_forms(fund):
 
 def _render_fund(fund, forms=None, status: int = 200):
     receive, allocate, give_back = forms or _fund_forms(fund)
-    ids = queries.scope_ids(current_user)
-    lines = ledger_lines(ids, fund_id=fund.id)
+    lines = ledger_lines(subtree_ids(current_user), fund_id=fund.id)
     own = next((ln for ln in lines if ln.centre.id == current_user.centre_id), None)
     recent = db.session.scalars(
         scoped(select(LedgerEntry), current_user, LedgerEntry.centre_id)
@@ -311,9 +317,8 @@ def ledger():
 @login_required
 @roles_required(*READERS)
 def reconciliation():
-    ids = queries.scope_ids(current_user)
-    lines = ledger_lines(ids)
-    differences = verify_ledger(ids)
+    lines = ledger_lines(subtree_ids(current_user))
+    differences = verify_ledger(queries.scope_ids(current_user))
     return render_template(
         "funds/reconciliation.html",
         lines=lines,
