@@ -8,8 +8,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from assist.applicants.documents import attachment_row, register_case_file_section
 from assist.applicants.labels import CATEGORY_LABELS
 from assist.auth.models import Role
+from assist.cases.attachments import case_attachments
 from assist.cases.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
 from assist.cases.models import AidCase, CaseEvent, CaseStatus
 from assist.centres.models import Centre
@@ -378,3 +380,22 @@ NOTICE_LIST = register(
         label=lambda period: period.label,
     )
 )
+
+
+def _case_file_section(applicant, full_ids: bool) -> dict:
+    """The household's aid cases in its printed case file: summaries, timelines, documents."""
+    cases = list(
+        db.session.scalars(
+            select(AidCase).where(AidCase.applicant_id == applicant.id).order_by(AidCase.id)
+        )
+    )
+    return {
+        "cases": [{**case_summary(c), "timeline": timeline(c)} for c in cases],
+        "attachments": [
+            attachment_row(a, case.case_no) for case in cases for a in case_attachments(case)
+        ],
+        "signatures": [sig for case in cases for sig in tier_signatures(case.events)],
+    }
+
+
+register_case_file_section(_case_file_section)
