@@ -45,7 +45,7 @@ from assist.centres.scoping import (
     scoped_centres,
 )
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors
+from assist.core.forms import apply_field_errors, perform
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
 from assist.extensions import db, limiter
@@ -272,20 +272,18 @@ def edit(user_id: int):
         form.roles.data = sorted(r.value for r in user.roles)
     del form.username
     if form.validate_on_submit():
-        try:
-            services.update_user(
+        outcome = perform(
+            lambda: services.update_user(
                 user,
                 acting_user=current_user,
                 full_name=form.full_name.data,
                 centre=_scoped_centre(form.centre.data),
                 roles=form.roles.data,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("The user has been saved."), "success")
+            ),
+            form=form,
+            done=_("The user has been saved."),
+        )
+        if outcome.ok:
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template(
         "users/form.html",
@@ -304,19 +302,12 @@ def set_active(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    try:
-        services.set_active(user, acting_user=current_user, active=active)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(
-            _("The user has been reactivated.")
-            if active
-            else _("The user has been deactivated and signed out everywhere."),
-            "success",
-        )
+    perform(
+        lambda: services.set_active(user, acting_user=current_user, active=active),
+        done=_("The user has been reactivated.")
+        if active
+        else _("The user has been deactivated and signed out everywhere."),
+    )
     return redirect(url_for("users.edit", user_id=user.id))
 
 

@@ -29,7 +29,7 @@ from assist.centres.scoping import (
     subtree_ids,
 )
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors
+from assist.core.forms import apply_field_errors, perform
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
@@ -135,21 +135,20 @@ def create():
     if request.method == "GET":
         form.year.data = local_today().year
     if form.validate_on_submit():
-        try:
-            fund = services.create_fund(
+        outcome = perform(
+            lambda: services.create_fund(
                 acting_user=current_user,
                 name=form.name.data,
                 source=form.source.data,
                 year=form.year.data,
                 allowed_kinds=form.allowed_kinds.data,
                 note=form.note.data or "",
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("The fund %(name)s has been opened.", name=fund.name), "success")
+            ),
+            form=form,
+            done=lambda fund: _("The fund %(name)s has been opened.", name=fund.name),
+        )
+        if outcome.ok:
+            fund = outcome.value
             return redirect(url_for("funds.show", fund_id=fund.id))
     return render_template("funds/new.html", form=form), 422 if form.errors else 200
 
@@ -482,14 +481,12 @@ def reverse(payment_id: int):
     payment = get_scoped_or_404(Payment, payment_id, current_user)
     form = ReverseForm()
     if form.validate_on_submit():
-        try:
-            services.reverse_payment(payment, acting_user=current_user, reason=form.reason.data)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The payment has been reversed; the case can be paid again."), "success")
+        perform(
+            lambda: services.reverse_payment(
+                payment, acting_user=current_user, reason=form.reason.data
+            ),
+            done=_("The payment has been reversed; the case can be paid again."),
+        )
     else:
         flash(_("Give the reason for the reversal."), "danger")
     return redirect(url_for("funds.payment", payment_id=payment.id))
@@ -518,8 +515,8 @@ def batch_new():
         source = next((s for s in sources if s.key == form.source.data), None)
         if source is None:
             abort(400)
-        try:
-            batch = batches.create_batch(
+        outcome = perform(
+            lambda: batches.create_batch(
                 acting_user=current_user,
                 title=form.title.data,
                 fund=source.fund,
@@ -527,13 +524,12 @@ def batch_new():
                 method=form.method.data,
                 goods=form.goods.data or "",
                 note=form.note.data or "",
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Batch %(no)s has been started.", no=batch.batch_no), "success")
+            ),
+            form=form,
+            done=lambda batch: _("Batch %(no)s has been started.", no=batch.batch_no),
+        )
+        if outcome.ok:
+            batch = outcome.value
             return redirect(url_for("funds.batch", batch_id=batch.id))
     return render_template("funds/batch_new.html", form=form), 422 if form.errors else 200
 
@@ -605,14 +601,10 @@ def batch_remove(batch_id: int, item_id: int):
     item = db.session.get(BatchItem, item_id)
     if item is None or item.batch_id != batch.id:
         abort(404)
-    try:
-        batches.remove_item(batch, item, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The case has been taken out of the batch."), "success")
+    perform(
+        lambda: batches.remove_item(batch, item, acting_user=current_user),
+        done=_("The case has been taken out of the batch."),
+    )
     return redirect(url_for("funds.batch", batch_id=batch.id))
 
 
@@ -623,14 +615,10 @@ def batch_cancel(batch_id: int):
     batch = _batch(batch_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        batches.cancel_batch(batch, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The batch has been cancelled."), "success")
+    perform(
+        lambda: batches.cancel_batch(batch, acting_user=current_user),
+        done=_("The batch has been cancelled."),
+    )
     return redirect(url_for("funds.batch", batch_id=batch.id))
 
 
