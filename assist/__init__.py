@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import CONFIGS, Config
+from config import CONFIGS, INSTANCE_DIR, Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,7 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder="static",
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(INSTANCE_DIR),
     )
     app.config.from_object(config)
     app.config.update(overrides)

@@ -95,20 +95,8 @@ def _world(tmp_path) -> dict:
         item = batches.add_case(
             batch, make_ready_case(centre), acting_user=user(f"{lower}.finance")
         )
-        file_attachment = store_attachment(
-            FileStorage(io.BytesIO(png_bytes()), filename="id.png", content_type="image/png"),
-            acting_user=user(f"{lower}.caseworker"),
-            owner_type="applicant",
-            owner=applicant,
-            kind=AttachmentKind.ID_COPY,
-        )
-        case_attachment = store_attachment(
-            FileStorage(io.BytesIO(png_bytes()), filename="proof.png", content_type="image/png"),
-            acting_user=user(f"{lower}.caseworker"),
-            owner_type="case",
-            owner=objected,
-            kind=AttachmentKind.OTHER,
-        )
+        file_attachment = _upload(lower, "applicant", applicant, AttachmentKind.ID_COPY)
+        case_attachment = _upload(lower, "case", objected, AttachmentKind.OTHER)
         objected.status = CaseStatus.ON_HOLD
         transfer = Transfer(
             applicant_id=make_applicant(centre).id,
@@ -149,6 +137,16 @@ def _world(tmp_path) -> dict:
         }
     db.session.commit()
     return world
+
+
+def _upload(lower: str, owner_type: str, owner, kind: str):
+    return store_attachment(
+        FileStorage(io.BytesIO(png_bytes()), filename="scan.png", content_type="image/png"),
+        acting_user=user(f"{lower}.caseworker"),
+        owner_type=owner_type,
+        owner=owner,
+        kind=kind,
+    )
 
 
 def _ids(rule, record: dict) -> dict:

@@ -24,7 +24,7 @@ from assist.applicants.rules import (
 from assist.audit.services import record
 from assist.auth.models import Role
 from assist.centres.models import Centre
-from assist.core.errors import DomainError, ValidationError
+from assist.core.errors import DomainError, ValidationError, refuse_fields
 from assist.core.money import format_yuan
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
@@ -229,11 +229,7 @@ def add_standard(
         )
     ):
         errors["effective_from"] = _("This region already has a standard from this date.")
-    if errors:
-        raise ValidationError(
-            _("Please correct the %(n)d marked field(s); nothing has been saved.", n=len(errors)),
-            fields=errors,
-        )
+    refuse_fields(errors, summary=True)
     standard = SubsistenceStandard(
         region_code=region_code,
         region_name=region_name,

@@ -35,7 +35,7 @@ from assist.centres.models import Centre
 from assist.centres.scoping import centre_in_scope
 from assist.core.counters import next_number
 from assist.core.crypto import keyed_hash
-from assist.core.errors import DomainError, NotFound, ValidationError
+from assist.core.errors import DomainError, NotFound, ValidationError, refuse_fields
 from assist.core.masking import mask_id
 from assist.core.resident_id import parse_resident_id
 from assist.core.timeutil import local_today
@@ -203,11 +203,7 @@ def _validate(data: FileInput, *, today: date) -> _Checked:
     if len(data.members) > 20:
         errors["household"] = _("A household has at most 20 members besides the head.")
 
-    if errors:
-        raise ValidationError(
-            _("Please correct the %(n)d marked field(s); nothing has been saved.", n=len(errors)),
-            fields=errors,
-        )
+    refuse_fields(errors, summary=True)
     assert head is not None  # noqa: S101 - no errors means the head's ID parsed
     return _Checked(head.number, head.gender, head.birth_date, numbers)
 
@@ -355,6 +351,19 @@ def _flush_guarding_duplicates() -> None:
         ) from exc
 
 
+def _assess(applicant: Applicant, data: FileInput, *, acting_user, today: date) -> None:
+    assess(
+        applicant,
+        acting_user=acting_user,
+        annual_income_fen=data.annual_income_fen,
+        rigid_expenses_fen=data.rigid_expenses_fen,
+        hardship_costs_fen=data.hardship_costs_fen,
+        has_sudden_event=data.has_sudden_event,
+        exclusions=data.exclusions,
+        today=today,
+    )
+
+
 def register_household(
     data: FileInput, *, acting_user, centre: Centre, today: date | None = None
 ) -> Applicant:
@@ -390,16 +399,7 @@ def register_household(
     db.session.add(ResidentId(id_hash=applicant.id_hash, applicant_id=applicant.id))
     _add_members(applicant, data, checked)
     _flush_guarding_duplicates()
-    assess(
-        applicant,
-        acting_user=acting_user,
-        annual_income_fen=data.annual_income_fen,
-        rigid_expenses_fen=data.rigid_expenses_fen,
-        hardship_costs_fen=data.hardship_costs_fen,
-        has_sudden_event=data.has_sudden_event,
-        exclusions=data.exclusions,
-        today=today,
-    )
+    _assess(applicant, data, acting_user=acting_user, today=today)
     add_event(applicant, "registered", acting_user, to_status=FileStatus.APPLIED)
     record(
         "applicant.created",
@@ -510,16 +510,7 @@ def update_household(
         _add_members(applicant, data, checked)
     _flush_guarding_duplicates()
     if reassess:
-        assess(
-            applicant,
-            acting_user=acting_user,
-            annual_income_fen=data.annual_income_fen,
-            rigid_expenses_fen=data.rigid_expenses_fen,
-            hardship_costs_fen=data.hardship_costs_fen,
-            has_sudden_event=data.has_sudden_event,
-            exclusions=data.exclusions,
-            today=today,
-        )
+        _assess(applicant, data, acting_user=acting_user, today=today)
     changed_before, changed_after = _diff(before, _summary(applicant))
     if changed_after:
         add_event(applicant, "updated", acting_user)

@@ -20,7 +20,7 @@ from assist.audit.services import record
 from assist.auth.models import Role
 from assist.centres.models import Centre
 from assist.centres.scoping import centre_in_scope
-from assist.core.errors import DomainError, NotFound, ValidationError
+from assist.core.errors import DomainError, NotFound, refuse_fields
 from assist.core.timeutil import utcnow
 from assist.extensions import db
 
@@ -52,11 +52,7 @@ def request_transfer(
     note = clean_text(note, 500)
     if reason == TransferReason.OTHER and not note:
         errors["note"] = _("Explain the reason.")
-    if errors:
-        raise ValidationError(
-            _("Please correct the %(n)d marked field(s); nothing has been saved.", n=len(errors)),
-            fields=errors,
-        )
+    refuse_fields(errors, summary=True)
     transfer = Transfer(
         applicant_id=applicant.id,
         from_centre_id=applicant.centre_id,

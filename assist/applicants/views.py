@@ -318,6 +318,17 @@ def _after_post(applicant: Applicant, message: str):
     return redirect(url_for("applicants.detail", applicant_id=applicant.id))
 
 
+def _act(applicant: Applicant, action, done, **forms):
+    """Run the file's one service call: commit and show the file, or show why not.
+
+    `done` is the message, or a function giving it once the action has run."""
+    try:
+        action()
+    except DomainError as err:
+        return _refused(applicant, err, **forms)
+    return _after_post(applicant, done() if callable(done) else done)
+
+
 def _refused(applicant: Applicant, err: DomainError, **forms):
     db.session.rollback()
     db.session.refresh(applicant)
@@ -338,23 +349,21 @@ def act(applicant_id: int, action: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.transition(
+    return _act(
+        applicant,
+        lambda: services.transition(
             applicant,
             action,
             acting_user=current_user,
             reason=form.reason.data or "",
             category=form.category.data or None,
-        )
-    except DomainError as err:
-        return _refused(applicant, err, action_form=form)
-    return _after_post(
-        applicant,
-        _(
+        ),
+        lambda: _(
             "%(action)s: done. The file is now “%(state)s”.",
             action=labels.ACTION_LABELS[action],
             state=labels.STATUS_LABELS[FileStatus(applicant.status)],
         ),
+        action_form=form,
     )
 
 
@@ -366,16 +375,17 @@ def override(applicant_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.override_category(
+    return _act(
+        applicant,
+        lambda: services.override_category(
             applicant,
             acting_user=current_user,
             category=form.category.data or "",
             reason=form.reason.data or "",
-        )
-    except DomainError as err:
-        return _refused(applicant, err, action_form=form)
-    return _after_post(applicant, _("The category has been overridden; the reason is recorded."))
+        ),
+        _("The category has been overridden; the reason is recorded."),
+        action_form=form,
+    )
 
 
 @bp.route("/<int:applicant_id>/visits", methods=["POST"])
@@ -392,17 +402,18 @@ def add_visit(applicant_id: int):
             DomainError(_("Please correct the marked fields; nothing has been saved."), fields={}),
             visit_form=form,
         )
-    try:
-        services.add_home_visit(
+    return _act(
+        applicant,
+        lambda: services.add_home_visit(
             applicant,
             acting_user=current_user,
             visited_on=form.visited_on.date,
             visitors=form.visitors.data or "",
             findings=form.findings.data or "",
-        )
-    except DomainError as err:
-        return _refused(applicant, err, visit_form=form)
-    return _after_post(applicant, _("The home visit has been recorded."))
+        ),
+        _("The home visit has been recorded."),
+        visit_form=form,
+    )
 
 
 @bp.route("/<int:applicant_id>/review", methods=["POST"])
@@ -413,11 +424,14 @@ def review(applicant_id: int):
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.record_review(applicant, acting_user=current_user, note=form.note.data or "")
-    except DomainError as err:
-        return _refused(applicant, err, review_form=form)
-    return _after_post(applicant, _("The yearly review has been recorded."))
+    return _act(
+        applicant,
+        lambda: services.record_review(
+            applicant, acting_user=current_user, note=form.note.data or ""
+        ),
+        _("The yearly review has been recorded."),
+        review_form=form,
+    )
 
 
 @bp.route("/<int:applicant_id>/attachments", methods=["POST"])
@@ -429,17 +443,18 @@ def upload(applicant_id: int):
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-    try:
-        attachment_services.store_attachment(
+    return _act(
+        applicant,
+        lambda: attachment_services.store_attachment(
             form.file.data,
             acting_user=current_user,
             owner_type=services.OWNER_TYPE,
             owner=applicant,
             kind=form.kind.data or "",
-        )
-    except DomainError as err:
-        return _refused(applicant, err, attachment_form=form)
-    return _after_post(applicant, _("The document has been added."))
+        ),
+        _("The document has been added."),
+        attachment_form=form,
+    )
 
 
 @bp.route("/<int:applicant_id>/attachments/<int:attachment_id>/remove", methods=["POST"])
@@ -457,13 +472,13 @@ def remove_attachment(applicant_id: int, attachment_id: int):
     form = RemoveAttachmentForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        attachment_services.remove_attachment(
+    return _act(
+        applicant,
+        lambda: attachment_services.remove_attachment(
             attachment, owner, acting_user=current_user, reason=form.reason.data or ""
-        )
-    except DomainError as err:
-        return _refused(applicant, err)
-    return _after_post(applicant, _("The document has been removed from the file."))
+        ),
+        _("The document has been removed from the file."),
+    )
 
 
 # --- transfers -----------------------------------------------------------------------------
@@ -479,18 +494,17 @@ def request_transfer(applicant_id: int):
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-    try:
-        services.request_transfer(
+    return _act(
+        applicant,
+        lambda: services.request_transfer(
             applicant,
             acting_user=current_user,
             to_centre=db.session.get(Centre, form.to_centre.data or 0),
             reason=form.reason.data or "",
             note=form.note.data or "",
-        )
-    except DomainError as err:
-        return _refused(applicant, err, transfer_form=form)
-    return _after_post(
-        applicant, _("The transfer has been requested; the receiving centre decides.")
+        ),
+        _("The transfer has been requested; the receiving centre decides."),
+        transfer_form=form,
     )
 
 

@@ -26,7 +26,7 @@ from assist.attachments.models import AttachmentKind
 from assist.attachments.services import has_attachment
 from assist.audit.services import record
 from assist.auth.models import Role
-from assist.core.errors import DomainError, NotFound, ValidationError, refusal
+from assist.core.errors import DomainError, NotFound, ValidationError, refusal, refuse_fields
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
 
@@ -379,11 +379,7 @@ def add_home_visit(
         errors["visitors"] = _("Name who made the visit (at least two people).")
     if not findings:
         errors["findings"] = _("Describe what the visit found.")
-    if errors:
-        raise ValidationError(
-            _("Please correct the %(n)d marked field(s); nothing has been saved.", n=len(errors)),
-            fields=errors,
-        )
+    refuse_fields(errors, summary=True)
     visit = HomeVisit(
         applicant_id=applicant.id,
         visited_on=visited_on,

@@ -33,7 +33,13 @@ from assist.cases.models import (
 from assist.centres.models import Centre
 from assist.core.counters import next_number
 from assist.core.crypto import keyed_hash
-from assist.core.errors import DomainError, PermissionDenied, Refused, ValidationError
+from assist.core.errors import (
+    DomainError,
+    PermissionDenied,
+    Refused,
+    ValidationError,
+    refuse_fields,
+)
 from assist.core.i18n import record_text
 from assist.core.money import MAX_AMOUNT_FEN, format_yuan
 from assist.core.resident_id import parse_resident_id
@@ -328,8 +334,7 @@ def _apply_person(case: AidCase, data: CaseInput) -> None:
     except ValidationError as err:
         fields.update(err.fields)
         info = None
-    if fields:
-        raise ValidationError(next(iter(fields.values())), fields=fields)
+    refuse_fields(fields)
     case.person_name = name
     case.person_id = info.number
     case.person_id_hash = keyed_hash(info.number)
@@ -647,8 +652,7 @@ def record_collective_decision(
     reference = (data.reference or "").strip()
     if not reference or len(reference) > 80:
         fields["reference"] = _("Enter the decision's reference, such as 苏工援〔2026〕12号.")
-    if fields:
-        raise ValidationError(next(iter(fields.values())), fields=fields)
+    refuse_fields(fields)
     minutes = store_minutes(case, data.upload, acting_user=acting_user)
     decision = case.collective_decision
     before = None
@@ -879,8 +883,7 @@ def record_objection(
     content = (content or "").strip()
     if not content or len(content) > MAX_TEXT:
         fields["content"] = _("Enter what the objection says.")
-    if fields:
-        raise ValidationError(next(iter(fields.values())), fields=fields)
+    refuse_fields(fields)
     objection = Objection(
         case_id=case.id,
         raised_by=raised_by,

@@ -1,5 +1,7 @@
 """Errors that services raise with a message fit for the user."""
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     """A business rule refused the action; the message is shown to the user."""
@@ -53,3 +55,18 @@ def refusal(check, *args, **kwargs) -> DomainError | None:
     except DomainError as err:
         return err
     return None
+
+
+def refuse_fields(fields: dict[str, str], *, summary: bool = False) -> None:
+    """Raise one ValidationError naming every bad field in `fields`; nothing when it is empty.
+
+    Its message is the first field's, or with `summary` how many fields are marked.
+    """
+    if not fields:
+        return
+    message = (
+        _("Please correct the %(n)d marked field(s); nothing has been saved.", n=len(fields))
+        if summary
+        else next(iter(fields.values()))
+    )
+    raise ValidationError(message, fields=fields)

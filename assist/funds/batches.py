@@ -171,30 +171,17 @@ def _blocker(case: AidCase, code: str, message: str) -> dict:
     }
 
 
-def pay_batch(
-    batch: PaymentBatch,
-    *,
-    acting_user: User,
-    reference: str = "",
-    paid_on: date | None = None,
-) -> list:
-    """Pay every case in the batch, or none: each blocking case is listed with its reason.
-
-    Returns the payments. A batch already paid is refused with code `already_paid`.
-    """
-    require_finance(acting_user)
-    require_scope(acting_user, batch.centre)
-    batch = db.session.scalars(
+def _lock_batch(batch: PaymentBatch) -> PaymentBatch:
+    return db.session.scalars(
         select(PaymentBatch)
         .where(PaymentBatch.id == batch.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    if batch.status == BatchStatus.PAID:
-        raise Refused("already_paid", _("This batch has already been paid."))
-    _require_draft(batch)
-    if not batch.items:
-        raise ValidationError(_("Add cases to the batch first."), fields={})
+
+
+def _batch_details(batch: PaymentBatch, reference: str, paid_on: date | None) -> PaymentDetails:
+    """The evidence shared by every payment of the batch: bank reference or signing day."""
     details = PaymentDetails(method=batch.method)
     if batch.method == PaymentMethod.BANK_TRANSFER:
         details.reference = clean_text(
@@ -204,14 +191,18 @@ def pay_batch(
             max_len=80,
             message=_("Enter the bank's reference for the bulk transfer."),
         )
-    else:
-        if paid_on is None or paid_on > local_today():
-            message = _("Enter the day the recipients signed the roster (not in the future).")
-            raise ValidationError(message, fields={"paid_on": message})
-        details.signed_on = paid_on
-        details.reference = clean_text(reference, "reference", required=False, max_len=80)
+        return details
+    if paid_on is None or paid_on > local_today():
+        message = _("Enter the day the recipients signed the roster (not in the future).")
+        raise ValidationError(message, fields={"paid_on": message})
+    details.signed_on = paid_on
+    details.reference = clean_text(reference, "reference", required=False, max_len=80)
+    return details
 
-    cases = {
+
+def _lock_cases(batch: PaymentBatch) -> dict[int, AidCase]:
+    """The batch's cases under row locks, taken in id order like every payer's."""
+    return {
         c.id: c
         for c in db.session.scalars(
             select(AidCase)
@@ -221,6 +212,10 @@ def pay_batch(
             .execution_options(populate_existing=True)
         )
     }
+
+
+def _blocking(batch: PaymentBatch, cases: dict, balance, *, acting_user: User) -> list[dict]:
+    """Every reason the batch cannot be paid: each case's, then the balance's."""
     blocking = []
     for item in batch.items:
         case = cases[item.case_id]
@@ -231,7 +226,6 @@ def pay_batch(
         except DomainError as err:
             code = err.extra.get("reason") or err.code
             blocking.append(_blocker(case, code, err.message))
-    balance = lock_balances(batch.fund_id, [batch.centre_id]).get(batch.centre_id)
     held = balance.balance_fen if balance else 0
     if held < batch.total_fen:
         blocking.append(
@@ -248,6 +242,52 @@ def pay_batch(
                 ),
             }
         )
+    return blocking
+
+
+def _item_details(batch: PaymentBatch, item: BatchItem, case: AidCase, shared: PaymentDetails):
+    """One case's payment details: the batch's evidence, the recipient, the goods if any."""
+    goods = [
+        {
+            "name": batch.goods,
+            "quantity": 1,
+            "unit_value_fen": item.amount_fen,
+            "value_fen": item.amount_fen,
+        }
+    ]
+    return PaymentDetails(
+        method=shared.method,
+        reference=shared.reference,
+        signed_on=shared.signed_on,
+        signed_by=case.recipient_name if batch.method != PaymentMethod.BANK_TRANSFER else "",
+        items=goods if batch.method == PaymentMethod.IN_KIND else [],
+        note=batch.title,
+    )
+
+
+def pay_batch(
+    batch: PaymentBatch,
+    *,
+    acting_user: User,
+    reference: str = "",
+    paid_on: date | None = None,
+) -> list:
+    """Pay every case in the batch, or none: each blocking case is listed with its reason.
+
+    Returns the payments. A batch already paid is refused with code `already_paid`.
+    """
+    require_finance(acting_user)
+    require_scope(acting_user, batch.centre)
+    batch = _lock_batch(batch)
+    if batch.status == BatchStatus.PAID:
+        raise Refused("already_paid", _("This batch has already been paid."))
+    _require_draft(batch)
+    if not batch.items:
+        raise ValidationError(_("Add cases to the batch first."), fields={})
+    details = _batch_details(batch, reference, paid_on)
+    cases = _lock_cases(batch)
+    balance = lock_balances(batch.fund_id, [batch.centre_id]).get(batch.centre_id)
+    blocking = _blocking(batch, cases, balance, acting_user=acting_user)
     if blocking:
         raise BatchBlocked(
             _("The batch was not paid: %(n)d problem(s) stop it.", n=len(blocking)),
@@ -256,32 +296,13 @@ def pay_batch(
     payments = []
     for item in batch.items:
         case = cases[item.case_id]
-        item_details = PaymentDetails(
-            method=details.method,
-            reference=details.reference,
-            signed_on=details.signed_on,
-            signed_by=case.recipient_name if batch.method != PaymentMethod.BANK_TRANSFER else "",
-            items=(
-                [
-                    {
-                        "name": batch.goods,
-                        "quantity": 1,
-                        "unit_value_fen": item.amount_fen,
-                        "value_fen": item.amount_fen,
-                    }
-                ]
-                if batch.method == PaymentMethod.IN_KIND
-                else []
-            ),
-            note=batch.title,
-        )
         payment = pay_locked(
             case,
             batch.fund,
             balance,
             acting_user=acting_user,
             amount_fen=item.amount_fen,
-            details=item_details,
+            details=_item_details(batch, item, case, details),
             idempotency_key=f"batch-{batch.id}-item-{item.id}",
             batch=batch,
         )

@@ -9,6 +9,7 @@ IMMEDIATE (assist.core.database), which makes the same checks safe there.
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,7 +24,7 @@ from assist.auth.models import Role, User
 from assist.cases.models import AidCase, AidKind
 from assist.cases.services import check_pay, check_reverse_payment, lock_case, record_payment
 from assist.centres.models import Centre
-from assist.core.errors import PermissionDenied, Refused, ValidationError
+from assist.core.errors import PermissionDenied, Refused, ValidationError, refuse_fields
 from assist.core.money import MAX_AMOUNT_FEN, format_yuan
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
@@ -194,8 +195,7 @@ def create_fund(
         select(Fund.id).where(Fund.name == name, Fund.year == year)
     ):
         fields["name"] = _("A fund of this name already exists for %(year)d.", year=year)
-    if fields:
-        raise ValidationError(next(iter(fields.values())), fields=fields)
+    refuse_fields(fields)
     fund = Fund(
         name=name,
         source=source,
@@ -254,6 +254,52 @@ def receive_funds(
     return entry
 
 
+def _move_between(
+    fund: Fund,
+    *,
+    acting_user: User,
+    giver: Centre,
+    receiver: Centre,
+    amount_fen: int,
+    kinds: tuple[EntryKind, EntryKind],
+    note: str,
+    refusal: Callable[[str, str], str],
+    action: str,
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Move money between two centres' balances: an out row, an in row pointing at it."""
+    balances = lock_balances(fund.id, [giver.id], create=[receiver.id])
+    held = balances.get(giver.id)
+    if held is None or held.balance_fen < amount_fen:
+        held_yuan = format_yuan(held.balance_fen if held else 0)
+        raise Refused("insufficient_balance", refusal(held_yuan, format_yuan(amount_fen)))
+    out = _post(
+        held,
+        kinds[0],
+        amount_fen,
+        acting_user=acting_user,
+        counterpart_centre_id=receiver.id,
+        note=note,
+    )
+    into = _post(
+        balances[receiver.id],
+        kinds[1],
+        amount_fen,
+        acting_user=acting_user,
+        counterpart_centre_id=giver.id,
+        related_entry_id=out.id,
+        note=note,
+    )
+    record(
+        action,
+        acting_user=acting_user,
+        obj=fund,
+        centre=giver,
+        after={"to": receiver.code, "amount_fen": amount_fen, "entries": [out.id, into.id]},
+        comment=note,
+    )
+    return out, into
+
+
 def allocate(
     fund: Fund, *, acting_user: User, to_centre: Centre, amount_fen: int, note: str = ""
 ) -> tuple[LedgerEntry, LedgerEntry]:
@@ -270,43 +316,21 @@ def allocate(
         raise ValidationError(message, fields={"centre": message})
     if not giver.is_within(fund.centre):
         raise Refused("insufficient_balance", _("Your centre holds nothing in this fund."))
-    balances = lock_balances(fund.id, [giver.id], create=[to_centre.id])
-    held = balances.get(giver.id)
-    if held is None or held.balance_fen < amount_fen:
-        raise Refused(
-            "insufficient_balance",
-            _(
-                "Your centre holds ¥%(held)s in this fund and cannot allocate ¥%(amount)s.",
-                held=format_yuan(held.balance_fen if held else 0),
-                amount=format_yuan(amount_fen),
-            ),
-        )
-    out = _post(
-        held,
-        EntryKind.ALLOCATION_OUT,
-        amount_fen,
+    return _move_between(
+        fund,
         acting_user=acting_user,
-        counterpart_centre_id=to_centre.id,
+        giver=giver,
+        receiver=to_centre,
+        amount_fen=amount_fen,
+        kinds=(EntryKind.ALLOCATION_OUT, EntryKind.ALLOCATION_IN),
         note=note,
+        refusal=lambda held, amount: _(
+            "Your centre holds ¥%(held)s in this fund and cannot allocate ¥%(amount)s.",
+            held=held,
+            amount=amount,
+        ),
+        action="fund.allocated",
     )
-    into = _post(
-        balances[to_centre.id],
-        EntryKind.ALLOCATION_IN,
-        amount_fen,
-        acting_user=acting_user,
-        counterpart_centre_id=giver.id,
-        related_entry_id=out.id,
-        note=note,
-    )
-    record(
-        "fund.allocated",
-        acting_user=acting_user,
-        obj=fund,
-        centre=giver,
-        after={"to": to_centre.code, "amount_fen": amount_fen, "entries": [out.id, into.id]},
-        comment=note,
-    )
-    return out, into
 
 
 def return_up(
@@ -325,43 +349,21 @@ def return_up(
             _("This fund's money came in at your centre; there is nobody to return it to."),
             fields={},
         )
-    balances = lock_balances(fund.id, [centre.id], create=[parent.id])
-    held = balances.get(centre.id)
-    if held is None or held.balance_fen < amount_fen:
-        raise Refused(
-            "insufficient_balance",
-            _(
-                "Your centre holds ¥%(held)s in this fund and cannot return ¥%(amount)s.",
-                held=format_yuan(held.balance_fen if held else 0),
-                amount=format_yuan(amount_fen),
-            ),
-        )
-    out = _post(
-        held,
-        EntryKind.RETURN_OUT,
-        amount_fen,
+    return _move_between(
+        fund,
         acting_user=acting_user,
-        counterpart_centre_id=parent.id,
+        giver=centre,
+        receiver=parent,
+        amount_fen=amount_fen,
+        kinds=(EntryKind.RETURN_OUT, EntryKind.RETURN_IN),
         note=reason,
+        refusal=lambda held, amount: _(
+            "Your centre holds ¥%(held)s in this fund and cannot return ¥%(amount)s.",
+            held=held,
+            amount=amount,
+        ),
+        action="fund.returned",
     )
-    into = _post(
-        balances[parent.id],
-        EntryKind.RETURN_IN,
-        amount_fen,
-        acting_user=acting_user,
-        counterpart_centre_id=centre.id,
-        related_entry_id=out.id,
-        note=reason,
-    )
-    record(
-        "fund.returned",
-        acting_user=acting_user,
-        obj=fund,
-        centre=centre,
-        after={"to": parent.code, "amount_fen": amount_fen, "entries": [out.id, into.id]},
-        comment=reason,
-    )
-    return out, into
 
 
 # --- payments ---------------------------------------------------------------------------------
