@@ -76,11 +76,14 @@ def _import_models() -> None:
     from assist.applicants import models as _applicants  # noqa: F401
     from assist.attachments import models as _attachments  # noqa: F401
     from assist.audit import models as _audit  # noqa: F401
+    from assist.campaigns import models as _campaigns  # noqa: F401
     from assist.auth import models as _auth  # noqa: F401
     from assist.cases import models as _cases  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
     from assist.documents import models as _documents  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
+    from assist.pairings import models as _pairings  # noqa: F401
+    from assist.pairings import services as _pairing_hooks  # noqa: F401  (ends pairs on exit)
 
 
 def _register_blueprints(app: Flask) -> None:
