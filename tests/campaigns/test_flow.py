@@ -61,7 +61,7 @@ def test_quota_splits_never_exceed_the_parent(client, network):
 def test_list_flow_to_paid_visit_with_a_clean_ledger(client, network, app, tmp_path):
     fund = setup_money(network)
     network["SZ-GS-PJ"].notice_days = 0
-    homes = households(network["SZ-GS-PJ"], 4)
+    households(network["SZ-GS-PJ"], 4)
     campaign = _to_station(client, network, fund)
     clist = open_list(client, campaign, "sz-gs-pj.caseworker")
     client = as_user(client, "sz-gs-pj.caseworker")
