@@ -278,7 +278,7 @@ def test_screening_repeat_rule_at_its_boundary_and_age(client, network):
 
 def test_pairing_overdue_escalation_and_exit(client, network, app):
     home = make_applicant(network["SZ-GS-PJ"], name="孙大强", is_migrant_worker=True)
-    other = make_applicant(network["SZ-GS-PJ"], name="吴小红")
+    make_applicant(network["SZ-GS-PJ"], name="吴小红")
     db.session.commit()
     worker = as_user(client, "sz-gs-pj.caseworker")
     started = today() - timedelta(days=200)
