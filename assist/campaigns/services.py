@@ -47,7 +47,7 @@ from assist.funds.models import Fund, PaymentMethod
 
 MAX_TEXT = 2000
 MAX_HOUSEHOLDS = 1_000_000
-MAX_AMOUNT_FEN = 10_000_000_000  # ¥100,000,000: anything above is a typing error
+from assist.core.money import MAX_AMOUNT_FEN  # noqa: E402  (¥100 million: a typing-error guard)
 
 #: The aid-case holiday each campaign occasion is capped under.
 CASE_OCCASION = {
