@@ -68,21 +68,26 @@ def request_transfer(
         applicant, "transfer_requested", acting_user, reason=f"→ {to_centre.name}: {note}".strip()
     )
     db.session.flush()
-    for centre in (applicant.centre, to_centre):
+    _record_at_both_ends(transfer, "transfer_requested", acting_user, note, reason=reason)
+    return transfer
+
+
+def _record_at_both_ends(transfer: Transfer, action: str, acting_user, note: str, **after):
+    """One audit row at the sending and one at the receiving centre: both read the log."""
+    for centre in (transfer.from_centre, transfer.to_centre):
         record(
-            "applicant.transfer_requested",
+            f"applicant.{action}",
             acting_user=acting_user,
             obj=transfer,
             centre=centre,
             after={
-                "file_no": applicant.file_no,
-                "from": applicant.centre.code,
-                "to": to_centre.code,
-                "reason": reason,
+                "file_no": transfer.applicant.file_no,
+                "from": transfer.from_centre.code,
+                "to": transfer.to_centre.code,
+                **after,
             },
             comment=note,
         )
-    return transfer
 
 
 def _decide(transfer: Transfer, *, acting_user, status: str, note: str, action: str) -> None:
@@ -92,34 +97,22 @@ def _decide(transfer: Transfer, *, acting_user, status: str, note: str, action: 
     transfer.decided_at = utcnow()
     transfer.decision_note = note
     add_event(applicant, action, acting_user, reason=note)
-    for centre in (transfer.from_centre, transfer.to_centre):
-        record(
-            f"applicant.{action}",
-            acting_user=acting_user,
-            obj=transfer,
-            centre=centre,
-            after={
-                "file_no": applicant.file_no,
-                "from": transfer.from_centre.code,
-                "to": transfer.to_centre.code,
-                "status": status,
-            },
-            comment=note,
-        )
+    _record_at_both_ends(transfer, action, acting_user, note, status=status)
     db.session.flush()
 
 
-def _require_pending(transfer: Transfer) -> None:
+def _check_decider(transfer: Transfer, acting_user, *roles, side: Centre) -> None:
+    """A pending transfer, decided by a role allowed at its `side` (receiving or sending)."""
+    require_role(acting_user, *roles)
     if transfer.status != TransferStatus.PENDING:
         raise DomainError(_("This transfer has already been decided."))
+    if not centre_in_scope(acting_user, side):
+        raise NotFound(_("There is no such page or record."))
 
 
 def accept_transfer(transfer: Transfer, *, acting_user) -> None:
     """The receiving centre takes the file over; its history travels with it."""
-    require_role(acting_user, Role.SUPERVISOR)
-    _require_pending(transfer)
-    if not centre_in_scope(acting_user, transfer.to_centre):
-        raise NotFound(_("There is no such page or record."))
+    _check_decider(transfer, acting_user, Role.SUPERVISOR, side=transfer.to_centre)
     transfer.applicant.centre_id = transfer.to_centre_id
     transfer.applicant.centre = transfer.to_centre
     _decide(
@@ -132,10 +125,7 @@ def accept_transfer(transfer: Transfer, *, acting_user) -> None:
 
 
 def decline_transfer(transfer: Transfer, *, acting_user, reason: str) -> None:
-    require_role(acting_user, Role.SUPERVISOR)
-    _require_pending(transfer)
-    if not centre_in_scope(acting_user, transfer.to_centre):
-        raise NotFound(_("There is no such page or record."))
+    _check_decider(transfer, acting_user, Role.SUPERVISOR, side=transfer.to_centre)
     _decide(
         transfer,
         acting_user=acting_user,
@@ -146,10 +136,9 @@ def decline_transfer(transfer: Transfer, *, acting_user, reason: str) -> None:
 
 
 def withdraw_transfer(transfer: Transfer, *, acting_user) -> None:
-    require_role(acting_user, Role.CASEWORKER, Role.SUPERVISOR)
-    _require_pending(transfer)
-    if not centre_in_scope(acting_user, transfer.from_centre):
-        raise NotFound(_("There is no such page or record."))
+    _check_decider(
+        transfer, acting_user, Role.CASEWORKER, Role.SUPERVISOR, side=transfer.from_centre
+    )
     _decide(
         transfer,
         acting_user=acting_user,
