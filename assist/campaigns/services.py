@@ -38,6 +38,7 @@ from assist.campaigns.models import (
 from assist.cases import services as case_services
 from assist.cases.models import AidKind, CaseStatus, Occasion
 from assist.centres.models import Centre, Tier
+from assist.core.database import lock_row
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
 from assist.core.money import format_yuan
 from assist.core.timeutil import local_today, utcnow
@@ -331,12 +332,7 @@ def _check_quota_figures(households, amount_fen) -> None:
 
 def lock_quota(quota_id: int) -> Quota:
     """Take the quota row's lock and re-read it, so the count below sees committed work."""
-    return db.session.scalars(
-        select(Quota)
-        .where(Quota.id == quota_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    return lock_row(Quota, quota_id)
 
 
 def quota_of(campaign: Campaign, centre: Centre) -> Quota | None:

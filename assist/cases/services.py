@@ -33,6 +33,7 @@ from assist.cases.models import (
 from assist.centres.models import Centre
 from assist.core.counters import next_number
 from assist.core.crypto import keyed_hash
+from assist.core.database import lock_row
 from assist.core.errors import (
     DomainError,
     PermissionDenied,
@@ -164,13 +165,7 @@ def _move(
 
 def lock_case(case: AidCase) -> AidCase:
     """Take the case row's lock and re-read it, so the checks see the committed state."""
-    locked = db.session.scalars(
-        select(AidCase)
-        .where(AidCase.id == case.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return locked
+    return lock_row(AidCase, case.id)
 
 
 def _in_scope(case: AidCase, user: User) -> None:

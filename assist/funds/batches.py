@@ -10,6 +10,7 @@ from assist.auth.models import User
 from assist.cases.models import AidCase
 from assist.cases.services import payable_clause
 from assist.centres.models import Centre
+from assist.core.database import lock_row
 from assist.core.errors import DomainError, Refused, ValidationError
 from assist.core.masking import mask_id
 from assist.core.money import fen_to_capitals, format_yuan
@@ -171,15 +172,6 @@ def _blocker(case: AidCase, code: str, message: str) -> dict:
     }
 
 
-def _lock_batch(batch: PaymentBatch) -> PaymentBatch:
-    return db.session.scalars(
-        select(PaymentBatch)
-        .where(PaymentBatch.id == batch.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def _batch_details(batch: PaymentBatch, reference: str, paid_on: date | None) -> PaymentDetails:
     """The evidence shared by every payment of the batch: bank reference or signing day."""
     details = PaymentDetails(method=batch.method)
@@ -278,7 +270,7 @@ def pay_batch(
     """
     require_finance(acting_user)
     require_scope(acting_user, batch.centre)
-    batch = _lock_batch(batch)
+    batch = lock_row(PaymentBatch, batch.id)
     if batch.status == BatchStatus.PAID:
         raise Refused("already_paid", _("This batch has already been paid."))
     _require_draft(batch)

@@ -24,6 +24,7 @@ from assist.auth.models import Role, User
 from assist.cases.models import AidCase, AidKind
 from assist.cases.services import check_pay, check_reverse_payment, lock_case, record_payment
 from assist.centres.models import Centre
+from assist.core.database import lock_row
 from assist.core.errors import PermissionDenied, Refused, ValidationError, refuse_fields
 from assist.core.money import MAX_AMOUNT_FEN, format_yuan
 from assist.core.timeutil import local_today, utcnow
@@ -664,12 +665,7 @@ def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> Ledg
         reason, "reason", required=True, max_len=500, message=_("Give the reason for the reversal.")
     )
     case = lock_case(payment.case)
-    payment = db.session.scalars(
-        select(Payment)
-        .where(Payment.id == payment.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    payment = lock_row(Payment, payment.id)
     if payment.status == PaymentStatus.REVERSED:
         raise Refused("already_reversed", _("This payment has already been reversed."))
     if payment.paid_by_id == acting_user.id:
