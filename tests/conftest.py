@@ -14,6 +14,8 @@ from pathlib import Path
 # Before the app's configuration is imported: a development app (the CLI tests start some)
 # keeps its keys and database in a throw-away instance folder, never in the working tree.
 os.environ.setdefault("ASSIST_INSTANCE_DIR", tempfile.mkdtemp(prefix="assist-test-instance-"))
+# Hypothesis keeps its files (examples, constants) there too, not in .hypothesis/.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="assist-hypothesis-"))
 
 import pytest  # noqa: E402
 from flask import has_app_context  # noqa: E402
