@@ -1,9 +1,10 @@
 # Assist — developer tasks.
 #
 #   make run       set up, compile translations, migrate, seed demo data, serve
-#   make test      set up, compile translations, run pytest
+#   make test      set up, compile translations, run pytest (every test)
 #                  (TEST_DATABASE_URL from the environment picks the database;
 #                   PYTEST_ARGS="-k foo -x" passes options to pytest)
+#   make test-quick  the same without the slow lane (demo, browser, PDF, print jobs)
 #   make lint      ruff check + ruff format --check (changes nothing)
 #   make bench     run the benchmarks
 #   make setup     .venv + Python requirements + Debian packages
@@ -28,11 +29,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: help setup venv system-deps system-deps-runtime translations run test lint bench \
+.PHONY: help setup venv system-deps system-deps-runtime translations run test test-quick lint bench \
 	clean distclean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- environment ------------------------------------------------------------
 
@@ -67,6 +68,9 @@ run: venv system-deps-runtime translations
 # TEST_DATABASE_URL is simply inherited from the environment.
 test: setup translations
 	$(VPY) -m pytest -q $(PYTEST_ARGS)
+
+test-quick: venv translations
+	$(VPY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 lint: venv
 	@rc=0; \

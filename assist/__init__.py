@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import CONFIGS, Config
+from config import CONFIGS, INSTANCE_DIR, Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,7 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder="static",
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(INSTANCE_DIR),
     )
     app.config.from_object(config)
     app.config.update(overrides)
@@ -52,6 +52,9 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     )
 
     _import_models()
+    from assist.core.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_blueprints(app)
     _register_documents()
     init_web(app)
@@ -88,15 +91,20 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from assist.api import bp as api_bp
+    from assist.api import core as _api_core  # noqa: F401  (each domain adds its endpoints)
+    from assist.applicants import api as _applicants_api  # noqa: F401
     from assist.applicants.views import admin_bp as standards_bp
     from assist.applicants.views import bp as applicants_bp
     from assist.attachments.views import bp as attachments_bp
     from assist.audit.views import bp as audit_bp
     from assist.auth.views import bp as auth_bp
     from assist.auth.views import users_bp
+    from assist.cases import api as _cases_api  # noqa: F401
     from assist.cases.views import bp as cases_bp
     from assist.centres.views import bp as centres_bp
+    from assist.documents import api as _documents_api  # noqa: F401
     from assist.documents.views import bp as documents_bp
+    from assist.funds import api as _funds_api  # noqa: F401
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
 

@@ -7,15 +7,82 @@ import contextvars
 import os
 import re
 import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
-import pytest
-from flask import has_app_context
-from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+# Before the app's configuration is imported: a development app (the CLI tests start some)
+# keeps its keys and database in a throw-away instance folder, never in the working tree.
+os.environ.setdefault("ASSIST_INSTANCE_DIR", tempfile.mkdtemp(prefix="assist-test-instance-"))
+# Hypothesis keeps its files (examples, constants) there too, not in .hypothesis/.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="assist-hypothesis-"))
 
-from assist import create_app
-from assist.extensions import db
-from assist.i18n import compile_catalogues
+import pytest  # noqa: E402
+from flask import has_app_context  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from assist import create_app  # noqa: E402
+from assist.extensions import db  # noqa: E402
+from assist.i18n import compile_catalogues  # noqa: E402
+
+# Hypothesis keeps no example database in the working tree (.hypothesis/).
+settings.register_profile("assist", database=None)
+settings.load_profile("assist")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: The slow lane (`make test` and CI run it; `make test-quick` leaves it out): seeding the
+#: demo, real browsers, rendering PDFs and batch printing. Marked here by where they live so
+#: a new test in these places is slow without anyone remembering; others use the marker.
+SLOW_PATHS = (
+    "tests/browser/",  # headless Chromium
+    "tests/documents/",  # WeasyPrint renders, print jobs with worker processes
+    "tests/applicants/test_demo.py",  # demo households
+    "tests/cases/test_demo.py",
+    "tests/funds/test_demo.py",  # the whole demo, seeded
+    "tests/test_demo_chain.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        if path.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+
+
+def _untracked() -> set[str]:
+    """Files in the working tree that git does not track (ignored ones included)."""
+    out = subprocess.run(  # noqa: S603
+        ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return {
+        line[3:]
+        for line in out.splitlines()
+        if line[:2] in ("??", "!!") and not re.search(r"(^|/)(__pycache__|\.venv)(/|$)|\.mo$", line)
+    }
+
+
+def pytest_sessionstart(session):
+    session.config._assist_untracked = _untracked()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when a test wrote into the working tree instead of its temporary folder."""
+    before = getattr(session.config, "_assist_untracked", None)
+    if before is None:
+        return
+    written = sorted(_untracked() - before)
+    if written:
+        print(f"\nTests wrote outside their temporary folders: {written}")
+        session.exitstatus = 1
+
 
 PASSWORD = "Tr1cky-Pass-2026"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -69,15 +136,108 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+def _snapshot(url: str) -> dict:
+    """Every row of every table (PostgreSQL: a database is one URL, so rows are kept instead)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = {
+            t.name: [
+                dict(r)
+                for r in conn.execute(t.select().order_by(*t.primary_key.columns)).mappings()
+            ]
+            for t in _tables()
+        }
+    engine.dispose()
+    return rows
+
+
+def _restore(url: str, rows: dict) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for table in _tables():
+            if rows.get(table.name):
+                conn.execute(table.insert(), rows[table.name])
+            if "id" in table.c and rows.get(table.name):
+                sql = f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT MAX(id) FROM {table.name}))"  # noqa: E501, S608 - the schema's own table names
+                conn.execute(text(sql))
+    engine.dispose()
+
+
+def _tables():
+    return db.metadata.sorted_tables
+
+
+@pytest.fixture(scope="session")
+def network_template(database_template, tmp_path_factory):
+    """The schema with the demo network (centres, one user per role) built once per run."""
+    from assist.demo.cli import build_network
+
+    url = PG_URL
+    if not PG_URL:
+        path = tmp_path_factory.mktemp("db") / "network.sqlite3"
+        shutil.copy(database_template, path)
+        url = f"sqlite:///{path}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        build_network(password=PASSWORD)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    if not PG_URL:
+        return path
+    rows = _snapshot(PG_URL)
+    _truncate_all(PG_URL)
+    return rows
+
+
+@pytest.fixture(scope="session")
+def demo_template(database_template, tmp_path_factory):
+    """The schema with `flask seed-demo` run once per run: (database or rows, its CLI result)."""
+    url = PG_URL
+    tmp = tmp_path_factory.mktemp("demo")
+    if not PG_URL:
+        path = tmp / "demo.sqlite3"
+        shutil.copy(database_template, path)
+        url = f"sqlite:///{path}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(tmp / "storage"))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        db.session.remove()
+        db.engine.dispose()
+    if not PG_URL:
+        return path, result
+    rows = _snapshot(PG_URL)
+    _truncate_all(PG_URL)
+    return rows, result
+
+
+#: Fixtures whose database is built once per run and copied into each test that asks for it.
+TEMPLATES = {"seeded_demo": "demo_template", "network": "network_template"}
+
+
 @pytest.fixture
-def db_url(database_template, tmp_path):
+def db_url(request, database_template, tmp_path):
+    """A fresh database for the test: a copy of the empty schema, or of the network or the
+    seeded demo when the test asks for `network` or `seeded_demo` (built once per run)."""
+    wanted = next((t for name, t in TEMPLATES.items() if name in request.fixturenames), None)
+    source = request.getfixturevalue(wanted) if wanted else database_template
+    if wanted == "demo_template":
+        source = source[0]
     if PG_URL:
+        if wanted:
+            _restore(PG_URL, source)
         yield PG_URL
         _truncate_all(PG_URL)
     else:
         path = tmp_path / "test.sqlite3"
-        shutil.copy(database_template, path)
+        shutil.copy(source, path)
         yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def seeded_demo(app, demo_template):
+    """The database as `flask seed-demo` leaves it; the fixture's value is the CLI's result."""
+    return demo_template[1]
 
 
 class IsolatedClient(FlaskClient):
@@ -90,6 +250,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # Read the whole body, which closes a file response (send_file) as a server would.
+        kwargs.setdefault("buffered", True)
         if not has_app_context():  # a redirect followed inside the request's own context
             return super().open(*args, **kwargs)
         db.session.commit()
@@ -122,11 +284,9 @@ def runner(app):
 
 @pytest.fixture
 def network(app):
-    """The demo network's centres with one user per role at each, all with PASSWORD."""
-    from assist.demo.cli import build_network
+    """The demo network's centres with one user per role at each, all with PASSWORD.
 
-    build_network(password=PASSWORD)
-    db.session.commit()
+    The database already holds it (`db_url` copies `network_template`)."""
     return centres()
 
 

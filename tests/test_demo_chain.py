@@ -9,8 +9,8 @@ from assist.extensions import db
 from assist.funds.models import Payment, PaymentMethod, PaymentStatus
 
 
-def test_seed_demo_pays_real_cases_that_went_through_approval(runner):
-    seeded = runner.invoke(args=["seed-demo"])
+def test_seed_demo_pays_real_cases_that_went_through_approval(runner, seeded_demo):
+    seeded = seeded_demo  # flask seed-demo, run once for the whole suite
     assert seeded.exit_code == 0, seeded.output
 
     paid = db.session.scalars(

@@ -149,10 +149,3 @@ def require_roles(*roles) -> None:
 
 def created(payload: dict):
     return jsonify(payload), 201
-
-
-from assist.api import core as _core  # noqa: E402,F401  (the foundation's endpoints)
-from assist.applicants import api as _applicants  # noqa: E402,F401
-from assist.cases import api as _cases  # noqa: E402,F401
-from assist.documents import api as _documents_api  # noqa: E402,F401
-from assist.funds import api as _funds  # noqa: E402,F401

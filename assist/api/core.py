@@ -7,8 +7,8 @@ from flask_login import current_user
 from assist.api import SPEC, api_route, created, json_body
 from assist.auth import services as auth_services
 from assist.auth.views import throttle_account, throttle_address
+from assist.centres.scoping import scoped_centres
 from assist.core.errors import ValidationError
-from assist.core.scoping import scoped_centres
 from assist.extensions import db
 
 TOKEN_REQUEST = {

@@ -24,11 +24,11 @@ from assist.attachments import services as attachment_services
 from assist.attachments.models import AttachmentKind
 from assist.auth.models import Role
 from assist.centres.models import Centre
+from assist.centres.scoping import get_scoped_or_404, in_scope
 from assist.core.crypto import decrypt, keyed_hash
 from assist.core.errors import DomainError, ValidationError
 from assist.core.masking import mask_id
 from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
-from assist.core.scoping import get_scoped_or_404, in_scope
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db

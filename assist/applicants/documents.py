@@ -1,4 +1,10 @@
-"""The printed case file (困难职工档案) of one household, and its batch by station."""
+"""The printed case file (困难职工档案) of one household, and its batch by station.
+
+The file's own parts are built here; the domains above add theirs (aid cases, payments) with
+`register_case_file_section`, so this module imports neither of them.
+"""
+
+from collections.abc import Callable
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,18 +24,32 @@ from assist.applicants.labels import (
 )
 from assist.applicants.models import Applicant, FileStatus
 from assist.attachments.services import attachments_of
-from assist.cases import attachments as case_attachments
-from assist.cases.documents import case_summary, tier_signatures, timeline
-from assist.cases.models import AidCase
 from assist.centres.models import Centre, Tier
+from assist.centres.scoping import get_scoped_or_404, scoped, scoped_centres
 from assist.core.errors import PermissionDenied
 from assist.core.masking import mask_account, mask_id
-from assist.core.scoping import get_scoped_or_404, scoped, scoped_centres
 from assist.documents.plain import TIER_NAMES, capitals, day, label, person, printed_labels, yuan
 from assist.documents.registry import DocumentSpec, register
 from assist.extensions import db
-from assist.funds.labels import METHOD_LABELS
-from assist.funds.models import Payment, PaymentStatus
+
+#: Sections other domains add to the case file: (applicant, full_ids) -> {key: value}. The keys
+#: "attachments" and "signatures" extend the file's own rows (signatures are merged by tier,
+#: as `cases.documents.tier_signatures` gives them); any other key is set as it comes.
+_SECTIONS: list[Callable[[Applicant, bool], dict]] = []
+
+
+def register_case_file_section(build: Callable[[Applicant, bool], dict]) -> Callable:
+    _SECTIONS.append(build)
+    return build
+
+
+def attachment_row(attachment, owner: str) -> dict:
+    return {
+        "title": attachment.original_name,
+        "kind": label(ATTACHMENT_KIND_LABELS, attachment.kind),
+        "owner": owner,
+        "date": day(attachment.uploaded_at),
+    }
 
 
 def load_file(user, applicant_id) -> Applicant:
@@ -153,61 +173,7 @@ def _file_events(applicant: Applicant) -> list[dict]:
     ]
 
 
-def _payments(cases: list[AidCase]) -> tuple[list[dict], int]:
-    by_case = {case.id: case for case in cases}
-    payments = (
-        db.session.scalars(
-            select(Payment)
-            .where(Payment.case_id.in_(by_case))
-            .order_by(Payment.paid_at, Payment.id)
-        ).all()
-        if by_case
-        else []
-    )
-    rows, total = [], 0
-    for p in payments:
-        reversed_ = p.status == PaymentStatus.REVERSED
-        if not reversed_:
-            total += p.amount_fen
-        rows.append(
-            {
-                "date": day(p.paid_at),
-                "case_number": by_case[p.case_id].case_no,
-                "method": label(METHOD_LABELS, p.method),
-                "fund": p.fund.name,
-                "amount": yuan(p.amount_fen),
-                "amount_capitals": capitals(p.amount_fen),
-                "reference": p.bank_reference or p.signed_by,
-                "reversed": f"已冲销 {day(p.reversed_at)}" if reversed_ else "",
-            }
-        )
-    return rows, total
-
-
-def _attachments(applicant: Applicant, cases: list[AidCase]) -> list[dict]:
-    rows = [
-        {
-            "title": a.original_name,
-            "kind": label(ATTACHMENT_KIND_LABELS, a.kind),
-            "owner": "档案",
-            "date": day(a.uploaded_at),
-        }
-        for a in attachments_of(services.OWNER_TYPE, applicant.id)
-    ]
-    for case in cases:
-        rows += [
-            {
-                "title": a.original_name,
-                "kind": label(ATTACHMENT_KIND_LABELS, a.kind),
-                "owner": case.case_no,
-                "date": day(a.uploaded_at),
-            }
-            for a in case_attachments.case_attachments(case)
-        ]
-    return rows
-
-
-def _signatures(applicant: Applicant, cases: list[AidCase]) -> list[dict]:
+def _signatures(applicant: Applicant, others: list[dict]) -> list[dict]:
     """One block per tier that acted on the file or its cases, station first."""
     blocks: dict[int, dict] = {}
     for event in applicant.events:
@@ -223,15 +189,14 @@ def _signatures(applicant: Applicant, cases: list[AidCase]) -> list[dict]:
         )
         block["people"][person(event.user)] = None
         block["date"] = day(event.at)
-    for case in cases:
-        for sig in tier_signatures(case.events):
-            block = blocks.setdefault(
-                sig["tier_no"], {"tier": sig["tier"], "unit": sig["unit"], "people": {}}
-            )
-            for name in (sig["handler"], sig["leader"]):
-                if name:
-                    block["people"][name] = None
-            block["date"] = max(block.get("date", ""), sig["date"])
+    for sig in others:
+        block = blocks.setdefault(
+            sig["tier_no"], {"tier": sig["tier"], "unit": sig["unit"], "people": {}}
+        )
+        for name in (sig["handler"], sig["leader"]):
+            if name:
+                block["people"][name] = None
+        block["date"] = max(block.get("date", ""), sig["date"])
     return [
         {
             "tier": block["tier"],
@@ -246,15 +211,24 @@ def _signatures(applicant: Applicant, cases: list[AidCase]) -> list[dict]:
 def build_case_file(applicant: Applicant, full_ids: bool) -> dict:
     """Everything the printed case file shows, as plain data (no ORM objects)."""
     with printed_labels():
-        cases = list(
-            db.session.scalars(
-                select(AidCase).where(AidCase.applicant_id == applicant.id).order_by(AidCase.id)
-            )
-        )
         chain = _centre_chain(applicant.centre)
-        payments, paid_total = _payments(cases)
         latest = applicant.latest_assessment
-        return {
+        attachments = [
+            attachment_row(a, "档案") for a in attachments_of(services.OWNER_TYPE, applicant.id)
+        ]
+        signatures: list[dict] = []
+        data = {
+            "cases": [],
+            "payments": [],
+            "payments_total": yuan(0),
+            "payments_total_capitals": capitals(0),
+        }
+        for section in _SECTIONS:
+            part = dict(section(applicant, full_ids))
+            attachments += part.pop("attachments", [])
+            signatures += part.pop("signatures", [])
+            data.update(part)
+        return data | {
             "file": {
                 "number": applicant.file_no,
                 "centre": applicant.centre.name,
@@ -280,12 +254,8 @@ def build_case_file(applicant: Applicant, full_ids: bool) -> dict:
                 for v in applicant.visits
             ],
             "events": _file_events(applicant),
-            "cases": [{**case_summary(c), "timeline": timeline(c)} for c in cases],
-            "payments": payments,
-            "payments_total": yuan(paid_total),
-            "payments_total_capitals": capitals(paid_total),
-            "attachments": _attachments(applicant, cases),
-            "signatures": _signatures(applicant, cases),
+            "attachments": attachments,
+            "signatures": _signatures(applicant, signatures),
         }
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from assist.applicants.models import Applicant, Category, FileStatus, ResidentId
 from assist.applicants.services import REVIEW_WARNING_DAYS
+from assist.centres.scoping import in_scope, in_subtree, scoped
 from assist.core.crypto import keyed_hash
-from assist.core.scoping import in_scope, scoped
 from assist.core.timeutil import local_today
 from assist.extensions import db
 
@@ -211,8 +211,7 @@ def filtered(user, query: FileQuery, today: date | None = None) -> Select:
 
         centre = db.session.get(Centre, query.centre_id)
         if centre is not None and centre.is_within(user.centre):
-            sub = select(Centre.id).where(Centre.path.startswith(centre.path))
-            stmt = stmt.where(Applicant.centre_id.in_(sub))
+            stmt = stmt.where(in_subtree(centre, Applicant.centre_id))
     if query.category:
         stmt = stmt.where(Applicant.category == query.category)
     if query.status:

@@ -35,11 +35,11 @@ from assist.attachments.models import AttachmentKind
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.centres.models import Centre
+from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.crypto import decrypt, keyed_hash
-from assist.core.errors import DomainError
+from assist.core.errors import DomainError, refusal
 from assist.core.forms import apply_field_errors
 from assist.core.nav import Card, register_card, register_nav
-from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.timeutil import local_today
 from assist.extensions import db
 
@@ -280,10 +280,8 @@ def _render_detail(applicant: Applicant, *, reveal: bool = False, status: int = 
         ),
         "notice_ends_on": services.notice_ends_on(applicant),
         "can_reveal": current_user.has_role(*services.SENSITIVE_ROLES),
-        "can_override": current_user.has_role(Role.SUPERVISOR)
-        and applicant.status
-        in (FileStatus.INITIAL_REVIEW, FileStatus.HOME_VISIT, FileStatus.FINAL_REVIEW)
-        and current_user.id not in services._submitters(applicant),
+        "can_override": refusal(services.check_override, applicant, acting_user=current_user)
+        is None,
         "labels": labels,
         "today": local_today(),
         "Role": Role,
@@ -320,6 +318,17 @@ def _after_post(applicant: Applicant, message: str):
     return redirect(url_for("applicants.detail", applicant_id=applicant.id))
 
 
+def _act(applicant: Applicant, action, done, **forms):
+    """Run the file's one service call: commit and show the file, or show why not.
+
+    `done` is the message, or a function giving it once the action has run."""
+    try:
+        action()
+    except DomainError as err:
+        return _refused(applicant, err, **forms)
+    return _after_post(applicant, done() if callable(done) else done)
+
+
 def _refused(applicant: Applicant, err: DomainError, **forms):
     db.session.rollback()
     db.session.refresh(applicant)
@@ -340,23 +349,21 @@ def act(applicant_id: int, action: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.transition(
+    return _act(
+        applicant,
+        lambda: services.transition(
             applicant,
             action,
             acting_user=current_user,
             reason=form.reason.data or "",
             category=form.category.data or None,
-        )
-    except DomainError as err:
-        return _refused(applicant, err, action_form=form)
-    return _after_post(
-        applicant,
-        _(
+        ),
+        lambda: _(
             "%(action)s: done. The file is now “%(state)s”.",
             action=labels.ACTION_LABELS[action],
             state=labels.STATUS_LABELS[FileStatus(applicant.status)],
         ),
+        action_form=form,
     )
 
 
@@ -368,16 +375,17 @@ def override(applicant_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.override_category(
+    return _act(
+        applicant,
+        lambda: services.override_category(
             applicant,
             acting_user=current_user,
             category=form.category.data or "",
             reason=form.reason.data or "",
-        )
-    except DomainError as err:
-        return _refused(applicant, err, action_form=form)
-    return _after_post(applicant, _("The category has been overridden; the reason is recorded."))
+        ),
+        _("The category has been overridden; the reason is recorded."),
+        action_form=form,
+    )
 
 
 @bp.route("/<int:applicant_id>/visits", methods=["POST"])
@@ -394,17 +402,18 @@ def add_visit(applicant_id: int):
             DomainError(_("Please correct the marked fields; nothing has been saved."), fields={}),
             visit_form=form,
         )
-    try:
-        services.add_home_visit(
+    return _act(
+        applicant,
+        lambda: services.add_home_visit(
             applicant,
             acting_user=current_user,
             visited_on=form.visited_on.date,
             visitors=form.visitors.data or "",
             findings=form.findings.data or "",
-        )
-    except DomainError as err:
-        return _refused(applicant, err, visit_form=form)
-    return _after_post(applicant, _("The home visit has been recorded."))
+        ),
+        _("The home visit has been recorded."),
+        visit_form=form,
+    )
 
 
 @bp.route("/<int:applicant_id>/review", methods=["POST"])
@@ -415,11 +424,14 @@ def review(applicant_id: int):
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.record_review(applicant, acting_user=current_user, note=form.note.data or "")
-    except DomainError as err:
-        return _refused(applicant, err, review_form=form)
-    return _after_post(applicant, _("The yearly review has been recorded."))
+    return _act(
+        applicant,
+        lambda: services.record_review(
+            applicant, acting_user=current_user, note=form.note.data or ""
+        ),
+        _("The yearly review has been recorded."),
+        review_form=form,
+    )
 
 
 @bp.route("/<int:applicant_id>/attachments", methods=["POST"])
@@ -431,17 +443,18 @@ def upload(applicant_id: int):
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-    try:
-        attachment_services.store_attachment(
+    return _act(
+        applicant,
+        lambda: attachment_services.store_attachment(
             form.file.data,
             acting_user=current_user,
             owner_type=services.OWNER_TYPE,
             owner=applicant,
             kind=form.kind.data or "",
-        )
-    except DomainError as err:
-        return _refused(applicant, err, attachment_form=form)
-    return _after_post(applicant, _("The document has been added."))
+        ),
+        _("The document has been added."),
+        attachment_form=form,
+    )
 
 
 @bp.route("/<int:applicant_id>/attachments/<int:attachment_id>/remove", methods=["POST"])
@@ -459,13 +472,13 @@ def remove_attachment(applicant_id: int, attachment_id: int):
     form = RemoveAttachmentForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        attachment_services.remove_attachment(
+    return _act(
+        applicant,
+        lambda: attachment_services.remove_attachment(
             attachment, owner, acting_user=current_user, reason=form.reason.data or ""
-        )
-    except DomainError as err:
-        return _refused(applicant, err)
-    return _after_post(applicant, _("The document has been removed from the file."))
+        ),
+        _("The document has been removed from the file."),
+    )
 
 
 # --- transfers -----------------------------------------------------------------------------
@@ -481,18 +494,17 @@ def request_transfer(applicant_id: int):
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-    try:
-        services.request_transfer(
+    return _act(
+        applicant,
+        lambda: services.request_transfer(
             applicant,
             acting_user=current_user,
             to_centre=db.session.get(Centre, form.to_centre.data or 0),
             reason=form.reason.data or "",
             note=form.note.data or "",
-        )
-    except DomainError as err:
-        return _refused(applicant, err, transfer_form=form)
-    return _after_post(
-        applicant, _("The transfer has been requested; the receiving centre decides.")
+        ),
+        _("The transfer has been requested; the receiving centre decides."),
+        transfer_form=form,
     )
 
 
@@ -502,7 +514,7 @@ def request_transfer(applicant_id: int):
 def transfers():
     from sqlalchemy.orm import joinedload
 
-    from assist.core.scoping import in_scope
+    from assist.centres.scoping import in_scope
 
     base = select(Transfer).options(
         joinedload(Transfer.applicant),
@@ -668,7 +680,7 @@ def _cards(user) -> list[Card]:
         )
         from sqlalchemy import func
 
-        from assist.core.scoping import in_scope
+        from assist.centres.scoping import in_scope
 
         incoming = (
             db.session.scalar(

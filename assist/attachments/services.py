@@ -35,7 +35,7 @@ EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 class Owner:
     """How a domain's records own attachments.
 
-    `load(owner_id, user)` returns the owning record within the user's scope or aborts 404;
+    `load(owner_id, user)` returns the owning record within the user's scope or raises NotFound;
     `centre(obj)` gives the centre for the audit log; `can_read(user, obj)` and
     `can_change(user, obj)` say who may download and who may add or remove documents;
     `kinds` are the kinds of document the owner takes.
@@ -231,22 +231,25 @@ def load_for(
     With `owner_type` and `owner_id`, an attachment that belongs to anything else is a 404 too:
     owners of different types share ids.
     """
-    from flask import abort
+    from assist.centres.scoping import not_found
 
     try:
-        attachment = db.session.get(Attachment, int(attachment_id))
+        attachment_id = int(attachment_id)
     except (TypeError, ValueError):
-        abort(404)
+        raise not_found() from None
+    if not -(2**63) <= attachment_id < 2**63:
+        raise not_found()
+    attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.removed_at is not None:
-        abort(404)
+        raise not_found()
     if owner_type is not None and (attachment.owner_type, attachment.owner_id) != (
         owner_type,
         owner_id,
     ):
-        abort(404)
+        raise not_found()
     spec = OWNERS.get(attachment.owner_type)
     if spec is None:
-        abort(404)
+        raise not_found()
     owner = spec.load(attachment.owner_id, user)
     allowed = spec.can_change(user, owner) if change else spec.can_read(user, owner)
     if not allowed:

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from assist.audit.models import AuditEntry
 from assist.auth.models import Role
+from assist.centres.scoping import path_in_scope, roles_required
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
-from assist.core.scoping import roles_required
 from assist.core.timeutil import local_to_utc
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -33,7 +33,7 @@ def _local_date(value: str | None):
 @roles_required(Role.ADMIN, Role.AUDITOR)
 def index():
     args = request.args
-    stmt = select(AuditEntry).where(AuditEntry.centre_path.startswith(current_user.centre.path))
+    stmt = select(AuditEntry).where(path_in_scope(current_user, AuditEntry.centre_path))
     if args.get("user"):
         stmt = stmt.where(AuditEntry.username == args["user"].strip().lower())
     if args.get("action"):

@@ -37,11 +37,17 @@ from assist.auth.forms import (
 )
 from assist.auth.models import ApiToken, Role, User, UserRole
 from assist.centres.models import Centre
+from assist.centres.scoping import (
+    get_scoped_or_404,
+    not_found,
+    roles_required,
+    scoped,
+    scoped_centres,
+)
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors
+from assist.core.forms import apply_field_errors, perform
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
-from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
 from assist.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -205,7 +211,7 @@ def _centre_choices() -> list[tuple[int, str]]:
 def _scoped_centre(centre_id: int) -> Centre:
     centre = db.session.get(Centre, centre_id)
     if centre is None or not centre.is_within(current_user.centre):
-        abort(404)
+        raise not_found()
     return centre
 
 
@@ -266,20 +272,18 @@ def edit(user_id: int):
         form.roles.data = sorted(r.value for r in user.roles)
     del form.username
     if form.validate_on_submit():
-        try:
-            services.update_user(
+        outcome = perform(
+            lambda: services.update_user(
                 user,
                 acting_user=current_user,
                 full_name=form.full_name.data,
                 centre=_scoped_centre(form.centre.data),
                 roles=form.roles.data,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("The user has been saved."), "success")
+            ),
+            form=form,
+            done=_("The user has been saved."),
+        )
+        if outcome.ok:
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template(
         "users/form.html",
@@ -298,19 +302,12 @@ def set_active(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    try:
-        services.set_active(user, acting_user=current_user, active=active)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(
-            _("The user has been reactivated.")
-            if active
-            else _("The user has been deactivated and signed out everywhere."),
-            "success",
-        )
+    perform(
+        lambda: services.set_active(user, acting_user=current_user, active=active),
+        done=_("The user has been reactivated.")
+        if active
+        else _("The user has been deactivated and signed out everywhere."),
+    )
     return redirect(url_for("users.edit", user_id=user.id))
 
 

@@ -38,6 +38,7 @@ from assist.campaigns.models import (
 from assist.cases import services as case_services
 from assist.cases.models import AidKind, CaseStatus, Occasion
 from assist.centres.models import Centre, Tier
+from assist.core.database import lock_row
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
 from assist.core.money import format_yuan
 from assist.core.timeutil import local_today, utcnow
@@ -47,7 +48,7 @@ from assist.funds.models import Fund, PaymentMethod
 
 MAX_TEXT = 2000
 MAX_HOUSEHOLDS = 1_000_000
-MAX_AMOUNT_FEN = 10_000_000_000  # ¥100,000,000: anything above is a typing error
+from assist.core.money import MAX_AMOUNT_FEN  # noqa: E402  (¥100 million: a typing-error guard)
 
 #: The aid-case holiday each campaign occasion is capped under.
 CASE_OCCASION = {
@@ -331,12 +332,7 @@ def _check_quota_figures(households, amount_fen) -> None:
 
 def lock_quota(quota_id: int) -> Quota:
     """Take the quota row's lock and re-read it, so the count below sees committed work."""
-    return db.session.scalars(
-        select(Quota)
-        .where(Quota.id == quota_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    return lock_row(Quota, quota_id)
 
 
 def quota_of(campaign: Campaign, centre: Centre) -> Quota | None:

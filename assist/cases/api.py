@@ -16,10 +16,10 @@ from assist.attachments.services import as_json
 from assist.auth.models import Role
 from assist.cases import attachments, queries, services
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
+from assist.centres.scoping import get_scoped_or_404, in_subtree, scoped, scoped_centres
 from assist.core.errors import DomainError, NotFound, ValidationError
 from assist.core.masking import mask_id
 from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
-from assist.core.scoping import get_scoped_or_404, in_subtree, scoped, scoped_centres
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db

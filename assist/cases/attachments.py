@@ -23,8 +23,8 @@ from assist.attachments.services import (
 )
 from assist.auth.models import Role, User
 from assist.cases.models import AidCase, CaseStatus, CollectiveDecision
+from assist.centres.scoping import get_scoped_or_404
 from assist.core.errors import ValidationError
-from assist.core.scoping import get_scoped_or_404
 from assist.extensions import db
 
 OWNER_TYPE = "case"

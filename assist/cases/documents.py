@@ -8,14 +8,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from assist.applicants.documents import attachment_row, register_case_file_section
 from assist.applicants.labels import CATEGORY_LABELS
 from assist.auth.models import Role
+from assist.cases.attachments import case_attachments
 from assist.cases.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
 from assist.cases.models import AidCase, CaseEvent, CaseStatus
 from assist.centres.models import Centre
+from assist.centres.scoping import (
+    centre_in_scope,
+    get_scoped_or_404,
+    in_subtree,
+    scoped,
+    scoped_centres,
+)
 from assist.core.errors import NotFound, PermissionDenied
 from assist.core.masking import mask_id, mask_name
-from assist.core.scoping import centre_in_scope, get_scoped_or_404, scoped, scoped_centres
 from assist.core.timeutil import local_to_utc, to_local
 from assist.documents.plain import (
     TIER_NAMES,
@@ -269,7 +277,7 @@ def period_cases(period: NoticePeriod, user=None) -> list[AidCase]:
         select(AidCase)
         .join(Centre, Centre.id == AidCase.centre_id)
         .where(
-            Centre.path.startswith(period.centre.path),
+            in_subtree(period.centre, AidCase.centre_id),
             AidCase.notice_started_at >= start,
             AidCase.notice_started_at < end,
         )
@@ -372,3 +380,22 @@ NOTICE_LIST = register(
         label=lambda period: period.label,
     )
 )
+
+
+def _case_file_section(applicant, full_ids: bool) -> dict:
+    """The household's aid cases in its printed case file: summaries, timelines, documents."""
+    cases = list(
+        db.session.scalars(
+            select(AidCase).where(AidCase.applicant_id == applicant.id).order_by(AidCase.id)
+        )
+    )
+    return {
+        "cases": [{**case_summary(c), "timeline": timeline(c)} for c in cases],
+        "attachments": [
+            attachment_row(a, case.case_no) for case in cases for a in case_attachments(case)
+        ],
+        "signatures": [sig for case in cases for sig in tier_signatures(case.events)],
+    }
+
+
+register_case_file_section(_case_file_section)

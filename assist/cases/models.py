@@ -3,7 +3,7 @@
 Stable for other domains (funds/payments rely on them): the `CaseStatus` values and the
 `AidCase` columns `status`, `centre_id`, `amount_approved_fen`, `approved_by_id` and
 `submitted_by_id`. Payments move a case ready_to_pay → partly_paid / paid and back on
-reversal; `paid_fen` is kept by those payment services.
+reversal through `assist.cases.services.record_payment`, which keeps `paid_fen`.
 """
 
 import enum
@@ -19,7 +19,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assist.applicants.models import Applicant
@@ -172,6 +174,16 @@ class AidCase(db.Model):
     @property
     def is_money(self) -> bool:
         return self.kind_enum.is_money
+
+    @hybrid_property
+    def unpaid_fen(self) -> int:
+        """What is left to pay of the approved amount."""
+        return (self.amount_approved_fen or 0) - (self.paid_fen or 0)
+
+    @unpaid_fen.inplace.expression
+    @classmethod
+    def _unpaid_fen_expression(cls):
+        return func.coalesce(cls.amount_approved_fen, 0) - cls.paid_fen
 
     @property
     def is_open(self) -> bool:

@@ -11,7 +11,7 @@ from assist.applicants.models import Applicant
 from assist.applicants.queries import like_escape, register_aid_source
 from assist.auth.models import Role, User
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus
-from assist.core.scoping import scoped
+from assist.centres.scoping import scoped
 from assist.core.timeutil import utcnow
 from assist.extensions import db
 
@@ -156,7 +156,7 @@ def amount_column(queue: QueueDef):
     if queue.key in ("drafts", "approvals"):
         return func.coalesce(AidCase.amount_requested_fen, 0)
     if queue.key == "to_pay":
-        return func.coalesce(AidCase.amount_approved_fen, 0) - AidCase.paid_fen
+        return AidCase.unpaid_fen
     return func.coalesce(AidCase.amount_approved_fen, 0)
 
 

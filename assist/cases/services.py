@@ -33,9 +33,16 @@ from assist.cases.models import (
 from assist.centres.models import Centre
 from assist.core.counters import next_number
 from assist.core.crypto import keyed_hash
-from assist.core.errors import DomainError, PermissionDenied, ValidationError
+from assist.core.database import lock_row
+from assist.core.errors import (
+    DomainError,
+    PermissionDenied,
+    Refused,
+    ValidationError,
+    refuse_fields,
+)
 from assist.core.i18n import record_text
-from assist.core.money import format_yuan
+from assist.core.money import MAX_AMOUNT_FEN, format_yuan
 from assist.core.resident_id import parse_resident_id
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
@@ -65,7 +72,6 @@ TRANSITIONS: dict[str, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
     "close": (frozenset({S.APPROVED, S.PAID}), S.CLOSED),
 }
 
-MAX_AMOUNT_FEN = 100_000_000  # ¥1,000,000: anything above is a typing error
 MAX_TEXT = 2000
 
 
@@ -109,6 +115,7 @@ def _move(
     comment: str | LazyString = "",
     amount_fen: int | None = None,
     centre: Centre | None = None,
+    audit_before: dict | None = None,
     audit_after: dict | None = None,
 ) -> CaseEvent:
     """Apply one listed transition: status, timeline row and audit row.
@@ -141,12 +148,13 @@ def _move(
     if amount_fen is not None:
         after["amount_fen"] = amount_fen
     after.update(audit_after or {})
+    before = None if action == "create" else {"status": str(from_status), **(audit_before or {})}
     record(
         f"case.{action}",
         acting_user=acting_user,
         obj=case,
         centre=case.centre,
-        before={"status": str(from_status)} if action != "create" else None,
+        before=before,
         after=after,
         comment=comment,
         username="" if acting_user else "system",
@@ -157,13 +165,7 @@ def _move(
 
 def lock_case(case: AidCase) -> AidCase:
     """Take the case row's lock and re-read it, so the checks see the committed state."""
-    locked = db.session.scalars(
-        select(AidCase)
-        .where(AidCase.id == case.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return locked
+    return lock_row(AidCase, case.id)
 
 
 def _in_scope(case: AidCase, user: User) -> None:
@@ -327,8 +329,7 @@ def _apply_person(case: AidCase, data: CaseInput) -> None:
     except ValidationError as err:
         fields.update(err.fields)
         info = None
-    if fields:
-        raise ValidationError(next(iter(fields.values())), fields=fields)
+    refuse_fields(fields)
     case.person_name = name
     case.person_id = info.number
     case.person_id_hash = keyed_hash(info.number)
@@ -398,12 +399,18 @@ def create_case(*, acting_user: User, data: CaseInput) -> AidCase:
     return case
 
 
+def check_edit(case: AidCase, user: User) -> None:
+    _require(user, Role.CASEWORKER)
+    _in_scope(case, user)
+    _check_from(case, "edit")
+
+
 def update_case(case: AidCase, *, acting_user: User, data: CaseInput) -> AidCase:
     """Change a draft or returned case."""
     _require(acting_user, Role.CASEWORKER)
     _in_scope(case, acting_user)
     case = lock_case(case)
-    _check_from(case, "edit")
+    check_edit(case, acting_user)
     before = _case_facts(case)
     with db.session.no_autoflush:
         data.kind = case.kind  # the kind and the file are fixed once the case is opened
@@ -538,21 +545,7 @@ def recommend_case(
     centre = acting_user.centre
     amount = _decision_amount(case, amount_fen, "amount_approved")
     comment = _comment(comment, _("Give your recommendation in a comment."))
-    if centre.parent is None:
-        raise DomainError(
-            _(
-                "The city centre is the last tier: approve the case with a collective "
-                "decision, or reject it."
-            )
-        )
-    if amount is None or amount <= centre.approval_limit_fen:
-        raise DomainError(
-            _(
-                "This amount is within your centre's approval limit of %(limit)s yuan: "
-                "approve or reject it yourself.",
-                limit=format_yuan(centre.approval_limit_fen),
-            )
-        )
+    _check_recommend_amount(centre, amount)
     case.approval_centre_id = centre.parent_id
     case.approval_centre = centre.parent
     case.recommended_fen = amount
@@ -568,6 +561,31 @@ def recommend_case(
         audit_after={"to_centre": centre.parent.code},
     )
     return case
+
+
+def _check_recommend_amount(centre: Centre, amount: int | None) -> None:
+    """Only an amount above this centre's limit goes up, and the city has nobody above."""
+    if centre.parent is None:
+        raise DomainError(
+            _(
+                "The city centre is the last tier: approve the case with a collective "
+                "decision, or reject it."
+            )
+        )
+    if amount is None or amount <= centre.approval_limit_fen:
+        raise DomainError(
+            _(
+                "This amount is within your centre's approval limit of %(limit)s yuan: "
+                "approve or reject it yourself.",
+                limit=format_yuan(centre.approval_limit_fen),
+            )
+        )
+
+
+def check_recommend(case: AidCase, user: User) -> None:
+    """The recommend action for the amount requested (what the form offers first)."""
+    _check_decider(case, user, "recommend")
+    _check_recommend_amount(user.centre, case.amount_requested_fen if case.is_money else None)
 
 
 @dataclass
@@ -629,8 +647,7 @@ def record_collective_decision(
     reference = (data.reference or "").strip()
     if not reference or len(reference) > 80:
         fields["reference"] = _("Enter the decision's reference, such as 苏工援〔2026〕12号.")
-    if fields:
-        raise ValidationError(next(iter(fields.values())), fields=fields)
+    refuse_fields(fields)
     minutes = store_minutes(case, data.upload, acting_user=acting_user)
     decision = case.collective_decision
     before = None
@@ -906,8 +923,7 @@ def record_objection(
     content = (content or "").strip()
     if not content or len(content) > MAX_TEXT:
         fields["content"] = _("Enter what the objection says.")
-    if fields:
-        raise ValidationError(next(iter(fields.values())), fields=fields)
+    refuse_fields(fields)
     objection = Objection(
         case_id=case.id,
         raised_by=raised_by,
@@ -1043,42 +1059,70 @@ def close_expired_notices(now: datetime | None = None, limit: int = 200) -> int:
 # ---------------------------------------------------------------------------- payments
 
 
-def record_payment_progress(
-    case: AidCase, *, acting_user: User, paid_fen: int, comment: str = "", reversal: bool = False
-) -> AidCase:
-    """Set what has been paid on a case and move it to partly paid / paid (or back).
+def payable_clause():
+    """SQL condition: the case is in a state a payment may start from."""
+    return AidCase.status.in_([str(s) for s in TRANSITIONS["pay"][0]])
 
-    For the payment services: they own the ledger and call this in the same transaction.
-    """
-    case = lock_case(case)
-    action = "reverse_payment" if reversal else "pay"
-    _check_from(case, action)
-    approved = case.amount_approved_fen or 0
-    if paid_fen < 0 or paid_fen > approved:
-        raise DomainError(
-            _(
-                "Payments on this case must stay between 0 and the %(approved)s yuan approved.",
-                approved=format_yuan(approved),
-            )
+
+def check_pay(case: AidCase) -> None:
+    """Refuse a payment the case's state does not allow (the ``pay`` row of TRANSITIONS)."""
+    if case.status not in TRANSITIONS["pay"][0]:
+        raise Refused(
+            "not_ready",
+            _("Case %(no)s is not ready to pay.", no=case.case_no),
+            case_status=case.status,
         )
-    if paid_fen == 0:
+
+
+def check_reverse_payment(case: AidCase) -> None:
+    """Refuse a reversal the case's state does not allow (``reverse_payment`` in TRANSITIONS)."""
+    if case.status not in TRANSITIONS["reverse_payment"][0]:
+        raise Refused(
+            "not_reversible",
+            _(
+                "Case %(no)s is %(status)s; its payments can no longer be reversed.",
+                no=case.case_no,
+                status=case.status,
+            ),
+        )
+
+
+def record_payment(
+    case: AidCase,
+    delta_fen: int,
+    *,
+    acting_user: User,
+    centre: Centre,
+    comment: str | LazyString,
+    payment_id: int,
+) -> CaseEvent:
+    """Record a payment (delta > 0) or its reversal (delta < 0) on the case.
+
+    For the payment services: they own the ledger, hold the case's row lock (`lock_case`)
+    and call this in the same transaction. The paid amount decides the status: nothing
+    paid → ready to pay, part → partly paid, all → paid.
+    """
+    action = "pay" if delta_fen > 0 else "reverse_payment"
+    check_pay(case) if action == "pay" else check_reverse_payment(case)
+    paid_before = case.paid_fen or 0
+    case.paid_fen = paid_before + delta_fen
+    if case.paid_fen <= 0:
         target = S.READY_TO_PAY
-    elif paid_fen < approved:
-        target = S.PARTLY_PAID
-    else:
+    elif case.paid_fen >= (case.amount_approved_fen or 0):
         target = S.PAID
-    delta = paid_fen - case.paid_fen
-    case.paid_fen = paid_fen
-    _move(
+    else:
+        target = S.PARTLY_PAID
+    return _move(
         case,
         action,
         target,
         acting_user=acting_user,
         comment=comment,
-        amount_fen=delta,
-        centre=acting_user.centre,
+        amount_fen=abs(delta_fen),
+        centre=centre,
+        audit_before={"paid_fen": paid_before},
+        audit_after={"paid_fen": case.paid_fen, "payment": payment_id},
     )
-    return case
 
 
 # ---------------------------------------------------------------------------- snapshot

@@ -43,12 +43,12 @@ from assist.cases.labels import (
 )
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
 from assist.centres.models import Centre
-from assist.core.errors import DomainError, ValidationError
+from assist.centres.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
+from assist.core.errors import DomainError, ValidationError, refusal
 from assist.core.forms import apply_field_errors
 from assist.core.masking import mask_name
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
-from assist.core.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.timeutil import to_local, utcnow
 from assist.extensions import db
 
@@ -222,7 +222,7 @@ def _find_file(file_no: str) -> Applicant | None:
     file_no = (file_no or "").strip().upper()
     if not file_no:
         return None
-    from assist.core.scoping import scoped
+    from assist.centres.scoping import scoped
 
     stmt = scoped(
         select(Applicant).where(Applicant.file_no == file_no), current_user, Applicant.centre_id
@@ -272,7 +272,9 @@ def create():
 @roles_required(Role.CASEWORKER)
 def edit(case_id: int):
     case = _get(case_id)
-    if case.status not in (CaseStatus.DRAFT, CaseStatus.RETURNED):
+    try:
+        services.check_edit(case, current_user)
+    except DomainError:
         flash(_("Only drafts and returned cases can be changed."), "warning")
         return redirect(url_for("cases.show", case_id=case.id))
     form = CaseForm(obj=None)
@@ -313,36 +315,18 @@ def edit(case_id: int):
 def _available_actions(case: AidCase) -> list[str]:
     """The actions the user may take now (the services check again on submission)."""
     user = current_user
-    out = []
     checks = {
-        "edit": lambda: services._check_from(case, "edit") or _need(Role.CASEWORKER),
+        "edit": lambda: services.check_edit(case, user),
         "submit": lambda: services.check_submit(case, user),
         "approve": lambda: services.check_decide(case, user, "approve"),
-        "recommend": lambda: _can_recommend(case),
+        "recommend": lambda: services.check_recommend(case, user),
         "reject": lambda: services.check_decide(case, user, "reject"),
         "return": lambda: services.check_decide(case, user, "return"),
         "withdraw": lambda: services.check_withdraw(case, user),
         "object": lambda: services.check_object(case, user),
         "close": lambda: services.check_close(case, user),
     }
-    for name, check in checks.items():
-        try:
-            check()
-        except DomainError:
-            continue
-        out.append(name)
-    return out
-
-
-def _need(role: Role) -> None:
-    services._require(current_user, role)
-
-
-def _can_recommend(case: AidCase) -> None:
-    services.check_decide(case, current_user, "recommend")
-    centre = current_user.centre
-    if centre.parent is None or (case.amount_requested_fen or 0) <= centre.approval_limit_fen:
-        raise DomainError("")
+    return [name for name, check in checks.items() if refusal(check) is None]
 
 
 @bp.route("/<int:case_id>")

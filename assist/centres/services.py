@@ -8,7 +8,7 @@ from sqlalchemy import exc, func, literal, select, update
 from assist.audit.services import diff, record
 from assist.auth.models import Role, User
 from assist.centres.models import DEFAULT_APPROVAL_LIMIT_FEN, Centre, Tier
-from assist.core.errors import DomainError, PermissionDenied, ValidationError
+from assist.core.errors import DomainError, PermissionDenied, ValidationError, refuse_fields
 from assist.extensions import db
 
 CODE_RE = re.compile(r"^[A-Z0-9]{1,12}(-[A-Z0-9]{1,12}){0,2}$")
@@ -40,8 +40,7 @@ def _validate_details(name: str, phone: str, limit_fen: int | None, notice_days:
         fields["approval_limit"] = _("Enter a positive approval limit.")
     if notice_days is not None and not (0 <= notice_days <= 30):
         fields["notice_days"] = _("Enter a notice period of 0 to 30 days.")
-    if fields:
-        raise ValidationError(next(iter(fields.values())), fields=fields)
+    refuse_fields(fields)
 
 
 def snapshot(centre: Centre) -> dict:

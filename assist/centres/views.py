@@ -10,11 +10,11 @@ from assist.auth.models import Role
 from assist.centres import services
 from assist.centres.forms import CentreEditForm, CentreForm, MoveForm
 from assist.centres.models import Centre, Tier
+from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors
+from assist.core.forms import perform
 from assist.core.money import format_yuan
 from assist.core.nav import register_nav
-from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.extensions import db
 
 bp = Blueprint("centres", __name__, url_prefix="/admin/centres")
@@ -56,8 +56,8 @@ def create():
         form.parent.data = request.args.get("parent", type=int)
     if form.validate_on_submit():
         parent = _get(form.parent.data)
-        try:
-            centre = services.create_centre(
+        outcome = perform(
+            lambda: services.create_centre(
                 acting_user=current_user,
                 code=form.code.data,
                 name=form.name.data,
@@ -65,13 +65,11 @@ def create():
                 address=form.address.data or "",
                 phone=form.phone.data or "",
                 approval_limit_fen=form.approval_limit.fen,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Centre %(code)s has been added.", code=centre.code), "success")
+            ),
+            form=form,
+            done=lambda centre: _("Centre %(code)s has been added.", code=centre.code),
+        )
+        if outcome.ok:
             return redirect(url_for("centres.index"))
     return render_template("centres/new.html", form=form)
 
@@ -93,8 +91,8 @@ def edit(centre_id: int):
         ]
         move_form.parent.data = centre.parent_id
     if form.validate_on_submit():
-        try:
-            services.update_centre(
+        outcome = perform(
+            lambda: services.update_centre(
                 centre,
                 acting_user=current_user,
                 name=form.name.data,
@@ -102,13 +100,11 @@ def edit(centre_id: int):
                 phone=form.phone.data or "",
                 approval_limit_fen=form.approval_limit.fen,
                 notice_days=form.notice_days.data,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("The centre has been saved."), "success")
+            ),
+            form=form,
+            done=_("The centre has been saved."),
+        )
+        if outcome.ok:
             return redirect(url_for("centres.edit", centre_id=centre.id))
     return render_template(
         "centres/edit.html",
@@ -130,14 +126,12 @@ def move(centre_id: int):
     if not form.validate_on_submit():
         flash(_("Choose the new parent centre."), "danger")
         return redirect(url_for("centres.edit", centre_id=centre.id))
-    try:
-        services.move_centre(centre, acting_user=current_user, new_parent=_get(form.parent.data))
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The centre has been moved."), "success")
+    perform(
+        lambda: services.move_centre(
+            centre, acting_user=current_user, new_parent=_get(form.parent.data)
+        ),
+        done=_("The centre has been moved."),
+    )
     return redirect(url_for("centres.edit", centre_id=centre.id))
 
 
@@ -149,19 +143,12 @@ def set_active(centre_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    try:
-        services.set_centre_active(centre, acting_user=current_user, active=active)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(
-            _("The centre has been reactivated.")
-            if active
-            else _("The centre has been deactivated."),
-            "success",
-        )
+    perform(
+        lambda: services.set_centre_active(centre, acting_user=current_user, active=active),
+        done=_("The centre has been reactivated.")
+        if active
+        else _("The centre has been deactivated."),
+    )
     return redirect(url_for("centres.edit", centre_id=centre.id))
 
 

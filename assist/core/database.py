@@ -4,8 +4,10 @@ import sqlite3
 import threading
 
 from flask import current_app, has_app_context, has_request_context
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
+
+from assist.extensions import db
 
 
 def _is_sqlite(dbapi_connection) -> bool:
@@ -46,3 +48,16 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_row(model, ident: int):
+    """Take a row's lock (SELECT … FOR UPDATE) and re-read it, so checks see committed work.
+
+    SQLite has no row locks: there BEGIN IMMEDIATE already serialises the writers.
+    """
+    return db.session.scalars(
+        select(model)
+        .where(model.id == ident)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()

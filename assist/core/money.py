@@ -7,6 +7,9 @@ from flask_babel import lazy_gettext as _l
 
 _YUAN_RE = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 
+#: No single amount above ¥100 million: a typing-error guard, far above any real movement.
+MAX_AMOUNT_FEN = 100_000_000_00
+
 
 class MoneyFormatError(ValueError):
     pass

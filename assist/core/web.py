@@ -21,8 +21,9 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
-from assist.core.errors import DomainError
+from assist.core.errors import DomainError, NotFound
 from assist.core.masking import mask_id, mask_name
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.timeutil import to_local
@@ -105,6 +106,14 @@ def init_web(app: Flask) -> None:
     _register_template_helpers(app)
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs: an id beyond the database's 64-bit integers matches no route (404)
+    instead of overflowing in the query."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def _wants_json() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/")
 
@@ -180,8 +189,9 @@ def _register_errors(app: Flask) -> None:
     def _domain(err: DomainError):
         if _wants_json():
             return api_error(err.status, err.code, err.message, err.fields, **err.extra)
+        title = messages[404][0] if isinstance(err, NotFound) else _("Not possible")
         return render_template(
-            "errors/error.html", status=err.status, title=_("Not possible"), text=err.message
+            "errors/error.html", status=err.status, title=title, text=err.message
         ), err.status
 
 

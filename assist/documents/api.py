@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from assist.api import api_route, created, json_body
+from assist.centres.scoping import get_scoped_or_404
 from assist.core.errors import ValidationError
-from assist.core.scoping import get_scoped_or_404
 from assist.documents import jobs
 from assist.documents.models import PrintJob
 from assist.documents.registry import batch_specs

@@ -175,7 +175,7 @@ def _run(app, job_id: int) -> None:
                     item = db.session.get(PrintJobItem, item_id)
                     try:
                         subject = spec.load(user, item.subject_id)
-                    except Exception as exc:  # noqa: BLE001 - moved out of scope or deleted
+                    except DomainError as exc:  # moved out of scope, deleted, role changed
                         item.status, item.error = "failed", str(exc)[:500]
                         job.done += 1
                         db.session.commit()

@@ -53,8 +53,9 @@ Measured with ``bench/pdf_bench.py --ablation`` on the 3-page sample case file
   parser for well-formed templates (~18 ms), reusing Pango layouts from line
   breaking for drawing (~16 ms), a higher gen-0 GC threshold while rendering
   (~15 ms), single-pass HarfBuzz subsetting (~12 ms).  The two WeasyPrint
-  patches are installed only on WeasyPrint 70.x (pinned) and fall back to the
-  stock code for anything they were not written for.
+  patches live in :mod:`assist.documents.weasyprint_patches`: installed only on
+  the exact pinned WeasyPrint (70.0), reported at start-up and on /healthz, and
+  falling back to the stock code for anything they were not written for.
 * Rendering holds a per-process lock: Pango font maps are not thread safe and
   the work is CPU bound.  Use processes for throughput (see the benchmark).
 
@@ -98,6 +99,8 @@ from weasyprint.urls import (
     URLFetcherResponse,
     ensure_url,
 )
+
+from assist.documents import weasyprint_patches
 
 __all__ = [
     "ASSET_SCHEME",
@@ -332,12 +335,14 @@ def check_pdf_environment(*, strict_fonts: bool = True) -> dict:
 
     Logs a loud WARNING when libharfbuzz-subset is missing, and checks the CJK
     font (raising :class:`MissingFontError` when ``strict_fonts``; logging an
-    ERROR otherwise).  Returns a summary dict for a health endpoint.
+    ERROR otherwise), and installs and reports the WeasyPrint patches.  Returns a
+    summary dict for a health endpoint.
     """
     summary = {
         "harfbuzz_subset": harfbuzz_subset_available(),
         "cjk_font": None,
         "weasyprint": weasyprint.__version__,
+        "weasyprint_patches": weasyprint_patches.report(),
     }
     if not summary["harfbuzz_subset"]:
         logger.warning(
@@ -500,132 +505,6 @@ class _PrintHTML(weasyprint.HTML):
         if forms or not MINIMAL_UA:  # documents have no PDF forms
             return super()._ua_stylesheets(forms)
         return [_minimal_ua_stylesheet()]
-
-
-_SUBSET_DROP_TABLES = (
-    b"BASE",
-    b"DSIG",
-    b"EBDT",
-    b"EBLC",
-    b"EBSC",
-    b"GPOS",
-    b"GSUB",
-    b"JSTF",
-    b"LTSH",
-    b"PCLT",
-    b"SVG ",
-)
-
-
-def _install_single_pass_subset() -> bool:
-    """Make WeasyPrint subset big CJK fonts in one HarfBuzz pass, not two.
-
-    WeasyPrint 70 subsets each embedded font twice: first keeping the used
-    glyphs at their original ids (``RETAIN_GIDS``), then again keeping glyph
-    ids ``0..max(used)`` to drop the empty tail.  For Noto CJK (65 535 glyphs)
-    the Chinese glyphs sit near the end, so the second pass drops almost
-    nothing yet costs as much as the first (~18 ms per face per document).
-    For such fonts we keep the first pass's output, which is exactly what the
-    stock code feeds into its second pass (CFF hints stay in: a few KB);
-    other fonts go through the stock code.  Installed only on the WeasyPrint
-    version it was written against.
-    """
-    from weasyprint.pdf import fonts as pdf_fonts
-    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
-    from weasyprint.text.fonts import get_hb_object_data
-
-    font_class = pdf_fonts.Font
-    if getattr(font_class, "_assist_single_pass", False):
-        return True
-    if (
-        not weasyprint.__version__.startswith("70.")
-        or harfbuzz_subset is None
-        or not hasattr(font_class, "_harfbuzz_subset")
-    ):
-        return False
-    stock = font_class._harfbuzz_subset
-
-    def _harfbuzz_subset(self, to_unicode, hinting):
-        if not SINGLE_PASS_SUBSET or not to_unicode or max(to_unicode) + 1 < 0.9 * self.glyph_count:
-            return stock(self, to_unicode, hinting)
-        subset_input = ffi.gc(
-            harfbuzz_subset.hb_subset_input_create_or_fail(),
-            harfbuzz_subset.hb_subset_input_destroy,
-        )
-        gid_set = harfbuzz_subset.hb_subset_input_glyph_set(subset_input)
-        gids = sorted(to_unicode)
-        harfbuzz.hb_set_add_sorted_array(
-            gid_set, ffi.new(f"hb_codepoint_t[{len(gids)}]", gids), len(gids)
-        )
-        flags = (
-            harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS
-            | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
-            | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
-        )
-        if self.missing:
-            flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
-        harfbuzz_subset.hb_subset_input_set_flags(subset_input, flags)
-        drop_set = harfbuzz_subset.hb_subset_input_set(
-            subset_input, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG
-        )
-        tags = sorted(harfbuzz.hb_tag_from_string(tag, -1) for tag in _SUBSET_DROP_TABLES)
-        harfbuzz.hb_set_add_sorted_array(
-            drop_set, ffi.new(f"hb_codepoint_t[{len(tags)}]", tags), len(tags)
-        )
-        hb_face = ffi.gc(
-            harfbuzz_subset.hb_subset_or_fail(self.hb_face, subset_input), harfbuzz.hb_face_destroy
-        )
-        if hb_face:
-            file_content = get_hb_object_data(hb_face)
-            if file_content:
-                self.file_content = file_content
-                return None
-        return stock(self, to_unicode, hinting)
-
-    font_class._harfbuzz_subset = _harfbuzz_subset
-    font_class._assist_single_pass = True
-    return True
-
-
-def _install_kept_text_layouts() -> bool:
-    """Let WeasyPrint draw text with the Pango layout it used for line breaking.
-
-    WeasyPrint 70 drops ("deactivates") every text box's Pango layout once
-    the line is broken and rebuilds it when drawing: a new Pango context and
-    layout, the text set and shaped again.  For a case file that is ~450
-    layouts rebuilt, about 10 ms.  Here the layout is kept on deactivation
-    and handed back on reactivation when nothing that affects drawing can
-    differ: same style object and no justification spacing (which is only
-    added at drawing time).  Otherwise WeasyPrint's own code runs.  The
-    benchmark sample renders to a byte-identical PDF either way.
-    """
-    from weasyprint.text import line_break
-
-    layout_class = line_break.Layout
-    if getattr(layout_class, "_assist_keeps_layouts", False):
-        return True
-    if not weasyprint.__version__.startswith("70.") or not all(
-        hasattr(layout_class, name) for name in ("deactivate", "reactivate", "setup")
-    ):
-        return False
-    stock_deactivate, stock_reactivate = layout_class.deactivate, layout_class.reactivate
-
-    def deactivate(self):
-        if KEEP_TEXT_LAYOUTS:
-            self._assist_kept = (self.layout, self.language, self.style)
-        stock_deactivate(self)
-
-    def reactivate(self, style):
-        kept = self.__dict__.pop("_assist_kept", None)
-        if kept is not None and kept[2] is style and not self.justification_spacing:
-            self.layout, self.language, self.style = kept
-            return
-        stock_reactivate(self, style)
-
-    layout_class.deactivate = deactivate
-    layout_class.reactivate = reactivate
-    layout_class._assist_keeps_layouts = True
-    return True
 
 
 class _MissingGlyphCollector(logging.Handler):
@@ -909,8 +788,7 @@ def render_pdf(
     else:
         url_fetcher._fail_on_errors = strict
     with _lock:
-        _install_single_pass_subset()
-        _install_kept_text_layouts()
+        weasyprint_patches.install()
         font_config = get_font_config()
         stylesheet = get_print_css(static_root)
         # WeasyPrint allocates hundreds of thousands of short-lived objects per

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from assist.audit.services import record
-from assist.core.errors import ValidationError
+from assist.core.errors import DomainError, ValidationError
 from assist.core.timeutil import local_today
 from assist.documents.models import IssuedDocument
 from assist.documents.pdf import render_pdf
@@ -147,7 +147,7 @@ def verify(code: str, *, acting_user) -> Verification:
         spec = get_spec(document.kind)
         try:
             subject = spec.load(acting_user, document.subject_id)
-        except Exception:  # noqa: BLE001 - a vanished or moved subject cannot be compared
+        except DomainError:  # a vanished or moved subject cannot be compared
             subject = None
         if subject is not None:
             data = spec.build(subject, document.shows_full_ids)

@@ -19,10 +19,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from assist.auth.forms import EmptyForm
+from assist.centres.scoping import get_scoped_or_404, scoped
 from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors
 from assist.core.nav import register_nav
-from assist.core.scoping import get_scoped_or_404, scoped
 from assist.documents import jobs, services
 from assist.documents.forms import PrintJobForm, VerifyForm
 from assist.documents.models import PrintJob

@@ -5,15 +5,15 @@ from datetime import date
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import exc, func, select
+from sqlalchemy import func, select
 
 from assist.api import api_route, created, json_body, require_roles
 from assist.auth.models import Role
 from assist.cases.models import AidCase
 from assist.centres.models import Centre
+from assist.centres.scoping import get_scoped_or_404, subtree_ids
 from assist.core.errors import NotFound, ValidationError
 from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
-from assist.core.scoping import get_scoped_or_404
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
@@ -213,7 +213,7 @@ def payment_json(p: Payment) -> dict:
 def funds_list():
     require_roles(*READERS)
     year = request.args.get("year", type=int)
-    lines = ledger_lines(queries.scope_ids(current_user), year=year)
+    lines = ledger_lines(subtree_ids(current_user), year=year)
     by_fund: dict[int, list] = {}
     for line in lines:
         by_fund.setdefault(line.fund.id, []).append(line)
@@ -320,24 +320,16 @@ def cases_pay(case_id: int):
         items=_items(body),
         note=_str(body, "note"),
     )
-    try:
-        payment, is_new = services.pay_case(
-            case,
-            acting_user=current_user,
-            fund=fund,
-            amount_fen=_amount(body, required=False),
-            details=details,
-            idempotency_key=key,
-            centre=centre,
-        )
-        db.session.commit()
-    except exc.IntegrityError:
-        # The same key committed by a concurrent request between our check and our insert.
-        db.session.rollback()
-        payment = services.find_by_key(key)
-        if payment is None or payment.case_id != case.id:
-            raise
-        is_new = False
+    payment, is_new = services.pay_case(
+        case,
+        acting_user=current_user,
+        fund=fund,
+        amount_fen=_amount(body, required=False),
+        details=details,
+        idempotency_key=key,
+        centre=centre,
+    )
+    db.session.commit()
     if is_new:
         return created(payment_json(payment))
     return jsonify(payment_json(payment)), 200

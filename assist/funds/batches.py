@@ -8,8 +8,10 @@ from sqlalchemy import select
 from assist.audit.services import record
 from assist.auth.models import User
 from assist.cases.models import AidCase
+from assist.cases.services import payable_clause
 from assist.centres.models import Centre
-from assist.core.errors import DomainError, ValidationError
+from assist.core.database import lock_row
+from assist.core.errors import DomainError, Refused, ValidationError
 from assist.core.masking import mask_id
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.timeutil import local_today, utcnow
@@ -23,17 +25,15 @@ from assist.funds.models import (
     PaymentMethod,
 )
 from assist.funds.services import (
-    PAYABLE,
     PaymentDetails,
-    Refused,
-    _bank_account,
-    _check_amount,
-    _pay_locked,
-    _require_finance,
-    _require_scope,
-    _text,
+    bank_account,
+    check_amount,
     check_payable,
+    clean_text,
     lock_balances,
+    pay_locked,
+    require_finance,
+    require_scope,
 )
 
 
@@ -59,14 +59,14 @@ def create_batch(
     note: str = "",
 ) -> PaymentBatch:
     """Start a draft batch paid from `centre`'s balance (the acting user's centre by default)."""
-    _require_finance(acting_user)
+    require_finance(acting_user)
     centre = centre or acting_user.centre
-    _require_scope(acting_user, centre)
-    title = _text(title, "title", required=True, max_len=120)
+    require_scope(acting_user, centre)
+    title = clean_text(title, "title", required=True, max_len=120)
     if method not in set(PaymentMethod):
         message = _("Choose how the aid is paid.")
         raise ValidationError(message, fields={"method": message})
-    goods = _text(
+    goods = clean_text(
         goods,
         "goods",
         required=method == PaymentMethod.IN_KIND,
@@ -84,7 +84,7 @@ def create_batch(
         method=method,
         status=BatchStatus.DRAFT,
         goods=goods,
-        note=_text(note, "note", required=False, max_len=500),
+        note=clean_text(note, "note", required=False, max_len=500),
         created_by_id=acting_user.id,
         created_at=utcnow(),
     )
@@ -106,7 +106,7 @@ def add_case(
     batch: PaymentBatch, case: AidCase, *, acting_user: User, amount_fen: int | None = None
 ) -> BatchItem:
     """Add a case to a draft batch, for its remaining approved amount unless told otherwise."""
-    _require_finance(acting_user)
+    require_finance(acting_user)
     _require_draft(batch)
     if not case.centre.is_within(batch.centre):
         raise ValidationError(_("That case lies outside the batch's centre."), fields={})
@@ -114,8 +114,8 @@ def add_case(
         raise ValidationError(
             _("Case %(no)s is already in this batch.", no=case.case_no), fields={}
         )
-    remaining = (case.amount_approved_fen or 0) - (case.paid_fen or 0)
-    amount_fen = _check_amount(remaining if amount_fen is None else amount_fen)
+    remaining = case.unpaid_fen
+    amount_fen = check_amount(remaining if amount_fen is None else amount_fen)
     check_payable(case, batch.fund, acting_user=acting_user, amount_fen=amount_fen)
     item = BatchItem(batch=batch, case_id=case.id, amount_fen=amount_fen)
     db.session.add(item)
@@ -131,7 +131,7 @@ def add_case(
 
 
 def remove_item(batch: PaymentBatch, item: BatchItem, *, acting_user: User) -> None:
-    _require_finance(acting_user)
+    require_finance(acting_user)
     _require_draft(batch)
     if item.batch_id != batch.id:
         raise ValidationError(_("That case is not in this batch."), fields={})
@@ -148,7 +148,7 @@ def remove_item(batch: PaymentBatch, item: BatchItem, *, acting_user: User) -> N
 
 
 def cancel_batch(batch: PaymentBatch, *, acting_user: User) -> None:
-    _require_finance(acting_user)
+    require_finance(acting_user)
     _require_draft(batch)
     batch.status = BatchStatus.CANCELLED
     db.session.flush()
@@ -172,47 +172,29 @@ def _blocker(case: AidCase, code: str, message: str) -> dict:
     }
 
 
-def pay_batch(
-    batch: PaymentBatch,
-    *,
-    acting_user: User,
-    reference: str = "",
-    paid_on: date | None = None,
-) -> list:
-    """Pay every case in the batch, or none: each blocking case is listed with its reason.
-
-    Returns the payments. A batch already paid is refused with code `already_paid`.
-    """
-    _require_finance(acting_user)
-    _require_scope(acting_user, batch.centre)
-    batch = db.session.scalars(
-        select(PaymentBatch)
-        .where(PaymentBatch.id == batch.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    if batch.status == BatchStatus.PAID:
-        raise Refused("already_paid", _("This batch has already been paid."))
-    _require_draft(batch)
-    if not batch.items:
-        raise ValidationError(_("Add cases to the batch first."), fields={})
+def _batch_details(batch: PaymentBatch, reference: str, paid_on: date | None) -> PaymentDetails:
+    """The evidence shared by every payment of the batch: bank reference or signing day."""
     details = PaymentDetails(method=batch.method)
     if batch.method == PaymentMethod.BANK_TRANSFER:
-        details.reference = _text(
+        details.reference = clean_text(
             reference,
             "reference",
             required=True,
             max_len=80,
             message=_("Enter the bank's reference for the bulk transfer."),
         )
-    else:
-        if paid_on is None or paid_on > local_today():
-            message = _("Enter the day the recipients signed the roster (not in the future).")
-            raise ValidationError(message, fields={"paid_on": message})
-        details.signed_on = paid_on
-        details.reference = _text(reference, "reference", required=False, max_len=80)
+        return details
+    if paid_on is None or paid_on > local_today():
+        message = _("Enter the day the recipients signed the roster (not in the future).")
+        raise ValidationError(message, fields={"paid_on": message})
+    details.signed_on = paid_on
+    details.reference = clean_text(reference, "reference", required=False, max_len=80)
+    return details
 
-    cases = {
+
+def _lock_cases(batch: PaymentBatch) -> dict[int, AidCase]:
+    """The batch's cases under row locks, taken in id order like every payer's."""
+    return {
         c.id: c
         for c in db.session.scalars(
             select(AidCase)
@@ -222,17 +204,20 @@ def pay_batch(
             .execution_options(populate_existing=True)
         )
     }
+
+
+def _blocking(batch: PaymentBatch, cases: dict, balance, *, acting_user: User) -> list[dict]:
+    """Every reason the batch cannot be paid: each case's, then the balance's."""
     blocking = []
     for item in batch.items:
         case = cases[item.case_id]
         try:
             check_payable(case, batch.fund, acting_user=acting_user, amount_fen=item.amount_fen)
             if batch.method == PaymentMethod.BANK_TRANSFER:
-                _bank_account(case)
+                bank_account(case)
         except DomainError as err:
             code = err.extra.get("reason") or err.code
             blocking.append(_blocker(case, code, err.message))
-    balance = lock_balances(batch.fund_id, [batch.centre_id]).get(batch.centre_id)
     held = balance.balance_fen if balance else 0
     if held < batch.total_fen:
         blocking.append(
@@ -249,6 +234,52 @@ def pay_batch(
                 ),
             }
         )
+    return blocking
+
+
+def _item_details(batch: PaymentBatch, item: BatchItem, case: AidCase, shared: PaymentDetails):
+    """One case's payment details: the batch's evidence, the recipient, the goods if any."""
+    goods = [
+        {
+            "name": batch.goods,
+            "quantity": 1,
+            "unit_value_fen": item.amount_fen,
+            "value_fen": item.amount_fen,
+        }
+    ]
+    return PaymentDetails(
+        method=shared.method,
+        reference=shared.reference,
+        signed_on=shared.signed_on,
+        signed_by=case.recipient_name if batch.method != PaymentMethod.BANK_TRANSFER else "",
+        items=goods if batch.method == PaymentMethod.IN_KIND else [],
+        note=batch.title,
+    )
+
+
+def pay_batch(
+    batch: PaymentBatch,
+    *,
+    acting_user: User,
+    reference: str = "",
+    paid_on: date | None = None,
+) -> list:
+    """Pay every case in the batch, or none: each blocking case is listed with its reason.
+
+    Returns the payments. A batch already paid is refused with code `already_paid`.
+    """
+    require_finance(acting_user)
+    require_scope(acting_user, batch.centre)
+    batch = lock_row(PaymentBatch, batch.id)
+    if batch.status == BatchStatus.PAID:
+        raise Refused("already_paid", _("This batch has already been paid."))
+    _require_draft(batch)
+    if not batch.items:
+        raise ValidationError(_("Add cases to the batch first."), fields={})
+    details = _batch_details(batch, reference, paid_on)
+    cases = _lock_cases(batch)
+    balance = lock_balances(batch.fund_id, [batch.centre_id]).get(batch.centre_id)
+    blocking = _blocking(batch, cases, balance, acting_user=acting_user)
     if blocking:
         raise BatchBlocked(
             _("The batch was not paid: %(n)d problem(s) stop it.", n=len(blocking)),
@@ -257,32 +288,13 @@ def pay_batch(
     payments = []
     for item in batch.items:
         case = cases[item.case_id]
-        item_details = PaymentDetails(
-            method=details.method,
-            reference=details.reference,
-            signed_on=details.signed_on,
-            signed_by=case.recipient_name if batch.method != PaymentMethod.BANK_TRANSFER else "",
-            items=(
-                [
-                    {
-                        "name": batch.goods,
-                        "quantity": 1,
-                        "unit_value_fen": item.amount_fen,
-                        "value_fen": item.amount_fen,
-                    }
-                ]
-                if batch.method == PaymentMethod.IN_KIND
-                else []
-            ),
-            note=batch.title,
-        )
-        payment = _pay_locked(
+        payment = pay_locked(
             case,
             batch.fund,
             balance,
             acting_user=acting_user,
             amount_fen=item.amount_fen,
-            details=item_details,
+            details=_item_details(batch, item, case, details),
             idempotency_key=f"batch-{batch.id}-item-{item.id}",
             batch=batch,
         )
@@ -312,11 +324,11 @@ def pay_batch(
 
 def eligible_cases(batch: PaymentBatch, user: User) -> list[AidCase]:
     """Ready-to-pay cases under the batch's centre whose kind the fund may pay."""
-    from assist.core.scoping import scoped
+    from assist.centres.scoping import scoped
 
     stmt = scoped(
         select(AidCase).where(
-            AidCase.status.in_([str(s) for s in PAYABLE]),
+            payable_clause(),
             AidCase.kind.in_(batch.fund.allowed_kinds or []),
         ),
         user,

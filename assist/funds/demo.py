@@ -130,7 +130,7 @@ def _pay_ready_cases(rng: random.Random, funds: list[Fund], year: int) -> tuple[
     medical = 0
     for case in ready:
         payer = _user(case.centre.code)
-        remaining = (case.amount_approved_fen or 0) - case.paid_fen
+        remaining = case.unpaid_fen
         if case.kind == AidKind.LIVING:
             payment = _pay(case, payer, remaining, _bank(rng), f"demo-payment-{case.id}")
             paid += payment is not None
@@ -156,7 +156,7 @@ def _pay_ready_cases(rng: random.Random, funds: list[Fund], year: int) -> tuple[
     batch_cases = holiday[:2]
     for n, case in enumerate(holiday[2:]):
         payer = _user(case.centre.code)
-        remaining = (case.amount_approved_fen or 0) - case.paid_fen
+        remaining = case.unpaid_fen
         goods_value = sum(q * v for _n, q, v in HOLIDAY_GOODS)
         if n % 2 == 0 and remaining == goods_value:
             details = _goods(case)

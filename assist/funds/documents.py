@@ -11,19 +11,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from assist.applicants.documents import register_case_file_section
 from assist.applicants.services import SENSITIVE_ROLES
 from assist.auth.models import Role, User
+from assist.cases.models import AidCase
+from assist.centres.scoping import get_scoped_or_404, scoped
 from assist.core.errors import PermissionDenied
 from assist.core.masking import mask_id
 from assist.core.money import fen_to_capitals, format_yuan
-from assist.core.scoping import get_scoped_or_404, scoped
 from assist.core.timeutil import to_local
-from assist.documents.plain import printed_labels
+from assist.documents.plain import capitals, day, printed_labels, yuan
+from assist.documents.plain import label as plain_label
 from assist.documents.registry import DocumentSpec, register
 from assist.extensions import db
 from assist.funds.batches import roster_data
 from assist.funds.labels import KIND_LABELS, METHOD_LABELS, SOURCE_LABELS, label
-from assist.funds.models import BatchStatus, Payment, PaymentBatch, PaymentMethod
+from assist.funds.models import BatchStatus, Payment, PaymentBatch, PaymentMethod, PaymentStatus
 
 #: Who may print a voucher: whoever reads payments, and the case workers who file the paper
 #: record of a case. Full resident IDs print only for the roles that may see them on the file.
@@ -225,3 +228,37 @@ ROSTER = register(
         label=lambda batch: batch.batch_no,
     )
 )
+
+
+def _case_file_payments(applicant, full_ids: bool) -> dict:
+    """The payments to the household in its printed case file, reversals marked."""
+    rows, total = [], 0
+    for p, case_no in db.session.execute(
+        select(Payment, AidCase.case_no)
+        .join(AidCase, AidCase.id == Payment.case_id)
+        .where(AidCase.applicant_id == applicant.id)
+        .order_by(Payment.paid_at, Payment.id)
+    ):
+        is_reversed = p.status == PaymentStatus.REVERSED
+        if not is_reversed:
+            total += p.amount_fen
+        rows.append(
+            {
+                "date": day(p.paid_at),
+                "case_number": case_no,
+                "method": plain_label(METHOD_LABELS, p.method),
+                "fund": p.fund.name,
+                "amount": yuan(p.amount_fen),
+                "amount_capitals": capitals(p.amount_fen),
+                "reference": p.bank_reference or p.signed_by,
+                "reversed": f"已冲销 {day(p.reversed_at)}" if is_reversed else "",
+            }
+        )
+    return {
+        "payments": rows,
+        "payments_total": yuan(total),
+        "payments_total_capitals": capitals(total),
+    }
+
+
+register_case_file_section(_case_file_payments)

@@ -6,15 +6,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 
 from assist.cases.models import AidCase
+from assist.cases.services import payable_clause
 from assist.centres.models import Centre
-from assist.core.scoping import in_scope, scoped, scoped_centres
+from assist.centres.scoping import in_scope, scoped, scoped_centres, subtree
 from assist.core.timeutil import local_to_utc
 from assist.extensions import db
 from assist.funds.models import Balance, EntryKind, Fund, LedgerEntry
-from assist.funds.services import PAYABLE
 
 
 def scope_ids(user) -> list[int]:
+    """The ids in scope as a list, for verify_ledger only (its SQL rewrite takes a subquery);
+    every query uses the `subtree_ids` subquery instead."""
     return [c.id for c in db.session.scalars(scoped_centres(user))]
 
 
@@ -89,7 +91,7 @@ def centre_sources(user, centre_ids=None) -> list[Source]:
 
 def ready_to_pay_stmt(user):
     return scoped(
-        select(AidCase).where(AidCase.status.in_([str(s) for s in PAYABLE])),
+        select(AidCase).where(payable_clause()),
         user,
         AidCase.centre_id,
     )
@@ -125,9 +127,7 @@ def ledger_stmt(user, args):
         sub = select(Centre.path).where(Centre.code == code).scalar_subquery()
         stmt = stmt.where(
             LedgerEntry.centre_id.in_(
-                select(Centre.id).where(Centre.path.startswith(sub))
-                if args.get("below")
-                else select(Centre.id).where(Centre.code == code)
+                subtree(sub) if args.get("below") else select(Centre.id).where(Centre.code == code)
             )
         )
     if args.get("kind") in set(EntryKind):

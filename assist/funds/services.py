@@ -9,23 +9,24 @@ IMMEDIATE (assist.core.database), which makes the same checks safe there.
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
-from sqlalchemy import select
+from sqlalchemy import exc, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from assist.audit.services import record
 from assist.auth.models import Role, User
-from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus
+from assist.cases.models import AidCase, AidKind
+from assist.cases.services import check_pay, check_reverse_payment, lock_case, record_payment
 from assist.centres.models import Centre
-from assist.core.errors import DomainError, PermissionDenied, ValidationError
-from assist.core.i18n import record_text
-from assist.core.money import format_yuan
+from assist.core.database import lock_row
+from assist.core.errors import PermissionDenied, Refused, ValidationError, refuse_fields
+from assist.core.money import MAX_AMOUNT_FEN, format_yuan
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
 from assist.funds.models import (
@@ -41,19 +42,7 @@ from assist.funds.models import (
     PaymentStatus,
 )
 
-#: Case statuses a payment may start from.
-PAYABLE = frozenset({CaseStatus.READY_TO_PAY, CaseStatus.PARTLY_PAID})
-#: No single movement above ¥100 million: a typo guard, far above any real amount.
-MAX_AMOUNT_FEN = 100_000_000_00
 KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
-
-
-class Refused(DomainError):
-    """A payment or movement refused for a reason the API names in `code`."""
-
-    def __init__(self, code: str, message: str, **extra):
-        super().__init__(message, reason=code, **extra)
-        self.code = code
 
 
 class DutyConflict(PermissionDenied):
@@ -70,17 +59,17 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-def _require_finance(user: User) -> None:
+def require_finance(user: User) -> None:
     if user is None or not user.has_role(Role.FINANCE):
         raise PermissionDenied(_("Only finance officers move money."))
 
 
-def _require_scope(user: User, centre: Centre) -> None:
+def require_scope(user: User, centre: Centre) -> None:
     if not centre.is_within(user.centre):
         raise PermissionDenied(_("That centre is outside your scope."))
 
 
-def _check_amount(amount_fen, field: str = "amount") -> int:
+def check_amount(amount_fen, field: str = "amount") -> int:
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
         raise ValidationError(
             _("Enter an amount above zero."), fields={field: _("Enter an amount above zero.")}
@@ -91,7 +80,9 @@ def _check_amount(amount_fen, field: str = "amount") -> int:
     return amount_fen
 
 
-def _text(value, field: str, *, required: bool, max_len: int, message: str | None = None) -> str:
+def clean_text(
+    value, field: str, *, required: bool, max_len: int, message: str | None = None
+) -> str:
     value = (value or "").strip() if isinstance(value, str) else ""
     if required and not value:
         msg = message or _("This field is required.")
@@ -127,16 +118,6 @@ def lock_balances(fund_id: int, centre_ids, *, create=()) -> dict[int, Balance]:
         .execution_options(populate_existing=True)
     ).all()
     return {row.centre_id: row for row in rows}
-
-
-def lock_case(case: AidCase) -> AidCase:
-    """Re-read the case under a row lock: its status and paid amount are then current."""
-    return db.session.scalars(
-        select(AidCase)
-        .where(AidCase.id == case.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def _post(
@@ -198,7 +179,7 @@ def create_fund(
     note: str = "",
 ) -> Fund:
     """Open a fund at the acting finance officer's centre."""
-    _require_finance(acting_user)
+    require_finance(acting_user)
     fields = {}
     name = (name or "").strip()
     if not name or len(name) > 120:
@@ -215,8 +196,7 @@ def create_fund(
         select(Fund.id).where(Fund.name == name, Fund.year == year)
     ):
         fields["name"] = _("A fund of this name already exists for %(year)d.", year=year)
-    if fields:
-        raise ValidationError(next(iter(fields.values())), fields=fields)
+    refuse_fields(fields)
     fund = Fund(
         name=name,
         source=source,
@@ -244,18 +224,18 @@ def receive_funds(
     fund: Fund, *, acting_user: User, amount_fen: int, reference: str, note: str = ""
 ) -> LedgerEntry:
     """Book money coming into the fund at its own centre (拨款到账, 捐赠入账)."""
-    _require_finance(acting_user)
+    require_finance(acting_user)
     if acting_user.centre_id != fund.centre_id:
         raise PermissionDenied(_("Money comes into a fund only at the centre that holds it."))
-    _check_amount(amount_fen)
-    reference = _text(
+    check_amount(amount_fen)
+    reference = clean_text(
         reference,
         "reference",
         required=True,
         max_len=80,
         message=_("Enter the document or bank reference of the money received."),
     )
-    note = _text(note, "note", required=False, max_len=500)
+    note = clean_text(note, "note", required=False, max_len=500)
     balances = lock_balances(fund.id, [], create=[fund.centre_id])
     entry = _post(
         balances[fund.centre_id],
@@ -275,14 +255,60 @@ def receive_funds(
     return entry
 
 
+def _move_between(
+    fund: Fund,
+    *,
+    acting_user: User,
+    giver: Centre,
+    receiver: Centre,
+    amount_fen: int,
+    kinds: tuple[EntryKind, EntryKind],
+    note: str,
+    refusal: Callable[[str, str], str],
+    action: str,
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Move money between two centres' balances: an out row, an in row pointing at it."""
+    balances = lock_balances(fund.id, [giver.id], create=[receiver.id])
+    held = balances.get(giver.id)
+    if held is None or held.balance_fen < amount_fen:
+        held_yuan = format_yuan(held.balance_fen if held else 0)
+        raise Refused("insufficient_balance", refusal(held_yuan, format_yuan(amount_fen)))
+    out = _post(
+        held,
+        kinds[0],
+        amount_fen,
+        acting_user=acting_user,
+        counterpart_centre_id=receiver.id,
+        note=note,
+    )
+    into = _post(
+        balances[receiver.id],
+        kinds[1],
+        amount_fen,
+        acting_user=acting_user,
+        counterpart_centre_id=giver.id,
+        related_entry_id=out.id,
+        note=note,
+    )
+    record(
+        action,
+        acting_user=acting_user,
+        obj=fund,
+        centre=giver,
+        after={"to": receiver.code, "amount_fen": amount_fen, "entries": [out.id, into.id]},
+        comment=note,
+    )
+    return out, into
+
+
 def allocate(
     fund: Fund, *, acting_user: User, to_centre: Centre, amount_fen: int, note: str = ""
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """Allocate money from the acting user's centre down to one of its own child centres."""
-    _require_finance(acting_user)
+    require_finance(acting_user)
     giver = acting_user.centre
-    _check_amount(amount_fen)
-    note = _text(note, "note", required=False, max_len=500)
+    check_amount(amount_fen)
+    note = clean_text(note, "note", required=False, max_len=500)
     if to_centre is None or to_centre.parent_id != giver.id:
         message = _("Allocations go down one tier, to a centre directly below yours.")
         raise ValidationError(message, fields={"centre": message})
@@ -291,53 +317,31 @@ def allocate(
         raise ValidationError(message, fields={"centre": message})
     if not giver.is_within(fund.centre):
         raise Refused("insufficient_balance", _("Your centre holds nothing in this fund."))
-    balances = lock_balances(fund.id, [giver.id], create=[to_centre.id])
-    held = balances.get(giver.id)
-    if held is None or held.balance_fen < amount_fen:
-        raise Refused(
-            "insufficient_balance",
-            _(
-                "Your centre holds ¥%(held)s in this fund and cannot allocate ¥%(amount)s.",
-                held=format_yuan(held.balance_fen if held else 0),
-                amount=format_yuan(amount_fen),
-            ),
-        )
-    out = _post(
-        held,
-        EntryKind.ALLOCATION_OUT,
-        amount_fen,
+    return _move_between(
+        fund,
         acting_user=acting_user,
-        counterpart_centre_id=to_centre.id,
+        giver=giver,
+        receiver=to_centre,
+        amount_fen=amount_fen,
+        kinds=(EntryKind.ALLOCATION_OUT, EntryKind.ALLOCATION_IN),
         note=note,
+        refusal=lambda held, amount: _(
+            "Your centre holds ¥%(held)s in this fund and cannot allocate ¥%(amount)s.",
+            held=held,
+            amount=amount,
+        ),
+        action="fund.allocated",
     )
-    into = _post(
-        balances[to_centre.id],
-        EntryKind.ALLOCATION_IN,
-        amount_fen,
-        acting_user=acting_user,
-        counterpart_centre_id=giver.id,
-        related_entry_id=out.id,
-        note=note,
-    )
-    record(
-        "fund.allocated",
-        acting_user=acting_user,
-        obj=fund,
-        centre=giver,
-        after={"to": to_centre.code, "amount_fen": amount_fen, "entries": [out.id, into.id]},
-        comment=note,
-    )
-    return out, into
 
 
 def return_up(
     fund: Fund, *, acting_user: User, amount_fen: int, reason: str
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """Return money from the acting user's centre to its parent, with a reason."""
-    _require_finance(acting_user)
+    require_finance(acting_user)
     centre = acting_user.centre
-    _check_amount(amount_fen)
-    reason = _text(
+    check_amount(amount_fen)
+    reason = clean_text(
         reason, "reason", required=True, max_len=500, message=_("Give the reason for the return.")
     )
     parent = centre.parent
@@ -346,43 +350,21 @@ def return_up(
             _("This fund's money came in at your centre; there is nobody to return it to."),
             fields={},
         )
-    balances = lock_balances(fund.id, [centre.id], create=[parent.id])
-    held = balances.get(centre.id)
-    if held is None or held.balance_fen < amount_fen:
-        raise Refused(
-            "insufficient_balance",
-            _(
-                "Your centre holds ¥%(held)s in this fund and cannot return ¥%(amount)s.",
-                held=format_yuan(held.balance_fen if held else 0),
-                amount=format_yuan(amount_fen),
-            ),
-        )
-    out = _post(
-        held,
-        EntryKind.RETURN_OUT,
-        amount_fen,
+    return _move_between(
+        fund,
         acting_user=acting_user,
-        counterpart_centre_id=parent.id,
+        giver=centre,
+        receiver=parent,
+        amount_fen=amount_fen,
+        kinds=(EntryKind.RETURN_OUT, EntryKind.RETURN_IN),
         note=reason,
+        refusal=lambda held, amount: _(
+            "Your centre holds ¥%(held)s in this fund and cannot return ¥%(amount)s.",
+            held=held,
+            amount=amount,
+        ),
+        action="fund.returned",
     )
-    into = _post(
-        balances[parent.id],
-        EntryKind.RETURN_IN,
-        amount_fen,
-        acting_user=acting_user,
-        counterpart_centre_id=centre.id,
-        related_entry_id=out.id,
-        note=reason,
-    )
-    record(
-        "fund.returned",
-        acting_user=acting_user,
-        obj=fund,
-        centre=centre,
-        after={"to": parent.code, "amount_fen": amount_fen, "entries": [out.id, into.id]},
-        comment=reason,
-    )
-    return out, into
 
 
 # --- payments ---------------------------------------------------------------------------------
@@ -439,10 +421,10 @@ def clean_details(details: PaymentDetails, amount_fen: int | None) -> tuple[Paym
     if details.method not in set(PaymentMethod):
         message = _("Choose how the aid is paid.")
         raise ValidationError(message, fields={"method": message})
-    note = _text(details.note, "note", required=False, max_len=500)
+    note = clean_text(details.note, "note", required=False, max_len=500)
     clean = PaymentDetails(method=details.method, note=note)
     if details.method == PaymentMethod.BANK_TRANSFER:
-        clean.reference = _text(
+        clean.reference = clean_text(
             details.reference,
             "reference",
             required=True,
@@ -450,7 +432,7 @@ def clean_details(details: PaymentDetails, amount_fen: int | None) -> tuple[Paym
             message=_("Enter the bank's reference for the transfer."),
         )
     elif details.method == PaymentMethod.CASH:
-        clean.signed_by = _text(
+        clean.signed_by = clean_text(
             details.signed_by,
             "signed_by",
             required=True,
@@ -460,7 +442,7 @@ def clean_details(details: PaymentDetails, amount_fen: int | None) -> tuple[Paym
         clean.signed_on = _signed_on(details.signed_on, required=True)
     else:
         clean.items = _clean_items(details.items)
-        clean.signed_by = _text(details.signed_by, "signed_by", required=False, max_len=50)
+        clean.signed_by = clean_text(details.signed_by, "signed_by", required=False, max_len=50)
         clean.signed_on = _signed_on(details.signed_on, required=False)
         value = sum(item["value_fen"] for item in clean.items)
         if amount_fen is not None and amount_fen != value:
@@ -470,7 +452,7 @@ def clean_details(details: PaymentDetails, amount_fen: int | None) -> tuple[Paym
             )
             raise ValidationError(message, fields={"amount": message})
         amount_fen = value
-    return clean, _check_amount(amount_fen)
+    return clean, check_amount(amount_fen)
 
 
 def _signed_on(value, *, required: bool) -> date | None:
@@ -487,12 +469,7 @@ def _signed_on(value, *, required: bool) -> date | None:
 
 def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: int) -> None:
     """Refuse a payment the case's state, its approver or the fund's kinds forbid."""
-    if case.status not in PAYABLE:
-        raise Refused(
-            "not_ready",
-            _("Case %(no)s is not ready to pay.", no=case.case_no),
-            case_status=case.status,
-        )
+    check_pay(case)
     if case.approved_by_id is not None and case.approved_by_id == acting_user.id:
         raise DutyConflict(_("You approved case %(no)s, so you cannot pay it.", no=case.case_no))
     if not fund.allows(case.kind):
@@ -500,7 +477,7 @@ def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: i
             "fund_not_allowed",
             _("The fund %(fund)s may not pay this kind of aid.", fund=fund.name),
         )
-    remaining = (case.amount_approved_fen or 0) - (case.paid_fen or 0)
+    remaining = case.unpaid_fen
     if amount_fen > remaining:
         raise Refused(
             "over_approved",
@@ -514,7 +491,7 @@ def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: i
         )
 
 
-def _bank_account(case: AidCase) -> tuple[str, str]:
+def bank_account(case: AidCase) -> tuple[str, str]:
     applicant = case.applicant
     if applicant is None or not applicant.bank_account_last4:
         raise Refused(
@@ -527,62 +504,14 @@ def _bank_account(case: AidCase) -> tuple[str, str]:
 
 def _paying_centre(case: AidCase, centre: Centre | None, acting_user: User) -> Centre:
     centre = centre or case.centre
-    _require_scope(acting_user, centre)
+    require_scope(acting_user, centre)
     if not case.centre.is_within(centre):
         message = _("A case is paid by its own centre or a centre above it.")
         raise ValidationError(message, fields={"centre": message})
     return centre
 
 
-def _set_case_paid(
-    case: AidCase,
-    delta_fen: int,
-    action: str,
-    *,
-    acting_user: User,
-    centre: Centre,
-    comment: str | LazyString,
-    payment: Payment,
-) -> None:
-    """Move the case's paid amount and status, with its timeline row and audit row.
-
-    A lazy ``comment`` (a note the system writes) is stored in the records' language, as in
-    ``cases.services._move``.
-    """
-    comment = record_text(comment)
-    from_status = case.status
-    case.paid_fen = (case.paid_fen or 0) + delta_fen
-    if case.paid_fen <= 0:
-        case.status = CaseStatus.READY_TO_PAY
-    elif case.paid_fen >= (case.amount_approved_fen or 0):
-        case.status = CaseStatus.PAID
-    else:
-        case.status = CaseStatus.PARTLY_PAID
-    db.session.add(
-        CaseEvent(
-            case_id=case.id,
-            at=utcnow(),
-            user_id=acting_user.id,
-            action=action,
-            from_status=from_status,
-            to_status=case.status,
-            comment=comment,
-            amount_fen=abs(delta_fen),
-            centre_id=centre.id,
-        )
-    )
-    record(
-        f"case.{action}",
-        acting_user=acting_user,
-        obj=case,
-        centre=case.centre,
-        before={"status": str(from_status), "paid_fen": case.paid_fen - delta_fen},
-        after={"status": str(case.status), "paid_fen": case.paid_fen, "payment": payment.id},
-        comment=comment,
-    )
-
-
-def _pay_locked(
+def pay_locked(
     case: AidCase,
     fund: Fund,
     balance: Balance,
@@ -596,7 +525,7 @@ def _pay_locked(
     """Pay a locked, checked case out of a locked balance row."""
     bank_name = last4 = ""
     if details.method == PaymentMethod.BANK_TRANSFER:
-        bank_name, last4 = _bank_account(case)
+        bank_name, last4 = bank_account(case)
     if balance is None or balance.balance_fen < amount_fen:
         raise _insufficient(balance, balance.centre if balance else case.centre, amount_fen)
     payment = Payment(
@@ -619,8 +548,10 @@ def _pay_locked(
         paid_by_id=acting_user.id,
         paid_at=utcnow(),
     )
-    db.session.add(payment)
-    db.session.flush()
+    # A savepoint: a concurrent request that committed the same idempotency key first makes
+    # this insert fail alone, and `pay_case` answers with that payment.
+    with db.session.begin_nested():
+        db.session.add(payment)
     entry = _post(
         balance,
         EntryKind.PAYMENT,
@@ -631,10 +562,9 @@ def _pay_locked(
         reference=details.reference or (batch.batch_no if batch else ""),
         note=details.note,
     )
-    _set_case_paid(
+    record_payment(
         case,
         amount_fen,
-        "pay",
         acting_user=acting_user,
         centre=balance.centre,
         comment=_l(
@@ -644,7 +574,7 @@ def _pay_locked(
             centre=balance.centre.name,
             id=payment.id,
         ),
-        payment=payment,
+        payment_id=payment.id,
     )
     record(
         "payment.created",
@@ -683,65 +613,64 @@ def pay_case(
 
     A repeated call with the same idempotency key returns the first payment unchanged.
     """
-    _require_finance(acting_user)
+    require_finance(acting_user)
     if not isinstance(idempotency_key, str) or not KEY_RE.match(idempotency_key):
         message = _("The form's payment key is missing or malformed; reload the form.")
         raise ValidationError(message, fields={"idempotency_key": message})
-    _require_scope(acting_user, case.centre)
+    require_scope(acting_user, case.centre)
     case = lock_case(case)
     existing = find_by_key(idempotency_key)
     if existing is not None:
-        if existing.case_id != case.id:
-            raise Refused(
-                "idempotency_key_reused",
-                _("This payment key was already used for another case."),
-            )
-        return existing, False
+        return _repeated(existing, case), False
     centre = _paying_centre(case, centre, acting_user)
     details, amount_fen = clean_details(details, amount_fen)
     check_payable(case, fund, acting_user=acting_user, amount_fen=amount_fen)
     balance = lock_balances(fund.id, [centre.id]).get(centre.id)
     if balance is None or balance.balance_fen < amount_fen:
         raise _insufficient(balance, centre, amount_fen)
-    payment = _pay_locked(
-        case,
-        fund,
-        balance,
-        acting_user=acting_user,
-        amount_fen=amount_fen,
-        details=details,
-        idempotency_key=idempotency_key,
-    )
+    try:
+        payment = pay_locked(
+            case,
+            fund,
+            balance,
+            acting_user=acting_user,
+            amount_fen=amount_fen,
+            details=details,
+            idempotency_key=idempotency_key,
+        )
+    except exc.IntegrityError:
+        # The same key committed by a concurrent request between our check and our insert.
+        existing = find_by_key(idempotency_key)
+        if existing is None:
+            raise
+        return _repeated(existing, case), False
     return payment, True
+
+
+def _repeated(existing: Payment, case: AidCase) -> Payment:
+    """The payment an idempotency key already made, if it was made for this case."""
+    if existing.case_id != case.id:
+        raise Refused(
+            "idempotency_key_reused",
+            _("This payment key was already used for another case."),
+        )
+    return existing
 
 
 def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> LedgerEntry:
     """Reverse a payment with a reversing ledger row; the case goes back to be paid again."""
-    _require_finance(acting_user)
-    _require_scope(acting_user, payment.centre)
-    reason = _text(
+    require_finance(acting_user)
+    require_scope(acting_user, payment.centre)
+    reason = clean_text(
         reason, "reason", required=True, max_len=500, message=_("Give the reason for the reversal.")
     )
     case = lock_case(payment.case)
-    payment = db.session.scalars(
-        select(Payment)
-        .where(Payment.id == payment.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    payment = lock_row(Payment, payment.id)
     if payment.status == PaymentStatus.REVERSED:
         raise Refused("already_reversed", _("This payment has already been reversed."))
     if payment.paid_by_id == acting_user.id:
         raise DutyConflict(_("You made this payment; another finance officer must reverse it."))
-    if case.status not in (CaseStatus.PARTLY_PAID, CaseStatus.PAID):
-        raise Refused(
-            "not_reversible",
-            _(
-                "Case %(no)s is %(status)s; its payments can no longer be reversed.",
-                no=case.case_no,
-                status=case.status,
-            ),
-        )
+    check_reverse_payment(case)
     balance = lock_balances(payment.fund_id, [payment.centre_id])[payment.centre_id]
     paid_entry = db.session.scalars(
         select(LedgerEntry).where(
@@ -763,10 +692,9 @@ def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> Ledg
     payment.reversed_by_id = acting_user.id
     payment.reversed_at = utcnow()
     payment.reversal_reason = reason
-    _set_case_paid(
+    record_payment(
         case,
         -payment.amount_fen,
-        "reverse_payment",
         acting_user=acting_user,
         centre=balance.centre,
         comment=_l(
@@ -775,7 +703,7 @@ def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> Ledg
             amount=format_yuan(payment.amount_fen),
             reason=reason,
         ),
-        payment=payment,
+        payment_id=payment.id,
     )
     record(
         "payment.reversed",

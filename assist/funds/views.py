@@ -13,19 +13,26 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
-from sqlalchemy import exc, select
+from sqlalchemy import select
 
 from assist.audit.services import record
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.cases.models import AidCase
 from assist.centres.models import Centre
+from assist.centres.scoping import (
+    get_scoped_or_404,
+    not_found,
+    roles_required,
+    scoped,
+    scoped_centres,
+    subtree_ids,
+)
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors
+from assist.core.forms import apply_field_errors, perform
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
-from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
 from assist.core.timeutil import local_today
 from assist.extensions import db
 from assist.funds import batches, exports, queries, services
@@ -89,7 +96,7 @@ def _labels():
 def _fund(fund_id: int):
     fund = queries.get_fund(current_user, fund_id)
     if fund is None:
-        abort(404)
+        raise not_found()
     return fund
 
 
@@ -111,7 +118,7 @@ def home():
 @roles_required(*READERS)
 def index():
     year = _year_arg()
-    lines = ledger_lines(queries.scope_ids(current_user), year=year)
+    lines = ledger_lines(subtree_ids(current_user), year=year)
     funds = queries.visible_funds(current_user, year)
     years = sorted({f.year for f in queries.visible_funds(current_user)}, reverse=True)
     by_fund: dict[int, list] = {}
@@ -128,21 +135,20 @@ def create():
     if request.method == "GET":
         form.year.data = local_today().year
     if form.validate_on_submit():
-        try:
-            fund = services.create_fund(
+        outcome = perform(
+            lambda: services.create_fund(
                 acting_user=current_user,
                 name=form.name.data,
                 source=form.source.data,
                 year=form.year.data,
                 allowed_kinds=form.allowed_kinds.data,
                 note=form.note.data or "",
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("The fund %(name)s has been opened.", name=fund.name), "success")
+            ),
+            form=form,
+            done=lambda fund: _("The fund %(name)s has been opened.", name=fund.name),
+        )
+        if outcome.ok:
+            fund = outcome.value
             return redirect(url_for("funds.show", fund_id=fund.id))
     return render_template("funds/new.html", form=form), 422 if form.errors else 200
 
@@ -159,8 +165,7 @@ def _fund_forms(fund):
 
 def _render_fund(fund, forms=None, status: int = 200):
     receive, allocate, give_back = forms or _fund_forms(fund)
-    ids = queries.scope_ids(current_user)
-    lines = ledger_lines(ids, fund_id=fund.id)
+    lines = ledger_lines(subtree_ids(current_user), fund_id=fund.id)
     own = next((ln for ln in lines if ln.centre.id == current_user.centre_id), None)
     recent = db.session.scalars(
         scoped(select(LedgerEntry), current_user, LedgerEntry.centre_id)
@@ -311,9 +316,8 @@ def ledger():
 @login_required
 @roles_required(*READERS)
 def reconciliation():
-    ids = queries.scope_ids(current_user)
-    lines = ledger_lines(ids)
-    differences = verify_ledger(ids)
+    lines = ledger_lines(subtree_ids(current_user))
+    differences = verify_ledger(queries.scope_ids(current_user))
     return render_template(
         "funds/reconciliation.html",
         lines=lines,
@@ -354,7 +358,7 @@ def pay(case_id: int):
     sources = queries.payable_sources(case, current_user)
     form = PaymentForm()
     form.source.choices = _source_choices(sources)
-    remaining = (case.amount_approved_fen or 0) - (case.paid_fen or 0)
+    remaining = case.unpaid_fen
     if request.method == "GET":
         form.idempotency_key.data = services.new_idempotency_key()
         form.amount.data = format_yuan(remaining).replace(",", "")
@@ -391,12 +395,6 @@ def pay(case_id: int):
             db.session.rollback()
             apply_field_errors(form, err)
             status = err.status
-        except exc.IntegrityError:
-            db.session.rollback()
-            payment = services.find_by_key(form.idempotency_key.data)
-            if payment is None or payment.case_id != case.id:
-                raise
-            created = False
         else:
             db.session.commit()
         if status == 200:
@@ -483,14 +481,12 @@ def reverse(payment_id: int):
     payment = get_scoped_or_404(Payment, payment_id, current_user)
     form = ReverseForm()
     if form.validate_on_submit():
-        try:
-            services.reverse_payment(payment, acting_user=current_user, reason=form.reason.data)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The payment has been reversed; the case can be paid again."), "success")
+        perform(
+            lambda: services.reverse_payment(
+                payment, acting_user=current_user, reason=form.reason.data
+            ),
+            done=_("The payment has been reversed; the case can be paid again."),
+        )
     else:
         flash(_("Give the reason for the reversal."), "danger")
     return redirect(url_for("funds.payment", payment_id=payment.id))
@@ -519,8 +515,8 @@ def batch_new():
         source = next((s for s in sources if s.key == form.source.data), None)
         if source is None:
             abort(400)
-        try:
-            batch = batches.create_batch(
+        outcome = perform(
+            lambda: batches.create_batch(
                 acting_user=current_user,
                 title=form.title.data,
                 fund=source.fund,
@@ -528,13 +524,12 @@ def batch_new():
                 method=form.method.data,
                 goods=form.goods.data or "",
                 note=form.note.data or "",
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Batch %(no)s has been started.", no=batch.batch_no), "success")
+            ),
+            form=form,
+            done=lambda batch: _("Batch %(no)s has been started.", no=batch.batch_no),
+        )
+        if outcome.ok:
+            batch = outcome.value
             return redirect(url_for("funds.batch", batch_id=batch.id))
     return render_template("funds/batch_new.html", form=form), 422 if form.errors else 200
 
@@ -606,14 +601,10 @@ def batch_remove(batch_id: int, item_id: int):
     item = db.session.get(BatchItem, item_id)
     if item is None or item.batch_id != batch.id:
         abort(404)
-    try:
-        batches.remove_item(batch, item, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The case has been taken out of the batch."), "success")
+    perform(
+        lambda: batches.remove_item(batch, item, acting_user=current_user),
+        done=_("The case has been taken out of the batch."),
+    )
     return redirect(url_for("funds.batch", batch_id=batch.id))
 
 
@@ -624,14 +615,10 @@ def batch_cancel(batch_id: int):
     batch = _batch(batch_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        batches.cancel_batch(batch, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The batch has been cancelled."), "success")
+    perform(
+        lambda: batches.cancel_batch(batch, acting_user=current_user),
+        done=_("The batch has been cancelled."),
+    )
     return redirect(url_for("funds.batch", batch_id=batch.id))
 
 

@@ -19,8 +19,8 @@ from assist.audit.models import AuditEntry
 from assist.auth import services as auth_services
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role, User
+from assist.centres.scoping import path_in_scope, scoped, scoped_centres
 from assist.core.nav import Card, cards_for, register_card
-from assist.core.scoping import scoped, scoped_centres
 from assist.core.timeutil import utcnow
 from assist.extensions import db
 
@@ -97,7 +97,7 @@ def _audit_cards(user) -> list[Card]:
         return []
     since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     base = select(func.count(AuditEntry.id)).where(
-        AuditEntry.centre_path.startswith(user.centre.path), AuditEntry.at >= since
+        path_in_scope(user, AuditEntry.centre_path), AuditEntry.at >= since
     )
     failed = db.session.scalar(base.where(AuditEntry.action == "auth.login_failed")) or 0
     return [

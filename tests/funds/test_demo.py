@@ -6,8 +6,8 @@ from assist.extensions import db
 from assist.funds.models import Balance, Fund, Payment, PaymentBatch
 
 
-def test_demo_data_verifies_clean_and_a_planted_difference_is_reported(runner):
-    seeded = runner.invoke(args=["seed-demo"])
+def test_demo_data_verifies_clean_and_a_planted_difference_is_reported(runner, seeded_demo):
+    seeded = seeded_demo  # flask seed-demo, run once for the whole suite
     assert seeded.exit_code == 0, seeded.output
     assert "Funds: 4 funds" in seeded.output
     assert db.session.scalar(select(func.count(Fund.id))) == 4

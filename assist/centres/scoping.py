@@ -1,0 +1,115 @@
+"""Centre scoping: the one place that limits what a user reaches to their centre's subtree.
+
+A user sees their own centre and everything below it. Queries are limited by a SQL subquery
+on the centres' materialised path (`scoped`, `in_scope`, `in_subtree`), rows that carry the
+path themselves (the audit log) by a path prefix (`path_in_scope`) — never by Python lists
+of ids. Loaders raise `NotFound` for records outside the subtree, which the error handler
+answers with 404, exactly as if they did not exist.
+"""
+
+from functools import wraps
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from assist.centres.models import Centre
+from assist.core.errors import NotFound
+from assist.extensions import db
+
+__all__ = [
+    "NOT_FOUND_MESSAGE",
+    "centre_in_scope",
+    "get_scoped_or_404",
+    "in_scope",
+    "in_subtree",
+    "not_found",
+    "path_in_scope",
+    "roles_required",
+    "scoped",
+    "scoped_centres",
+    "subtree",
+    "subtree_ids",
+]
+
+#: What a record outside the user's scope answers: the same as one that does not exist.
+NOT_FOUND_MESSAGE = _l("There is no such page or record.")
+
+
+def subtree(path) -> Select:
+    """Return a SELECT of the ids of the centre at `path` (a string or SQL expression) and
+    every centre below it."""
+    return select(Centre.id).where(Centre.path.startswith(path))
+
+
+def subtree_ids(user) -> Select:
+    """Return a SELECT of the ids of the user's centre and every centre below it."""
+    return subtree(user.centre.path)
+
+
+def in_subtree(centre: Centre, centre_column: InstrumentedAttribute):
+    """Return a SQL condition true when `centre_column` is `centre` or lies below it."""
+    return centre_column.in_(subtree(centre.path))
+
+
+def in_scope(user, centre_column: InstrumentedAttribute):
+    """Return a SQL condition true when `centre_column` lies in the user's subtree."""
+    return in_subtree(user.centre, centre_column)
+
+
+def path_in_scope(user, path_column: InstrumentedAttribute):
+    """Return a SQL condition for rows that store a centre path: in the user's subtree."""
+    return path_column.startswith(user.centre.path)
+
+
+def scoped(stmt: Select, user, centre_column: InstrumentedAttribute) -> Select:
+    """Limit a SELECT to rows whose `centre_column` lies in the user's subtree."""
+    return stmt.where(in_scope(user, centre_column))
+
+
+def scoped_centres(user) -> Select:
+    """Return a SELECT of the centres the user may see, in code order."""
+    return select(Centre).where(Centre.path.startswith(user.centre.path)).order_by(Centre.code)
+
+
+def not_found() -> NotFound:
+    return NotFound(str(NOT_FOUND_MESSAGE))
+
+
+def get_scoped_or_404(model, ident, user, centre_column: InstrumentedAttribute | None = None):
+    """Load `model` by primary key; raise NotFound (a 404) when missing or outside the scope."""
+    column = centre_column if centre_column is not None else model.centre_id
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        raise not_found() from None
+    if not -(2**63) <= ident < 2**63:  # beyond any database integer: it cannot exist
+        raise not_found()
+    stmt = scoped(select(model).where(model.id == ident), user, column)
+    obj = db.session.scalars(stmt).first()
+    if obj is None:
+        raise not_found()
+    return obj
+
+
+def centre_in_scope(user, centre: Centre | None) -> bool:
+    return centre is not None and centre.is_within(user.centre)
+
+
+def roles_required(*roles):
+    """Refuse the view with 403 unless the signed-in user holds one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                abort(401)
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

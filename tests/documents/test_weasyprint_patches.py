@@ -1,0 +1,86 @@
+"""The PDF engine's WeasyPrint patches: on the pinned version only, reported, and harmless.
+
+The equivalence test renders the same case file with the patches installed and with
+WeasyPrint's own code back in place, and compares what a reader gets: the text of every
+page and the number of pages. An upgrade that changed the output would fail here.
+"""
+
+import io
+import logging
+import pathlib
+import re
+
+import pypdf
+import pytest
+import weasyprint
+
+from assist import create_app
+from assist.documents import pdf, weasyprint_patches
+from tests.documents.test_pdf_engine import (  # noqa: F401, F811  (env, sample_context: fixtures)
+    STATIC,
+    env,
+    page_texts,
+    render_case_file,
+    sample_context,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def stock_weasyprint():
+    """WeasyPrint without the patches for the test's body; installed again afterwards."""
+    weasyprint_patches.uninstall()
+    yield
+    weasyprint_patches.install()
+
+
+def test_the_pin_is_the_version_requirements_txt_installs():
+    pins = (pathlib.Path(__file__).resolve().parents[2] / "requirements.txt").read_text()
+    assert (
+        re.search(r"^weasyprint==(\S+)$", pins, re.M).group(1) == weasyprint_patches.PINNED_VERSION
+    )
+    assert weasyprint.__version__ == weasyprint_patches.PINNED_VERSION
+
+
+def test_every_patch_is_active_on_the_pinned_version():
+    assert weasyprint_patches.install() == {"single_pass_subset": True, "kept_text_layouts": True}
+    assert weasyprint_patches.active() == ["single_pass_subset", "kept_text_layouts"]
+
+
+def test_no_patch_installs_on_another_weasyprint(stock_weasyprint, monkeypatch, caplog):
+    monkeypatch.setattr(weasyprint, "__version__", "70.1")
+    with caplog.at_level(logging.WARNING, logger="assist.documents.weasyprint_patches"):
+        summary = weasyprint_patches.report()
+    assert summary == {"pinned": "70.0", "active": []}
+    assert weasyprint_patches.active() == []
+    assert "70.1 is not the pinned 70.0" in caplog.text
+
+
+def test_startup_and_healthz_say_which_patches_are_active(db_url, caplog):
+    with caplog.at_level(logging.INFO, logger="assist.documents.weasyprint_patches"):
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=db_url, TESTING=False)
+    assert "PDF engine patches active: single_pass_subset, kept_text_layouts" in caplog.text
+    body = app.test_client().get("/healthz").get_json()
+    assert body["pdf"]["weasyprint_patches"] == {
+        "pinned": "70.0",
+        "active": ["single_pass_subset", "kept_text_layouts"],
+    }
+
+
+def _render(jinja, context) -> bytes:
+    return pdf.render_pdf(render_case_file(jinja, context), static_root=STATIC)
+
+
+def test_patched_and_stock_weasyprint_print_the_same_case_file(env, sample_context):  # noqa: F811
+    assert weasyprint_patches.install() == dict.fromkeys(weasyprint_patches.PATCHES, True)
+    patched = _render(env, sample_context)
+    weasyprint_patches.uninstall()
+    try:
+        assert weasyprint_patches.active() == []
+        stock = _render(env, sample_context)
+    finally:
+        weasyprint_patches.install()
+    assert len(pypdf.PdfReader(io.BytesIO(patched)).pages) == 3
+    assert len(pypdf.PdfReader(io.BytesIO(stock)).pages) == 3
+    assert page_texts(patched) == page_texts(stock)
