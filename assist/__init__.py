@@ -81,6 +81,7 @@ def _import_models() -> None:
     from assist.centres import models as _centres  # noqa: F401
     from assist.documents import models as _documents  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
+    from assist.stats import models as _stats  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -96,10 +97,13 @@ def _register_blueprints(app: Flask) -> None:
     from assist.documents.views import bp as documents_bp
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
+    from assist.stats.views import bp as stats_bp
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
+        app.register_blueprint(bp)
+    for bp in (stats_bp,):
         app.register_blueprint(bp)
 
 
@@ -108,6 +112,7 @@ def _register_documents() -> None:
     from assist.applicants import documents as _applicant_documents  # noqa: F401
     from assist.cases import documents as _case_documents  # noqa: F401
     from assist.funds import documents as _funds_documents  # noqa: F401  (voucher, roster)
+    from assist.stats import documents as _stats_documents  # noqa: F401  (figures report)
 
 
 def _register_cli(app: Flask) -> None:
@@ -127,3 +132,6 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(notices_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(print_jobs_cli)
+    from assist.stats.cli import stats_cli
+
+    app.cli.add_command(stats_cli)

@@ -61,6 +61,7 @@ CATALOGUES = {
     "cases": ("assist/cases/translations", ["assist/cases", "templates/cases"]),
     "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),
     "documents": ("assist/documents/translations", ["assist/documents", "templates/documents"]),
+    "stats": ("assist/stats/translations", ["assist/stats", "templates/stats"]),
 }
 
 
