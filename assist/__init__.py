@@ -81,6 +81,7 @@ def _import_models() -> None:
     from assist.centres import models as _centres  # noqa: F401
     from assist.documents import models as _documents  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
+    from assist.returns import models as _returns  # noqa: F401
     from assist.stats import models as _stats  # noqa: F401
 
 
@@ -97,13 +98,14 @@ def _register_blueprints(app: Flask) -> None:
     from assist.documents.views import bp as documents_bp
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
+    from assist.returns.views import bp as returns_bp
     from assist.stats.views import bp as stats_bp
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
         app.register_blueprint(bp)
-    for bp in (stats_bp,):
+    for bp in (stats_bp, returns_bp):
         app.register_blueprint(bp)
 
 
@@ -112,6 +114,7 @@ def _register_documents() -> None:
     from assist.applicants import documents as _applicant_documents  # noqa: F401
     from assist.cases import documents as _case_documents  # noqa: F401
     from assist.funds import documents as _funds_documents  # noqa: F401  (voucher, roster)
+    from assist.returns import documents as _returns_documents  # noqa: F401  (returns)
     from assist.stats import documents as _stats_documents  # noqa: F401  (figures report)
 
 

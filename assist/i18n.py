@@ -62,6 +62,7 @@ CATALOGUES = {
     "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),
     "documents": ("assist/documents/translations", ["assist/documents", "templates/documents"]),
     "stats": ("assist/stats/translations", ["assist/stats", "templates/stats"]),
+    "returns": ("assist/returns/translations", ["assist/returns", "templates/returns"]),
 }
 
 

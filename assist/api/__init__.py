@@ -156,4 +156,5 @@ from assist.applicants import api as _applicants  # noqa: E402,F401
 from assist.cases import api as _cases  # noqa: E402,F401
 from assist.documents import api as _documents_api  # noqa: E402,F401
 from assist.funds import api as _funds  # noqa: E402,F401
+from assist.returns import api as _returns_api  # noqa: E402,F401
 from assist.stats import api as _stats_api  # noqa: E402,F401

@@ -10,10 +10,10 @@ from sqlalchemy import String, cast, func, literal, select, union_all
 
 from assist.applicants.labels import CATEGORY_LABELS, CAUSE_LABELS
 from assist.applicants.labels import STATUS_LABELS as FILE_STATUS_LABELS
-from assist.applicants.models import Applicant, FileEvent, FileStatus
+from assist.applicants.models import Applicant, Category, Cause, FileEvent, FileStatus
 from assist.cases.labels import KIND_LABELS
 from assist.cases.labels import STATUS_LABELS as CASE_STATUS_LABELS
-from assist.cases.models import AidCase
+from assist.cases.models import AidCase, AidKind, CaseStatus
 from assist.core.timeutil import local_today
 from assist.extensions import db
 from assist.funds.labels import ENTRY_LABELS
@@ -99,6 +99,7 @@ register_metric(
         label=_labels(FILE_STATUS_LABELS),
         link=lambda c, key, p: _files_url(c, status=key),
         order=10,
+        keys=tuple(FileStatus),
     )
 )
 register_metric(
@@ -110,6 +111,7 @@ register_metric(
         label=_labels(CATEGORY_LABELS),
         link=lambda c, key, p: _files_url(c, status="active", category=key),
         order=11,
+        keys=tuple(Category),
     )
 )
 register_metric(
@@ -121,6 +123,7 @@ register_metric(
         label=_labels(CAUSE_LABELS),
         link=lambda c, key, p: _files_url(c, status="active", cause=key),
         order=12,
+        keys=tuple(Cause),
     )
 )
 register_metric(
@@ -150,6 +153,7 @@ register_metric(
         label=_labels(FLOW_LABELS),
         link=lambda c, key, p: _files_url(c, **({"status": "exited"} if key == "exited" else {})),
         order=14,
+        keys=("opened", "exited"),
     )
 )
 
@@ -166,6 +170,7 @@ register_metric(
         label=_labels(CASE_STATUS_LABELS),
         link=lambda c, key, p: _cases_url(c, status=key),
         order=20,
+        keys=tuple(CaseStatus),
     )
 )
 
@@ -208,6 +213,7 @@ register_metric(
         label=_labels(KIND_LABELS),
         link=lambda c, key, p: _cases_url(c, kind=key),
         order=21,
+        keys=tuple(k for k in AidKind if k.is_money),
     )
 )
 register_metric(

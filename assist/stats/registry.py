@@ -37,6 +37,9 @@ class Metric:
     order: int = 50
     #: False for figures that make no sense in a return (shares, overdue reviews).
     in_return: bool = True
+    #: The keys a return always lists, zero or not, in this order (its fixed layout); keys
+    #: found in the data beyond these (funds, later kinds) follow them.
+    keys: tuple = ()
 
 
 _METRICS: dict[str, Metric] = {}

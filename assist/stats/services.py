@@ -450,3 +450,31 @@ def dashboard(centre: Centre, period: Period) -> Dashboard:
         if metric.key == "files.status":
             sections.extend(_centre_sections(centre, {k: int(v) for k, v in active.items()}))
     return Dashboard(centre, period, run.finished_at, sections)
+
+
+# --- a centre's own figures, live (for returns) ---------------------------------------------
+
+
+def own_figures(centre: Centre, period: Period) -> dict:
+    """{metric: {key: [count, amount_fen]}} of the centre's own records (not its subtree).
+
+    Read from the records themselves, not the summary table: a return is compiled from the
+    data as it stands when compiled. Flows count within the period; stocks as they are now.
+    """
+    out: dict = {}
+    for metric in metrics():
+        if not metric.in_return:
+            continue
+        inner = metric.collect().subquery()
+        centre_id, month, key, count, amount = list(inner.c)
+        stmt = (
+            select(key, func.sum(count), func.coalesce(func.sum(amount), 0))
+            .where(
+                centre_id == centre.id,
+                or_(month == "", and_(month >= period.first_month, month <= period.last_month)),
+            )
+            .group_by(key)
+        )
+        figures = {str(k): [int(c or 0), int(a or 0)] for k, c, a in db.session.execute(stmt)}
+        out[metric.key] = figures
+    return out
