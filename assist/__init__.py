@@ -81,6 +81,7 @@ def _import_models() -> None:
     from assist.centres import models as _centres  # noqa: F401
     from assist.documents import models as _documents  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
+    from assist.imports import models as _imports  # noqa: F401
     from assist.returns import models as _returns  # noqa: F401
     from assist.stats import models as _stats  # noqa: F401
 
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from assist.documents.views import bp as documents_bp
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
+    from assist.imports.views import bp as imports_bp
     from assist.returns.views import bp as returns_bp
     from assist.stats.views import bp as stats_bp
 
@@ -105,7 +107,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
         app.register_blueprint(bp)
-    for bp in (stats_bp, returns_bp):
+    for bp in (stats_bp, returns_bp, imports_bp):
         app.register_blueprint(bp)
 
 

@@ -63,6 +63,7 @@ CATALOGUES = {
     "documents": ("assist/documents/translations", ["assist/documents", "templates/documents"]),
     "stats": ("assist/stats/translations", ["assist/stats", "templates/stats"]),
     "returns": ("assist/returns/translations", ["assist/returns", "templates/returns"]),
+    "imports": ("assist/imports/translations", ["assist/imports", "templates/imports"]),
 }
 
 
