@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from assist.applicants.imported import activate_imported
 from assist.applicants.models import Applicant, Cause, Relation, ResidentId
@@ -102,8 +102,12 @@ def _refuse_file(message: str):
     raise ValidationError(message, fields={"file": message})
 
 
-def read_sheet(filename: str, content: bytes) -> Sheet:
-    """Read an .xlsx or a CSV (UTF-8 with or without BOM, else GB18030) into raw rows."""
+def read_sheet(filename: str, content: bytes, *, headers_only: bool = False) -> Sheet:
+    """Read an .xlsx or a CSV (UTF-8 with or without BOM, else GB18030) into raw rows.
+
+    With `headers_only` an .xlsx is read no further than its heading row (its row count
+    comes from the sheet's dimensions), so an upload answers at once however big the file.
+    """
     name = (filename or "").lower()
     if name.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
         try:
@@ -111,6 +115,15 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
         except Exception:  # noqa: BLE001 - any unreadable workbook gets the same answer
             _refuse_file(_("This file cannot be read as an Excel workbook (.xlsx)."))
         ws = wb.worksheets[0]
+        if headers_only:
+            first = next(ws.iter_rows(values_only=True, max_row=1), None)
+            size = max((ws.max_row or 1) - 1, 0)
+            wb.close()
+            if not first or not any(v not in (None, "") for v in first):
+                _refuse_file(_("The file is empty."))
+            if size > MAX_ROWS:
+                _refuse_file(_("A ledger file may hold at most %(n)d rows; split it.", n=MAX_ROWS))
+            return Sheet([str(h or "").strip() for h in first], [None] * size, "xlsx")
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         wb.close()
         encoding = "xlsx"
@@ -205,7 +218,7 @@ def upload(filename: str, content: bytes, *, acting_user) -> LedgerImport:
     """Keep the uploaded file in the database and propose a column mapping."""
     centre = acting_user.centre
     _require_importer(acting_user, centre)
-    sheet = read_sheet(filename, content)
+    sheet = read_sheet(filename, content, headers_only=True)
     remembered = db.session.get(ImportMapping, centre.id)
     batch = LedgerImport(
         centre_id=centre.id,
@@ -378,22 +391,28 @@ def check(batch: LedgerImport, *, acting_user, progress=None) -> LedgerImport:
 
     db.session.execute(delete(LedgerImportRow).where(LedgerImportRow.import_id == batch.id))
     batch.done = 0
-    for n, row in enumerate(parsed, start=1):
-        values = row["values"]
-        db.session.add(
-            LedgerImportRow(
-                import_id=batch.id,
-                row_no=row["row_no"],
-                data_enc=encrypt(json.dumps(values, ensure_ascii=False)),
-                name=values["name"][:50],
-                id_masked=mask_id(values["id_number"]) if values["id_number"] else "",
-                is_head=not row["is_member"],
-                problems=row["problems"],
-                status="invalid" if row["problems"] else "valid",
-            )
+    for start in range(0, len(parsed), 1000):
+        chunk = parsed[start : start + 1000]
+        db.session.execute(
+            insert(LedgerImportRow),
+            [
+                {
+                    "import_id": batch.id,
+                    "row_no": row["row_no"],
+                    "data_enc": encrypt(json.dumps(row["values"], ensure_ascii=False)),
+                    "name": row["values"]["name"][:50],
+                    "id_masked": mask_id(row["values"]["id_number"])
+                    if row["values"]["id_number"]
+                    else "",
+                    "is_head": not row["is_member"],
+                    "problems": row["problems"],
+                    "status": "invalid" if row["problems"] else "valid",
+                }
+                for row in chunk
+            ],
         )
-        if progress is not None and n % 500 == 0:
-            batch.done = n
+        if progress is not None:
+            batch.done = start + len(chunk)
             progress(batch)
     batch.done = len(parsed)
     batch.valid_rows = sum(not r["problems"] for r in parsed)
