@@ -64,6 +64,10 @@ CATALOGUES = {
     "stats": ("assist/stats/translations", ["assist/stats", "templates/stats"]),
     "returns": ("assist/returns/translations", ["assist/returns", "templates/returns"]),
     "imports": ("assist/imports/translations", ["assist/imports", "templates/imports"]),
+    "campaigns": (
+        "assist/campaigns/translations",
+        ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],
+    ),
 }
 
 

@@ -1,7 +1,7 @@
 """returns: figures summary, returns, imports, exchange files
 
 Revision ID: returns
-Revises: 0006
+Revises: warmth
 Create Date: 2026-12-01 08:36:02.662780
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'returns'
-down_revision = '0006'
+down_revision = 'warmth'
 branch_labels = None
 depends_on = None
 
