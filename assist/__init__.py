@@ -83,10 +83,10 @@ def _import_models() -> None:
     from assist.documents import models as _documents  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
     from assist.imports import models as _imports  # noqa: F401
-    from assist.returns import models as _returns  # noqa: F401
-    from assist.stats import models as _stats  # noqa: F401
     from assist.pairings import models as _pairings  # noqa: F401
     from assist.pairings import services as _pairing_hooks  # noqa: F401  (ends pairs on exit)
+    from assist.returns import models as _returns  # noqa: F401
+    from assist.stats import models as _stats  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

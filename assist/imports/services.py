@@ -41,7 +41,7 @@ from assist.imports.models import ImportMapping, LedgerImport, LedgerImportRow
 
 #: The fields a ledger column can be mapped to, and the headings recognised without a mapping.
 FIELDS = {
-    "name": (_l("Name"), ("姓名", "户主姓名", "name")),
+    "name": (_l("Person's name"), ("姓名", "户主姓名", "name")),
     "id_number": (_l("Resident ID"), ("身份证号", "身份证号码", "公民身份号码", "id_number")),
     "head_id_number": (
         _l("Head of household's ID (members only)"),

@@ -83,7 +83,7 @@ def build_version(version: ReturnVersion, full_ids: bool) -> dict:
 RETURN_DOCUMENT = register(
     DocumentSpec(
         kind="period_return",
-        title=_l("Return"),
+        title=_l("Period return"),
         template="returns/return_pdf.html",
         version="1",
         load=load_version,

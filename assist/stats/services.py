@@ -398,7 +398,7 @@ def _spend_section(centre: Centre, period: Period, ledger_root: dict, ledger_all
         chart="pair",
         series=[
             (_("Allocated"), [into[f] for f in funds]),
-            (_("Paid"), [paid[f] for f in funds]),
+            (_("Paid out"), [paid[f] for f in funds]),
         ],
     )
 
