@@ -81,6 +81,7 @@ def _import_models() -> None:
     from assist.cases import models as _cases  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
     from assist.documents import models as _documents  # noqa: F401
+    from assist.exchange import models as _exchange  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
     from assist.imports import models as _imports  # noqa: F401
     from assist.pairings import models as _pairings  # noqa: F401
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from assist.cases.views import bp as cases_bp
     from assist.centres.views import bp as centres_bp
     from assist.documents.views import bp as documents_bp
+    from assist.exchange.views import bp as exchange_bp
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
     from assist.imports.views import bp as imports_bp
@@ -110,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
         app.register_blueprint(bp)
-    for bp in (stats_bp, returns_bp, imports_bp):
+    for bp in (stats_bp, returns_bp, imports_bp, exchange_bp):
         app.register_blueprint(bp)
     from assist.campaigns import owners as _visit_photos  # noqa: F401  (attachment owner)
     from assist.campaigns.views import bp as campaigns_bp

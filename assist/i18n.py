@@ -64,6 +64,7 @@ CATALOGUES = {
     "stats": ("assist/stats/translations", ["assist/stats", "templates/stats"]),
     "returns": ("assist/returns/translations", ["assist/returns", "templates/returns"]),
     "imports": ("assist/imports/translations", ["assist/imports", "templates/imports"]),
+    "exchange": ("assist/exchange/translations", ["assist/exchange", "templates/exchange"]),
     "campaigns": (
         "assist/campaigns/translations",
         ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],

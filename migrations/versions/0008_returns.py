@@ -2,7 +2,7 @@
 
 Revision ID: returns
 Revises: warmth
-Create Date: 2026-12-01 08:36:02.662780
+Create Date: 2026-12-01 09:00:08.977321
 
 """
 from alembic import op
@@ -121,6 +121,24 @@ def upgrade():
     with op.batch_alter_table('return_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_return_versions_return_id'), ['return_id'], unique=False)
 
+    op.create_table('verification_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('centre_id', sa.Integer(), nullable=False),
+    sa.Column('selection', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_by_id', sa.Integer(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['centre_id'], ['centres.id'], name=op.f('fk_verification_requests_centre_id_centres')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_verification_requests_created_by_id_users')),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_verification_requests_sent_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_requests'))
+    )
+    with op.batch_alter_table('verification_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_verification_requests_centre_id'), ['centre_id'], unique=False)
+
     op.create_table('ledger_import_rows',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=False),
@@ -139,15 +157,109 @@ def upgrade():
     with op.batch_alter_table('ledger_import_rows', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_import_rows_import_row', ['import_id', 'row_no'], unique=False)
 
+    op.create_table('verification_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('applicant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['applicant_id'], ['applicants.id'], name=op.f('fk_verification_items_applicant_id_applicants')),
+    sa.ForeignKeyConstraint(['request_id'], ['verification_requests.id'], name=op.f('fk_verification_items_request_id_verification_requests')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_items')),
+    sa.UniqueConstraint('request_id', 'applicant_id', name=op.f('uq_verification_items_request_id'))
+    )
+    with op.batch_alter_table('verification_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_verification_items_applicant_id'), ['applicant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_verification_items_request_id'), ['request_id'], unique=False)
+
+    op.create_table('verification_results',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('applicant_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=True),
+    sa.Column('on_dibao', sa.Boolean(), nullable=True),
+    sa.Column('checked_income_fen', sa.BigInteger(), nullable=True),
+    sa.Column('has_property', sa.Boolean(), nullable=False),
+    sa.Column('has_vehicle', sa.Boolean(), nullable=False),
+    sa.Column('checked_on', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('contradiction', sa.Text(), nullable=False),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_at', sa.DateTime(), nullable=True),
+    sa.Column('imported_by_id', sa.Integer(), nullable=False),
+    sa.Column('imported_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['applicant_id'], ['applicants.id'], name=op.f('fk_verification_results_applicant_id_applicants')),
+    sa.ForeignKeyConstraint(['imported_by_id'], ['users.id'], name=op.f('fk_verification_results_imported_by_id_users')),
+    sa.ForeignKeyConstraint(['request_id'], ['verification_requests.id'], name=op.f('fk_verification_results_request_id_verification_requests')),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_verification_results_reviewed_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_results'))
+    )
+    with op.batch_alter_table('verification_results', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_verification_results_applicant_id'), ['applicant_id'], unique=False)
+
+    op.create_table('bank_file_issues',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('centre_id', sa.Integer(), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('total_fen', sa.BigInteger(), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['payment_batches.id'], name=op.f('fk_bank_file_issues_batch_id_payment_batches')),
+    sa.ForeignKeyConstraint(['centre_id'], ['centres.id'], name=op.f('fk_bank_file_issues_centre_id_centres')),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_bank_file_issues_issued_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_file_issues'))
+    )
+    with op.batch_alter_table('bank_file_issues', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_file_issues_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bank_file_issues_centre_id'), ['centre_id'], unique=False)
+
+    op.create_table('bank_outcomes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('bank_reference', sa.String(length=80), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['payment_batches.id'], name=op.f('fk_bank_outcomes_batch_id_payment_batches')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_bank_outcomes_payment_id_payments')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_bank_outcomes_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_outcomes')),
+    sa.UniqueConstraint('payment_id', name=op.f('uq_bank_outcomes_payment_id'))
+    )
+    with op.batch_alter_table('bank_outcomes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_outcomes_batch_id'), ['batch_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('bank_outcomes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_outcomes_batch_id'))
+
+    op.drop_table('bank_outcomes')
+    with op.batch_alter_table('bank_file_issues', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_file_issues_centre_id'))
+        batch_op.drop_index(batch_op.f('ix_bank_file_issues_batch_id'))
+
+    op.drop_table('bank_file_issues')
+    with op.batch_alter_table('verification_results', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_verification_results_applicant_id'))
+
+    op.drop_table('verification_results')
+    with op.batch_alter_table('verification_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_verification_items_request_id'))
+        batch_op.drop_index(batch_op.f('ix_verification_items_applicant_id'))
+
+    op.drop_table('verification_items')
     with op.batch_alter_table('ledger_import_rows', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_import_rows_import_row')
 
     op.drop_table('ledger_import_rows')
+    with op.batch_alter_table('verification_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_verification_requests_centre_id'))
+
+    op.drop_table('verification_requests')
     with op.batch_alter_table('return_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_return_versions_return_id'))
 
