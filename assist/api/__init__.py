@@ -155,6 +155,8 @@ from assist.api import core as _core  # noqa: E402,F401  (the foundation's endpo
 from assist.applicants import api as _applicants  # noqa: E402,F401
 from assist.cases import api as _cases  # noqa: E402,F401
 from assist.documents import api as _documents_api  # noqa: E402,F401
+from assist.exchange import api as _exchange_api  # noqa: E402,F401
 from assist.funds import api as _funds  # noqa: E402,F401
+from assist.imports import api as _imports_api  # noqa: E402,F401
 from assist.returns import api as _returns_api  # noqa: E402,F401
 from assist.stats import api as _stats_api  # noqa: E402,F401
