@@ -403,9 +403,28 @@ def _spend_section(centre: Centre, period: Period, ledger_root: dict, ledger_all
     )
 
 
+#: Built sections are kept per app by (centre, period, refresh, language): the figures change
+#: only when the summary table is rebuilt, so the charts' requests and repeated views reuse them.
+_BUILT_MAX = 256
+
+
 def dashboard(centre: Centre, period: Period) -> Dashboard:
     """Every registered figure for the centre's subtree and the period, from the summary table."""
+    from flask_babel import get_locale
+
     run = ensure_fresh()
+    key = (centre.id, period, run.id, str(get_locale()))
+    built = current_app.extensions.setdefault("stats_built", {})
+    sections = built.get(key)
+    if sections is None:
+        sections = _build_sections(centre, period)
+        if len(built) >= _BUILT_MAX:
+            built.clear()
+        built[key] = sections
+    return Dashboard(centre, period, run.finished_at, sections)
+
+
+def _build_sections(centre: Centre, period: Period) -> list[Section]:
     totals: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     by_month: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     by_key_month: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
@@ -449,7 +468,7 @@ def dashboard(centre: Centre, period: Period) -> Dashboard:
             sections.append(_month_section(metric, by_month[metric.key], centre, period))
         if metric.key == "files.status":
             sections.extend(_centre_sections(centre, {k: int(v) for k, v in active.items()}))
-    return Dashboard(centre, period, run.finished_at, sections)
+    return sections
 
 
 # --- a centre's own figures, live (for returns) ---------------------------------------------
