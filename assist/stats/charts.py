@@ -71,7 +71,7 @@ def _base(chart_class, *, title: str, money: bool, height: int, legend: bool = F
         disable_xml_declaration=True,
         width=720,
         height=height,
-        explicit_size=False,
+        explicit_size=True,  # intrinsic size for <img>; CSS scales it to the column
         value_formatter=(lambda v: format_yuan(int(round((v or 0) * 100))))
         if money
         else (lambda v: str(int(v or 0))),
