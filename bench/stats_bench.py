@@ -168,10 +168,14 @@ def main() -> None:
             ).all()
             db.session.remove()
 
+    def cold_page():
+        app.extensions.pop("stats_built", None)  # the first view after a refresh
+        page()
+
     page()  # warm up
-    print(
-        f"city dashboard page /stats/ (median):          {median_ms(page):8.1f} ms  (target ≤ 300 ms)"
-    )
+    cold = median_ms(cold_page, 5)
+    print(f"city dashboard, first view after a refresh:    {cold:8.1f} ms  (target ≤ 300 ms)")
+    print(f"city dashboard page /stats/, repeat views:     {median_ms(page):8.1f} ms")
     print(f"baseline: five GROUP BYs on the records:       {median_ms(baseline, 3):8.1f} ms")
 
     with app.app_context(), app.test_request_context():
