@@ -66,6 +66,8 @@ class Config:
     LANGUAGES = {"zh_Hans": "简体中文", "en": "English"}
 
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    STATS_MAX_AGE_MINUTES = _env_int("STATS_MAX_AGE_MINUTES", 15)
+    RETURN_DUE_DAY = _env_int("RETURN_DUE_DAY", 10)
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
 

@@ -84,9 +84,13 @@ def _import_models() -> None:
     from assist.cases import models as _cases  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
     from assist.documents import models as _documents  # noqa: F401
+    from assist.exchange import models as _exchange  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
+    from assist.imports import models as _imports  # noqa: F401
     from assist.pairings import models as _pairings  # noqa: F401
     from assist.pairings import services as _pairing_hooks  # noqa: F401  (ends pairs on exit)
+    from assist.returns import models as _returns  # noqa: F401
+    from assist.stats import models as _stats  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -104,13 +108,23 @@ def _register_blueprints(app: Flask) -> None:
     from assist.centres.views import bp as centres_bp
     from assist.documents import api as _documents_api  # noqa: F401
     from assist.documents.views import bp as documents_bp
+    from assist.exchange import api as _exchange_api  # noqa: F401
+    from assist.exchange.views import bp as exchange_bp
     from assist.funds import api as _funds_api  # noqa: F401
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
+    from assist.imports import api as _imports_api  # noqa: F401
+    from assist.imports.views import bp as imports_bp
+    from assist.returns import api as _returns_api  # noqa: F401
+    from assist.returns.views import bp as returns_bp
+    from assist.stats import api as _stats_api  # noqa: F401
+    from assist.stats.views import bp as stats_bp
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
+        app.register_blueprint(bp)
+    for bp in (stats_bp, returns_bp, imports_bp, exchange_bp):
         app.register_blueprint(bp)
     from assist.campaigns import owners as _visit_photos  # noqa: F401  (attachment owner)
     from assist.campaigns.views import bp as campaigns_bp
@@ -125,6 +139,8 @@ def _register_documents() -> None:
     from assist.applicants import documents as _applicant_documents  # noqa: F401
     from assist.cases import documents as _case_documents  # noqa: F401
     from assist.funds import documents as _funds_documents  # noqa: F401  (voucher, roster)
+    from assist.returns import documents as _returns_documents  # noqa: F401  (returns)
+    from assist.stats import documents as _stats_documents  # noqa: F401  (figures report)
 
 
 def _register_cli(app: Flask) -> None:
@@ -144,6 +160,9 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(notices_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(print_jobs_cli)
+    from assist.stats.cli import stats_cli
+
+    app.cli.add_command(stats_cli)
     from assist.campaigns.cli import campaigns_cli
 
     app.cli.add_command(campaigns_cli)

@@ -61,6 +61,10 @@ CATALOGUES = {
     "cases": ("assist/cases/translations", ["assist/cases", "templates/cases"]),
     "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),
     "documents": ("assist/documents/translations", ["assist/documents", "templates/documents"]),
+    "stats": ("assist/stats/translations", ["assist/stats", "templates/stats"]),
+    "returns": ("assist/returns/translations", ["assist/returns", "templates/returns"]),
+    "imports": ("assist/imports/translations", ["assist/imports", "templates/imports"]),
+    "exchange": ("assist/exchange/translations", ["assist/exchange", "templates/exchange"]),
     "campaigns": (
         "assist/campaigns/translations",
         ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],

@@ -132,4 +132,5 @@ ACTION_LABELS = {
     "transfer_accepted": _l("Transferred"),
     "transfer_declined": _l("Transfer declined"),
     "transfer_withdrawn": _l("Transfer withdrawn"),
+    "imported": _l("Entered as active from a ledger"),
 }

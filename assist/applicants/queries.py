@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, and_, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
-from assist.applicants.models import Applicant, Category, FileStatus, ResidentId
+from assist.applicants.models import Applicant, Category, Cause, FileStatus, ResidentId
 from assist.applicants.services import REVIEW_WARNING_DAYS
 from assist.centres.scoping import in_scope, in_subtree, scoped
 from assist.core.crypto import keyed_hash
@@ -52,6 +52,7 @@ class FileQuery:
     centre_id: int | None = None
     category: str = ""
     status: str = ""
+    cause: str = ""
     migrant: bool = False
     woman: bool = False
     overdue: bool = False
@@ -77,12 +78,14 @@ class FileQuery:
         status = str(args.get("status") or "")
         category = str(args.get("category") or "")
         sort = str(args.get("sort") or "new")
+        cause = str(args.get("cause") or "")
         return cls(
             q=str(args.get("q") or "").strip()[:60],
             id_hash=str(args.get("idh") or "")[:64],
             centre_id=integer("centre"),
             category=category if category in Category.__members__.values() else "",
             status=status if status in FileStatus.__members__.values() else "",
+            cause=cause if cause in Cause.__members__.values() else "",
             migrant=flag("migrant"),
             woman=flag("woman"),
             overdue=flag("overdue"),
@@ -101,6 +104,7 @@ class FileQuery:
             "centre": self.centre_id or "",
             "category": self.category,
             "status": self.status,
+            "cause": self.cause,
             "migrant": "1" if self.migrant else "",
             "woman": "1" if self.woman else "",
             "overdue": "1" if self.overdue else "",
@@ -216,6 +220,8 @@ def filtered(user, query: FileQuery, today: date | None = None) -> Select:
         stmt = stmt.where(Applicant.category == query.category)
     if query.status:
         stmt = stmt.where(Applicant.status == query.status)
+    if query.cause:
+        stmt = stmt.where(Applicant.main_cause == query.cause)
     if query.migrant:
         stmt = stmt.where(Applicant.is_migrant_worker.is_(True))
     if query.woman:

@@ -221,6 +221,9 @@ def _register_template_helpers(app: Flask) -> None:
         format_datetime(v, fmt) if v else ""
     )
     app.jinja_env.filters["to_local"] = to_local
+    from assist.core.panels import record_panels
+
+    app.jinja_env.globals["record_panels"] = record_panels
 
     @app.context_processor
     def _globals():

@@ -1,0 +1,144 @@
+"""/api/v1/imports: upload a ledger (with `dry_run`), read the check's results, confirm."""
+
+import base64
+import binascii
+
+from flask import jsonify
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from assist.api import api_route, created, json_body, require_roles
+from assist.api.core import iso
+from assist.auth.models import Role
+from assist.core.errors import ValidationError
+from assist.core.scoping import get_scoped_or_404, scoped
+from assist.extensions import db
+from assist.imports import services
+from assist.imports.models import LedgerImport, LedgerImportRow
+
+READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
+UPLOAD = {
+    "type": "object",
+    "properties": {
+        "filename": {"type": "string", "description": "ends .xlsx or .csv"},
+        "content_base64": {"type": "string"},
+        "mapping": {"type": "object", "additionalProperties": {"type": "string"}},
+        "target_status": {"type": "string", "enum": ["applied", "active"]},
+        "dry_run": {"type": "boolean", "default": True},
+    },
+    "required": ["filename", "content_base64"],
+}
+
+
+def import_json(batch: LedgerImport, *, with_rows: bool = False) -> dict:
+    out = {
+        "id": batch.id,
+        "centre": batch.centre.code,
+        "filename": batch.filename,
+        "status": batch.status,
+        "headers": batch.headers,
+        "mapping": batch.mapping,
+        "target_status": batch.target_status,
+        "total": batch.total,
+        "done": batch.done,
+        "valid_rows": batch.valid_rows,
+        "invalid_rows": batch.invalid_rows,
+        "imported_files": batch.imported_files,
+        "created_at": iso(batch.created_at),
+        "checked_at": iso(batch.checked_at),
+        "imported_at": iso(batch.imported_at),
+    }
+    if with_rows:
+        rows = db.session.scalars(
+            select(LedgerImportRow)
+            .where(LedgerImportRow.import_id == batch.id, LedgerImportRow.status != "valid")
+            .order_by(LedgerImportRow.row_no)
+            .limit(1000)
+        )
+        out["rows"] = [
+            {
+                "row": r.row_no,
+                "name": r.name,
+                "id_number": r.id_masked,
+                "status": r.status,
+                "problems": r.problems,
+            }
+            for r in rows
+        ]
+    return out
+
+
+@api_route("/imports", tags=["imports"], summary="Ledger imports in the caller's scope")
+def list_imports():
+    require_roles(*READERS)
+    batches = db.session.scalars(
+        scoped(select(LedgerImport), current_user, LedgerImport.centre_id)
+        .order_by(LedgerImport.id.desc())
+        .limit(100)
+    )
+    return jsonify({"items": [import_json(b) for b in batches]})
+
+
+@api_route(
+    "/imports",
+    methods=["POST"],
+    tags=["imports"],
+    summary="Upload a ledger and check every row; with dry_run false, import the valid ones",
+    request_schema=UPLOAD,
+    responses={201: {"description": "the import with each problem row"}},
+)
+def upload_import():
+    body = json_body()
+    filename, content = body.get("filename"), body.get("content_base64")
+    dry_run = body.get("dry_run", True)
+    errors = {}
+    if not isinstance(filename, str) or not filename.strip():
+        errors["filename"] = _("Send the file's name, ending .xlsx or .csv.")
+    if not isinstance(content, str):
+        errors["content_base64"] = _("Send the file's content in base64.")
+    if not isinstance(dry_run, bool):
+        errors["dry_run"] = _("Send true or false.")
+    mapping = body.get("mapping")
+    if mapping is not None and not isinstance(mapping, dict):
+        errors["mapping"] = _("Send the mapping as an object of field → column heading.")
+    if errors:
+        raise ValidationError(_("Please correct the marked fields."), fields=errors)
+    try:
+        data = base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        message = _("Send the file's content in base64.")
+        raise ValidationError(message, fields={"content_base64": message}) from None
+    batch = services.upload(filename, data, acting_user=current_user)
+    services.set_mapping(
+        batch,
+        mapping if mapping is not None else batch.mapping,
+        body.get("target_status", "applied"),
+        acting_user=current_user,
+    )
+    services.check(batch, acting_user=current_user)
+    if not dry_run:
+        services.confirm(batch, acting_user=current_user)
+    db.session.commit()
+    return created(import_json(batch, with_rows=True))
+
+
+@api_route("/imports/<int:import_id>", tags=["imports"], summary="An import and its problem rows")
+def get_import(import_id: int):
+    require_roles(*READERS)
+    return jsonify(
+        import_json(get_scoped_or_404(LedgerImport, import_id, current_user), with_rows=True)
+    )
+
+
+@api_route(
+    "/imports/<int:import_id>/confirm",
+    methods=["POST"],
+    tags=["imports"],
+    summary="Import the checked import's valid rows as files",
+)
+def confirm_import(import_id: int):
+    batch = get_scoped_or_404(LedgerImport, import_id, current_user)
+    services.confirm(batch, acting_user=current_user)
+    db.session.commit()
+    return jsonify(import_json(batch, with_rows=True))

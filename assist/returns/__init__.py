@@ -1,0 +1,1 @@
+"""Monthly and yearly returns (月报/年报): compiled from the records, signed up the tiers."""

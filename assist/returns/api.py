@@ -1,0 +1,170 @@
+"""/api/v1/returns: list, compile, sign, reopen, and GET any version."""
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from assist.api import api_route, created, json_body, require_roles
+from assist.api.core import iso
+from assist.core.errors import ValidationError
+from assist.core.scoping import get_scoped_or_404
+from assist.extensions import db
+from assist.returns import services
+from assist.returns.models import PeriodReturn
+from assist.returns.views import READ_ROLES
+
+COMPILE = {
+    "type": "object",
+    "properties": {
+        "period_kind": {"type": "string", "enum": ["month", "year"]},
+        "period": {"type": "string", "description": "YYYY-MM for a month, YYYY for a year"},
+    },
+    "required": ["period_kind", "period"],
+}
+REOPEN = {
+    "type": "object",
+    "properties": {"reason": {"type": "string", "maxLength": 500}},
+    "required": ["reason"],
+}
+
+
+def version_json(version) -> dict:
+    ret = version.period_return
+    return {
+        "return_id": ret.id,
+        "centre": ret.centre.code,
+        "period_kind": ret.period_kind,
+        "period": ret.period,
+        "version": version.version,
+        "status": version.status,
+        "figures": version.figures,
+        "own_figures": version.own_figures,
+        "children": version.children,
+        "changes": version.changes,
+        "compiled_at": iso(version.compiled_at),
+        "signed_at": iso(version.signed_at),
+        "signed_by": version.signed_by.username if version.signed_by else None,
+        "sha256": version.sha256 or None,
+        "reopen_reason": version.reopen_reason or None,
+    }
+
+
+def _load(return_id) -> PeriodReturn:
+    ret = get_scoped_or_404(PeriodReturn, return_id, current_user)
+    if not ret.versions:
+        from flask import abort
+
+        abort(404)
+    return ret
+
+
+@api_route(
+    "/returns",
+    tags=["returns"],
+    summary="The caller's centre's return for a period and its children's states",
+    parameters=[
+        {
+            "name": "period_kind",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["month", "year"]},
+        },
+        {"name": "period", "in": "query", "schema": {"type": "string"}},
+    ],
+)
+def list_returns():
+    require_roles(*READ_ROLES)
+    kind = request.args.get("period_kind", "month")
+    period = request.args.get("period") or services.current_period(kind)
+    services.parse_return_period(kind, period)
+    centre = current_user.centre
+    ret = services.find_return(centre, kind, period)
+    children = services.children_status(centre, kind, period)
+    return jsonify(
+        {
+            "period_kind": kind,
+            "period": period,
+            "own": version_json(ret.current) if ret and ret.current else None,
+            "children": [
+                {
+                    "centre": c.centre.code,
+                    "state": c.state,
+                    "return_id": c.period_return.id if c.period_return else None,
+                    "signed_version": c.signed.version if c.signed else None,
+                }
+                for c in children
+            ],
+        }
+    )
+
+
+@api_route(
+    "/returns",
+    methods=["POST"],
+    tags=["returns"],
+    summary="Compile (or compile again) the caller's centre's return from the records",
+    request_schema=COMPILE,
+    responses={201: {"description": "the compiled version"}, 409: {"description": "signed"}},
+)
+def compile_return():
+    body = json_body()
+    kind, period = body.get("period_kind"), body.get("period")
+    if not isinstance(kind, str) or not isinstance(period, str):
+        raise ValidationError(
+            _("Send period_kind and period as text."),
+            fields={"period_kind": _("Required."), "period": _("Required.")},
+        )
+    version = services.compile_return(current_user.centre, kind, period, acting_user=current_user)
+    db.session.commit()
+    return created(version_json(version))
+
+
+@api_route("/returns/<int:return_id>", tags=["returns"], summary="The current version of a return")
+def get_return(return_id: int):
+    require_roles(*READ_ROLES)
+    return jsonify(version_json(_load(return_id).current))
+
+
+@api_route(
+    "/returns/<int:return_id>/versions/<int:number>",
+    tags=["returns"],
+    summary="One version of a return",
+)
+def get_return_version(return_id: int, number: int):
+    require_roles(*READ_ROLES)
+    ret = _load(return_id)
+    version = next((v for v in ret.versions if v.version == number), None)
+    if version is None:
+        from flask import abort
+
+        abort(404)
+    return jsonify(version_json(version))
+
+
+@api_route(
+    "/returns/<int:return_id>/sign",
+    methods=["POST"],
+    tags=["returns"],
+    summary="Sign the current version: frozen with time, signer and hash",
+)
+def sign_return(return_id: int):
+    version = services.sign_return(_load(return_id), acting_user=current_user)
+    db.session.commit()
+    return jsonify(version_json(version))
+
+
+@api_route(
+    "/returns/<int:return_id>/reopen",
+    methods=["POST"],
+    tags=["returns"],
+    summary="A parent centre reopens a signed return with a reason",
+    request_schema=REOPEN,
+)
+def reopen_return(return_id: int):
+    ret = _load(return_id)
+    reason = json_body().get("reason")
+    if not isinstance(reason, str):
+        message = _("Give the reason for reopening the return.")
+        raise ValidationError(message, fields={"reason": message})
+    version = services.reopen_return(ret, acting_user=current_user, reason=reason)
+    db.session.commit()
+    return jsonify(version_json(version))

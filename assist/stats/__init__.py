@@ -1,0 +1,1 @@
+"""Figures: the dashboards' summary table, the figures registry and the charts."""
