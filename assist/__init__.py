@@ -81,6 +81,7 @@ def _import_models() -> None:
     from assist.centres import models as _centres  # noqa: F401
     from assist.documents import models as _documents  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
+    from assist.mutual_aid import models as _mutual_aid  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

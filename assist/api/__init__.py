@@ -156,3 +156,4 @@ from assist.applicants import api as _applicants  # noqa: E402,F401
 from assist.cases import api as _cases  # noqa: E402,F401
 from assist.documents import api as _documents_api  # noqa: E402,F401
 from assist.funds import api as _funds  # noqa: E402,F401
+from assist.mutual_aid import api as _mutual_aid  # noqa: E402,F401

@@ -35,6 +35,10 @@ UPLOAD_KINDS = (
     AttachmentKind.INVOICE,
     AttachmentKind.SCHOOL_ENROLMENT,
     AttachmentKind.INCOME_PROOF,
+    AttachmentKind.ID_COPY,
+    AttachmentKind.MEDICAL_SETTLEMENT,
+    AttachmentKind.DEATH_CERTIFICATE,
+    AttachmentKind.DISABILITY_APPRAISAL,
     AttachmentKind.OTHER,
 )
 

@@ -15,7 +15,7 @@ from assist.centres.forms import YuanField
 class CaseForm(FlaskForm):
     kind = SelectField(
         _l("Kind of aid"),
-        choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+        choices=[(k.value, label) for k, label in KIND_LABELS.items() if k.is_opened_by_hand],
         validators=[InputRequired()],
     )
     file_no = StringField(_l("Hardship file number"), validators=[Optional(), Length(max=40)])

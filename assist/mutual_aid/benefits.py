@@ -377,3 +377,11 @@ def check_rules(plan_kind: str, rules) -> dict:
         msg = _("Choose the kind of plan.")
         raise ValidationError(msg, fields={"kind": msg})
     return clean
+
+
+def working_text_in_records_language(result: Benefit) -> str:
+    """The working as it is stored on the claim and printed: in the records' language."""
+    from assist.core.i18n import record_language
+
+    with record_language():
+        return working_text(result)
