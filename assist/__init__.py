@@ -97,10 +97,11 @@ def _register_blueprints(app: Flask) -> None:
     from assist.documents.views import bp as documents_bp
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
+    from assist.mutual_aid.views import bp as mutual_aid_bp
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
-    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
+    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp, mutual_aid_bp):
         app.register_blueprint(bp)
 
 
@@ -109,6 +110,7 @@ def _register_documents() -> None:
     from assist.applicants import documents as _applicant_documents  # noqa: F401
     from assist.cases import documents as _case_documents  # noqa: F401
     from assist.funds import documents as _funds_documents  # noqa: F401  (voucher, roster)
+    from assist.mutual_aid import documents as _mutual_aid_documents  # noqa: F401
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,15 +1,21 @@
 import pytest
 
 from assist.extensions import db
+from assist.funds import services as fund_services
+from assist.funds.models import FundSource
 from assist.mutual_aid import services
 from tests.cases.helpers import Api
 from tests.factories import user
+from tests.funds.factories import make_fund
 from tests.mutual_aid.helpers import (
     CRITICAL_RULES,
     HOSPITAL_RULES,
     WOMEN_RULES,
     make_plan,
     make_uscc,
+    people,
+    upload,
+    xlsx,
 )
 
 
@@ -52,3 +58,42 @@ def unit(network):
 @pytest.fixture
 def caseworker(app, network):
     return Api(app.test_client(), "sz-gs-pj.caseworker")
+
+
+@pytest.fixture
+def finance(app, network):
+    return Api(app.test_client(), "sz.finance")
+
+
+@pytest.fixture
+def funds(network):
+    mutual = fund_services.create_fund(
+        acting_user=user("sz.finance"),
+        name="职工互助保障金",
+        source=FundSource.MUTUAL_AID,
+        year=2026,
+        allowed_kinds=["mutual_aid"],
+    )
+    union = make_fund(name="工会经费互助补贴", received_fen=1_000_000)
+    db.session.commit()
+    return mutual, union
+
+
+@pytest.fixture
+def enrolled(caseworker, unit, hospital, critical, finance, funds):
+    """Twelve members of the 平江 unit in both plans, their fees received."""
+    rows = people(12)
+    batches = []
+    for _plan, term in (hospital, critical):
+        response = upload(caseworker, unit.id, term.id, xlsx(rows), dry_run=False)
+        assert response.status_code == 201, response.get_json()
+        batches.append(response.get_json())
+    mutual, union = funds
+    for batch in batches:
+        response = finance.post(
+            f"/mutual-aid/enrolments/{batch['id']}/fee",
+            json={"fund_id": mutual.id, "subsidy_fund_id": union.id, "reference": "苏银回单0001"},
+        )
+        assert response.status_code == 201, response.get_json()
+    db.session.commit()
+    return rows

@@ -5,13 +5,15 @@ import io
 from datetime import date, timedelta
 
 from openpyxl import Workbook
+from sqlalchemy import select
 from stdnum.cn import uscc
 
+from assist.core.crypto import keyed_hash
 from assist.core.timeutil import local_today
 from assist.extensions import db
 from assist.mutual_aid import services
-from assist.mutual_aid.models import Plan, PlanTerm
-from tests.factories import next_resident_id, user
+from assist.mutual_aid.models import Enrolment, Plan, PlanTerm
+from tests.factories import PDF, next_resident_id, user
 
 HOSPITAL_RULES = {"daily_fen": 5000, "franchise_days": 3, "term_cap_fen": 450_000}
 CRITICAL_RULES = {
@@ -108,3 +110,44 @@ def upload(api, unit_id, term_id, data: bytes, *, dry_run=True, skip_bad=False, 
         headers=api.headers,
         content_type="multipart/form-data",
     )
+
+
+HOSPITAL_DOCS = ("id_copy", "diagnosis", "invoice", "medical_settlement")
+
+
+def enrolment_of(id_number, term):
+    return db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.id_hash == keyed_hash(id_number), Enrolment.term_id == term.id
+        )
+    ).one()
+
+
+def hospital_claim(api, enrolment, *, days=12, offset=10, expect=201):
+    admission = enrolment.cover_start + timedelta(days=offset)
+    response = api.post(
+        "/mutual-aid/claims",
+        json={
+            "enrolment_id": enrolment.id,
+            "event": "hospital",
+            "event_date": admission.isoformat(),
+            "discharge_date": (admission + timedelta(days=days)).isoformat(),
+            "hospital": "苏州市立医院",
+            "diagnosis": "肺炎",
+            "bank_name": "中国工商银行苏州分行",
+            "bank_account": "6222021102009876543",
+        },
+    )
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def attach(api, case_id, kinds):
+    for kind in kinds:
+        response = api.client.post(
+            f"/api/v1/cases/{case_id}/attachments",
+            data={"kind": kind, "file": (io.BytesIO(PDF), f"{kind}.pdf")},
+            headers=api.headers,
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 201, response.get_json()

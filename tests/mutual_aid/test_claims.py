@@ -1,107 +1,26 @@
 """Claims: benefit computed with its working, the same tiered approval, paid to the member's card
 from the mutual-aid fund, every movement a ledger row; renewal; members looked up in scope."""
 
-import io
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from assist.extensions import db
-from assist.funds import services as fund_services
-from assist.funds.models import FundSource, LedgerEntry
+from assist.funds.models import LedgerEntry
 from assist.mutual_aid.models import Enrolment
 from tests.cases.helpers import Api
-from tests.factories import PDF, make_applicant, user
-from tests.funds.factories import make_fund
+from tests.factories import make_applicant, user
 from tests.mutual_aid.helpers import (
+    HOSPITAL_DOCS,
+    attach,
+    enrolment_of,
+    hospital_claim,
     make_plan,
     people,
     running_term_input,
     upload,
     xlsx,
 )
-
-HOSPITAL_DOCS = ("id_copy", "diagnosis", "invoice", "medical_settlement")
-
-
-@pytest.fixture
-def finance(app, network):
-    return Api(app.test_client(), "sz.finance")
-
-
-@pytest.fixture
-def funds(network):
-    mutual = fund_services.create_fund(
-        acting_user=user("sz.finance"),
-        name="职工互助保障金",
-        source=FundSource.MUTUAL_AID,
-        year=2026,
-        allowed_kinds=["mutual_aid"],
-    )
-    union = make_fund(name="工会经费互助补贴", received_fen=1_000_000)
-    db.session.commit()
-    return mutual, union
-
-
-@pytest.fixture
-def enrolled(caseworker, unit, hospital, critical, finance, funds):
-    """Twelve members of the 平江 unit in both plans, their fees received."""
-    rows = people(12)
-    batches = []
-    for _plan, term in (hospital, critical):
-        response = upload(caseworker, unit.id, term.id, xlsx(rows), dry_run=False)
-        assert response.status_code == 201, response.get_json()
-        batches.append(response.get_json())
-    mutual, union = funds
-    for batch in batches:
-        response = finance.post(
-            f"/mutual-aid/enrolments/{batch['id']}/fee",
-            json={"fund_id": mutual.id, "subsidy_fund_id": union.id, "reference": "苏银回单0001"},
-        )
-        assert response.status_code == 201, response.get_json()
-    db.session.commit()
-    return rows
-
-
-def enrolment_of(id_number, term):
-    from assist.core.crypto import keyed_hash
-
-    return db.session.scalars(
-        select(Enrolment).where(
-            Enrolment.id_hash == keyed_hash(id_number), Enrolment.term_id == term.id
-        )
-    ).one()
-
-
-def hospital_claim(api, enrolment, *, days=12, offset=10, expect=201):
-    admission = enrolment.cover_start + timedelta(days=offset)
-    response = api.post(
-        "/mutual-aid/claims",
-        json={
-            "enrolment_id": enrolment.id,
-            "event": "hospital",
-            "event_date": admission.isoformat(),
-            "discharge_date": (admission + timedelta(days=days)).isoformat(),
-            "hospital": "苏州市立医院",
-            "diagnosis": "肺炎",
-            "bank_name": "中国工商银行苏州分行",
-            "bank_account": "6222021102009876543",
-        },
-    )
-    assert response.status_code == expect, response.get_json()
-    return response.get_json()
-
-
-def attach(api, case_id, kinds):
-    for kind in kinds:
-        response = api.client.post(
-            f"/api/v1/cases/{case_id}/attachments",
-            data={"kind": kind, "file": (io.BytesIO(PDF), f"{kind}.pdf")},
-            headers=api.headers,
-            content_type="multipart/form-data",
-        )
-        assert response.status_code == 201, response.get_json()
 
 
 def test_fees_are_a_receipt_and_a_subsidy_transfer_in_the_ledger(enrolled, funds, finance):
