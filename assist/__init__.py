@@ -123,6 +123,7 @@ def _register_cli(app: Flask) -> None:
     from assist.documents.cli import print_jobs_cli
     from assist.funds import demo as _funds_demo  # noqa: F401  (adds its demo seeder)
     from assist.funds.cli import ledger_cli
+    from assist.mutual_aid import demo as _mutual_aid_demo  # noqa: F401  (after the funds')
 
     app.cli.add_command(centres_cli)
     app.cli.add_command(users_cli)

@@ -550,7 +550,9 @@ def check_roster(
             Enrolment.unit_id == unit.id, Enrolment.term_id == term.id
         )
     )
-    required = required_members(term, unit.staff_count)
+    # An add-on (the women's plan) is for part of the staff only: the participation rule is
+    # the base plan's, which every add-on member must hold.
+    required = 0 if term.plan.base_plan_id else required_members(term, unit.staff_count)
     unit_problems: list[tuple[str, str]] = []
     if not term.window_opens <= today <= term.window_closes:
         unit_problems.append(
