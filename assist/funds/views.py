@@ -360,7 +360,8 @@ def pay(case_id: int):
         form.amount.data = format_yuan(remaining).replace(",", "")
         form.method.data = (
             PaymentMethod.BANK_TRANSFER
-            if case.applicant is not None and case.applicant.bank_account_last4
+            if case.payee_account_last4
+            or (case.applicant is not None and case.applicant.bank_account_last4)
             else PaymentMethod.CASH
         )
         form.signed_by.data = case.recipient_name
