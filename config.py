@@ -67,6 +67,8 @@ class Config:
 
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
+    #: Mutual-aid claims: working days from complete documents to payment before "overdue".
+    MUTUAL_AID_PAYMENT_WORKING_DAYS = _env_int("MUTUAL_AID_PAYMENT_WORKING_DAYS", 15)
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
 
     SECRET_KEY: str | None = None

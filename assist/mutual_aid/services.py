@@ -1073,7 +1073,7 @@ case_services.register_submit_hook(AidKind.MUTUAL_AID, _check_claim_submit, _on_
 
 
 def payment_days() -> int:
-    return int(current_app.config.get("MUTUAL_AID_PAYMENT_WORKING_DAYS", 15))
+    return int(current_app.config["MUTUAL_AID_PAYMENT_WORKING_DAYS"])
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from assist.extensions import db
 from assist.funds.models import LedgerEntry
-from assist.mutual_aid.models import Enrolment
+from assist.mutual_aid.models import Claim, Enrolment
 from tests.cases.helpers import Api
 from tests.factories import make_applicant, user
 from tests.mutual_aid.helpers import (
@@ -238,3 +238,24 @@ def test_members_lookup_is_scoped_masked_and_linked_to_a_hardship_file(
     assert figures["hardship_households"] == {"with_cover": 1, "without_cover": 1}
     unit_row = figures["units"][0]
     assert unit_row["members"] == 12 and unit_row["share_of_staff"] == 0.6
+
+
+def test_overdue_list_counts_working_days_from_complete_documents(enrolled, hospital, caseworker):
+    from datetime import datetime
+
+    from assist.core.timeutil import local_to_utc, local_today
+    from assist.mutual_aid.services import subtract_working_days
+
+    _plan, term = hospital
+    claims = []
+    for n, days in enumerate((15, 16)):
+        claim = hospital_claim(caseworker, enrolment_of(enrolled[4 + n][1], term))
+        attach(caseworker, claim["case"]["id"], HOSPITAL_DOCS)
+        caseworker.post(f"/mutual-aid/claims/{claim['id']}/actions/submit", json={})
+        day = subtract_working_days(local_today(), days)
+        row = db.session.get(Claim, claim["id"])
+        row.documents_complete_at = local_to_utc(datetime.combine(day, datetime.min.time()))
+        claims.append(claim["id"])
+    db.session.commit()
+    overdue = caseworker.get("/mutual-aid/claims?status=overdue").get_json()["items"]
+    assert [c["id"] for c in overdue] == [claims[1]]  # 16 working days; 15 is still in time
