@@ -62,6 +62,10 @@ CATALOGUES = {
     "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),
     "documents": ("assist/documents/translations", ["assist/documents", "templates/documents"]),
     "mutual_aid": ("assist/mutual_aid/translations", ["assist/mutual_aid", "templates/mutual_aid"]),
+    "campaigns": (
+        "assist/campaigns/translations",
+        ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],
+    ),
 }
 
 

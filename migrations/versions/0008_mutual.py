@@ -1,7 +1,7 @@
 """mutual aid: plans, terms, units, enrolment batches, enrolments, claims; case payee card
 
 Revision ID: mutual
-Revises: 0006
+Revises: warmth
 Create Date: 2026-12-01 08:19:25.221763
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'mutual'
-down_revision = '0006'
+down_revision = 'warmth'
 branch_labels = None
 depends_on = None
 
