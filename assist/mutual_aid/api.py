@@ -295,10 +295,6 @@ def _term_input(body) -> services.TermInput:
     if not isinstance(body, dict):
         raise ValidationError(_("Send the term as an object."), fields={"term": _("Required.")})
 
-    def day(key):
-        value = _date(body, key)
-        return value
-
     rules = body.get("rules")
     docs = body.get("required_documents")
     if docs is not None and not (
@@ -310,10 +306,10 @@ def _term_input(body) -> services.TermInput:
         )
     return services.TermInput(
         label=_str(body, "label"),
-        cover_start=day("cover_start"),
-        cover_end=day("cover_end"),
-        window_opens=day("window_opens"),
-        window_closes=day("window_closes"),
+        cover_start=_date(body, "cover_start"),
+        cover_end=_date(body, "cover_end"),
+        window_opens=_date(body, "window_opens"),
+        window_closes=_date(body, "window_closes"),
         fee_fen=_amount(body, "fee"),
         subsidy_fen=_amount(body, "subsidy", required=False) or 0,
         min_age=_int(body.get("min_age", 16), "min_age"),
@@ -617,7 +613,9 @@ def list_claims():
     before = _int(request.args.get("before"), "before", required=False)
     if before:
         stmt = stmt.where(Claim.id < before)
-    rows = db.session.scalars(stmt.order_by(Claim.id.desc()).limit(50)).all()
+    rows = db.session.scalars(
+        stmt.options(*coverage.claim_list_options()).order_by(Claim.id.desc()).limit(50)
+    ).all()
     return jsonify(
         {
             "items": [claim_json(c) for c in rows],

@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import joinedload
 
 from assist.applicants.models import Applicant, FileStatus
 from assist.cases.models import AidCase, CaseStatus
@@ -256,6 +257,15 @@ def households_without_cover(user, *, on: date | None = None, after: int = 0, li
         Applicant.centre_id,
     )
     return list(db.session.scalars(stmt.order_by(Applicant.id).limit(limit)))
+
+
+def claim_list_options() -> tuple:
+    """Load what a claims list shows with its page: no query per row."""
+    return (
+        joinedload(Claim.enrolment).joinedload(Enrolment.term).joinedload(PlanTerm.plan),
+        joinedload(Claim.enrolment).joinedload(Enrolment.unit),
+        joinedload(Claim.case).joinedload(AidCase.approval_centre),
+    )
 
 
 def overdue_stmt(stmt: Select, today: date | None = None) -> Select:

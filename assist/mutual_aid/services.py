@@ -18,20 +18,22 @@ from sqlalchemy import func, select
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
-from assist.applicants.models import ResidentId
+from assist.applicants.models import Applicant, ResidentId
 from assist.attachments.services import attachments_of
 from assist.audit.services import record
 from assist.auth.models import Role, User
 from assist.cases import services as case_services
+from assist.cases.attachments import CLAIM_KINDS
 from assist.cases.attachments import OWNER_TYPE as CASE_OWNER
 from assist.cases.models import AidCase, AidKind, CaseStatus
 from assist.centres.models import Centre
 from assist.core.counters import next_number
-from assist.core.crypto import keyed_hash
+from assist.core.crypto import decrypt, encrypt, keyed_hash
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
 from assist.core.i18n import record_text
 from assist.core.masking import mask_id
 from assist.core.resident_id import parse_resident_id
+from assist.core.scoping import scoped
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
 from assist.funds import services as fund_services
@@ -53,8 +55,6 @@ from assist.mutual_aid.roster import RosterLine, read_roster
 
 #: Case statuses whose amount no longer counts against the term's cap.
 NOT_GRANTED = (CaseStatus.REJECTED, CaseStatus.WITHDRAWN)
-#: Statuses of a claim's case that end the payment clock.
-SETTLED = (CaseStatus.PAID, CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN)
 DEFAULT_DOCUMENTS = {
     EventKind.HOSPITAL: ["id_copy", "diagnosis", "invoice", "medical_settlement"],
     EventKind.CRITICAL_ILLNESS: ["id_copy", "diagnosis"],
@@ -199,6 +199,20 @@ def add_term(plan: Plan, *, acting_user: User, data: TermInput) -> PlanTerm:
     if docs is None:
         event = benefits.EVENT_FOR_PLAN[plan.kind]
         docs = {event: list(DEFAULT_DOCUMENTS[event])}
+    known = {str(k) for k in CLAIM_KINDS}
+    if not isinstance(docs, dict) or not all(
+        event in set(EventKind)
+        and isinstance(kinds, list)
+        and all(isinstance(k, str) and k in known for k in kinds)
+        for event, kinds in docs.items()
+    ):
+        _fail(
+            "required_documents",
+            _(
+                "List the documents per event from the kinds a claim takes: %(kinds)s.",
+                kinds=", ".join(sorted(known)),
+            ),
+        )
     if db.session.scalar(
         select(PlanTerm.id).where(PlanTerm.plan_id == plan.id, PlanTerm.label == label)
     ):
@@ -687,8 +701,6 @@ def enrol(
     since = _continuity(term, hashes)
     files = _files(hashes)
     first = _number(f"cert:{term.id}", len(valid))
-    from assist.core.crypto import encrypt
-
     now = utcnow()
     mappings = []
     for i, row in enumerate(valid):
@@ -764,8 +776,6 @@ def renewal_lines(unit: Unit, from_term: PlanTerm) -> list[RosterLine]:
         .where(Enrolment.unit_id == unit.id, Enrolment.term_id == from_term.id)
         .order_by(Enrolment.certificate_no)
     ).all()
-    from assist.core.crypto import decrypt
-
     return [
         RosterLine(row_no=i, name=name, id_raw=decrypt(enc) or "")
         for i, (name, enc) in enumerate(rows, start=1)
@@ -996,7 +1006,7 @@ def record_claim(*, acting_user: User, data: ClaimInput) -> Claim:
                 person_id_hash=enrolment.id_hash,
                 person_id_last4=enrolment.id_last4,
                 applicant=(
-                    db.session.get(_applicant_model(), enrolment.applicant_id)
+                    db.session.get(Applicant, enrolment.applicant_id)
                     if enrolment.applicant_id
                     else None
                 ),
@@ -1022,12 +1032,6 @@ def record_claim(*, acting_user: User, data: ClaimInput) -> Claim:
     )
     db.session.flush()
     return claim
-
-
-def _applicant_model():
-    from assist.applicants.models import Applicant
-
-    return Applicant
 
 
 def claim_of_case(case: AidCase) -> Claim | None:
@@ -1111,8 +1115,6 @@ def lookup_enrolments(
     *, acting_user: User, id_number: str = "", certificate_no: str = ""
 ) -> list[Enrolment]:
     """A person's enrolments in the user's scope, by full ID (keyed hash) or certificate no."""
-    from assist.core.scoping import scoped
-
     if not acting_user.has_role(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR):
         raise PermissionDenied(_("Your role does not allow this."))
     stmt = select(Enrolment)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from assist.attachments.labels import KIND_LABELS as DOCUMENT_LABELS
 from assist.attachments.models import AttachmentKind
@@ -115,7 +116,11 @@ def index():
 @login_required
 @roles_required(*READERS)
 def units():
-    stmt = scoped(select(Unit), current_user, Unit.centre_id).order_by(Unit.name, Unit.id)
+    stmt = (
+        scoped(select(Unit), current_user, Unit.centre_id)
+        .options(joinedload(Unit.centre))
+        .order_by(Unit.name, Unit.id)
+    )
     return render_template("mutual_aid/units.html", page=paginate(stmt))
 
 
@@ -456,7 +461,7 @@ def claims():
         stmt = coverage.overdue_stmt(stmt)
     return render_template(
         "mutual_aid/claims.html",
-        page=paginate(stmt.order_by(Claim.id.desc())),
+        page=paginate(stmt.options(*coverage.claim_list_options()).order_by(Claim.id.desc())),
         view=view,
         days=services.payment_days(),
     )
@@ -510,6 +515,8 @@ def claim(claim_id: int):
         "mutual_aid/claim.html",
         claim=claim,
         checklist=[(AttachmentKind(k), k in present) for k in required],
+        # Health data: the diagnosis is for those who handle and decide the claim.
+        shows_diagnosis=current_user.has_role(Role.CASEWORKER, Role.SUPERVISOR),
         overdue_cutoff=services.overdue_cutoff(),
     )
 
