@@ -227,3 +227,28 @@ def test_claim_case_approval_form_and_voucher_print(
     voucher = finance.get(f"/payments/{paid['id']}/voucher.pdf")
     _pages, text = pdf_text(voucher.data)
     assert "付款凭证" in text and "互助金" in text and "9876543" not in text and "6543" in text
+
+
+def test_claims_list_runs_the_same_statements_for_few_or_many_claims(
+    client, enrolled, hospital, caseworker
+):
+    from sqlalchemy import event
+
+    _plan, term = hospital
+    login(client, "sz-gs-pj.caseworker")
+    counts = []
+
+    def count(*args, **kwargs):
+        counts[-1] += 1
+
+    for n in range(8):
+        hospital_claim(caseworker, enrolment_of(enrolled[n][1], term), days=2 if n % 2 else 12)
+        if n in (1, 7):
+            db.session.commit()
+            counts.append(0)
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                assert client.get("/mutual-aid/claims").status_code == 200
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1], counts
