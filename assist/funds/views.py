@@ -18,7 +18,7 @@ from sqlalchemy import exc, select
 from assist.audit.services import record
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
-from assist.cases.models import AidCase
+from assist.cases.models import AidCase, AidKind
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors
@@ -354,6 +354,10 @@ def pay(case_id: int):
     sources = queries.payable_sources(case, current_user)
     form = PaymentForm()
     form.source.choices = _source_choices(sources)
+    if case.kind == AidKind.MUTUAL_AID:  # offered only what can succeed: the member's card
+        form.method.choices = [
+            c for c in form.method.choices if c[0] == PaymentMethod.BANK_TRANSFER
+        ]
     remaining = (case.amount_approved_fen or 0) - (case.paid_fen or 0)
     if request.method == "GET":
         form.idempotency_key.data = services.new_idempotency_key()
