@@ -69,6 +69,8 @@ class Config:
     STATS_MAX_AGE_MINUTES = _env_int("STATS_MAX_AGE_MINUTES", 15)
     RETURN_DUE_DAY = _env_int("RETURN_DUE_DAY", 10)
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
+    #: Mutual-aid claims: working days from complete documents to payment before "overdue".
+    MUTUAL_AID_PAYMENT_WORKING_DAYS = _env_int("MUTUAL_AID_PAYMENT_WORKING_DAYS", 15)
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
 
     SECRET_KEY: str | None = None

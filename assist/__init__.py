@@ -87,6 +87,7 @@ def _import_models() -> None:
     from assist.exchange import models as _exchange  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
     from assist.imports import models as _imports  # noqa: F401
+    from assist.mutual_aid import models as _mutual_aid  # noqa: F401
     from assist.pairings import models as _pairings  # noqa: F401
     from assist.pairings import services as _pairing_hooks  # noqa: F401  (ends pairs on exit)
     from assist.returns import models as _returns  # noqa: F401
@@ -115,6 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from assist.home.views import bp as home_bp
     from assist.imports import api as _imports_api  # noqa: F401
     from assist.imports.views import bp as imports_bp
+    from assist.mutual_aid import api as _mutual_aid_api  # noqa: F401
+    from assist.mutual_aid.views import bp as mutual_aid_bp
     from assist.returns import api as _returns_api  # noqa: F401
     from assist.returns.views import bp as returns_bp
     from assist.stats import api as _stats_api  # noqa: F401
@@ -122,7 +125,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
-    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
+    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp, mutual_aid_bp):
         app.register_blueprint(bp)
     for bp in (stats_bp, returns_bp, imports_bp, exchange_bp):
         app.register_blueprint(bp)
@@ -139,6 +142,7 @@ def _register_documents() -> None:
     from assist.applicants import documents as _applicant_documents  # noqa: F401
     from assist.cases import documents as _case_documents  # noqa: F401
     from assist.funds import documents as _funds_documents  # noqa: F401  (voucher, roster)
+    from assist.mutual_aid import documents as _mutual_aid_documents  # noqa: F401
     from assist.returns import documents as _returns_documents  # noqa: F401  (returns)
     from assist.stats import documents as _stats_documents  # noqa: F401  (figures report)
 
@@ -153,6 +157,7 @@ def _register_cli(app: Flask) -> None:
     from assist.documents.cli import print_jobs_cli
     from assist.funds import demo as _funds_demo  # noqa: F401  (adds its demo seeder)
     from assist.funds.cli import ledger_cli
+    from assist.mutual_aid import demo as _mutual_aid_demo  # noqa: F401  (after the funds')
 
     app.cli.add_command(centres_cli)
     app.cli.add_command(users_cli)

@@ -65,6 +65,7 @@ CATALOGUES = {
     "returns": ("assist/returns/translations", ["assist/returns", "templates/returns"]),
     "imports": ("assist/imports/translations", ["assist/imports", "templates/imports"]),
     "exchange": ("assist/exchange/translations", ["assist/exchange", "templates/exchange"]),
+    "mutual_aid": ("assist/mutual_aid/translations", ["assist/mutual_aid", "templates/mutual_aid"]),
     "campaigns": (
         "assist/campaigns/translations",
         ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],

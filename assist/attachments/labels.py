@@ -13,6 +13,9 @@ KIND_LABELS = {
     AttachmentKind.INVOICE: _l("Invoices and receipts"),
     AttachmentKind.SCHOOL_ENROLMENT: _l("School enrolment proof"),
     AttachmentKind.COLLECTIVE_DECISION: _l("Collective decision minutes"),
+    AttachmentKind.MEDICAL_SETTLEMENT: _l("Medical insurance settlement sheet"),
+    AttachmentKind.DEATH_CERTIFICATE: _l("Death certificate"),
+    AttachmentKind.DISABILITY_APPRAISAL: _l("Disability grade appraisal"),
     AttachmentKind.OTHER: _l("Other document"),
 }
 

@@ -20,6 +20,9 @@ class AttachmentKind(enum.StrEnum):
     INVOICE = "invoice"  # 发票、收据
     SCHOOL_ENROLMENT = "school_enrolment"  # 入学通知书、在读证明
     COLLECTIVE_DECISION = "collective_decision"  # 集体研究决定纪要
+    MEDICAL_SETTLEMENT = "medical_settlement"  # 医保结算单
+    DEATH_CERTIFICATE = "death_certificate"  # 死亡证明、户口注销证明
+    DISABILITY_APPRAISAL = "disability_appraisal"  # 伤残等级鉴定
     OTHER = "other"
 
 

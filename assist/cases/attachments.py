@@ -22,7 +22,7 @@ from assist.attachments.services import (
     store_attachment,
 )
 from assist.auth.models import Role, User
-from assist.cases.models import AidCase, CaseStatus, CollectiveDecision
+from assist.cases.models import AidCase, AidKind, CaseStatus, CollectiveDecision
 from assist.centres.scoping import get_scoped_or_404
 from assist.core.errors import ValidationError
 from assist.extensions import db
@@ -37,6 +37,21 @@ UPLOAD_KINDS = (
     AttachmentKind.INCOME_PROOF,
     AttachmentKind.OTHER,
 )
+#: What a mutual-aid claim's case also takes: the documents a plan's checklist names.
+CLAIM_KINDS = (
+    AttachmentKind.DIAGNOSIS,
+    AttachmentKind.INVOICE,
+    AttachmentKind.ID_COPY,
+    AttachmentKind.MEDICAL_SETTLEMENT,
+    AttachmentKind.DEATH_CERTIFICATE,
+    AttachmentKind.DISABILITY_APPRAISAL,
+    AttachmentKind.OTHER,
+)
+
+
+def upload_kinds(case: AidCase) -> tuple:
+    """The kinds of document a case takes by hand: a claim's checklist kinds, or the usual."""
+    return CLAIM_KINDS if case.kind == AidKind.MUTUAL_AID else UPLOAD_KINDS
 
 
 def can_attach(user: User, case: AidCase) -> bool:
@@ -52,7 +67,7 @@ def can_attach(user: User, case: AidCase) -> bool:
 
 def add_case_attachment(case: AidCase, upload, *, acting_user: User, kind: str) -> Attachment:
     """Check and store a supporting document for the case."""
-    if kind not in UPLOAD_KINDS:
+    if kind not in upload_kinds(case):
         message = _("Choose what kind of document this is.")
         raise ValidationError(message, fields={"kind": message})
     return store_attachment(
@@ -115,6 +130,6 @@ register_owner(
         centre=lambda case: case.centre,
         can_read=lambda user, case: user.has_role(*READ_ROLES),
         can_change=can_attach,
-        kinds=frozenset({*UPLOAD_KINDS, AttachmentKind.COLLECTIVE_DECISION}),
+        kinds=frozenset({*UPLOAD_KINDS, *CLAIM_KINDS, AttachmentKind.COLLECTIVE_DECISION}),
     ),
 )

@@ -32,7 +32,8 @@ DEFAULT_RULES: dict[tuple[str, str], RuleDefault] = {
     (AidKind.HOLIDAY, ""): RuleDefault(cap_fen=300_000),
     # Emergency help: paid first, without waiting for the public notice.
     (AidKind.TEMPORARY, ""): RuleDefault(cap_fen=300_000, skips_notice=True),
-    (AidKind.MUTUAL_AID, ""): RuleDefault(),
+    # Claims under a plan's benefit table: no public notice unless a dated rule asks for one.
+    (AidKind.MUTUAL_AID, ""): RuleDefault(skips_notice=True),
     (AidKind.LEGAL, ""): RuleDefault(),
     (AidKind.JOB, ""): RuleDefault(),
 }

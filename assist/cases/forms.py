@@ -7,7 +7,7 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.validators import InputRequired, Length, Optional
 
 from assist.attachments.forms import AttachmentForm
-from assist.cases.attachments import UPLOAD_KINDS
+from assist.cases.attachments import UPLOAD_KINDS, upload_kinds
 from assist.cases.labels import KIND_LABELS, OCCASION_LABELS, SCHOOL_LEVEL_LABELS
 from assist.centres.forms import YuanField
 
@@ -15,7 +15,7 @@ from assist.centres.forms import YuanField
 class CaseForm(FlaskForm):
     kind = SelectField(
         _l("Kind of aid"),
-        choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+        choices=[(k.value, label) for k, label in KIND_LABELS.items() if k.is_opened_by_hand],
         validators=[InputRequired()],
     )
     file_no = StringField(_l("Hardship file number"), validators=[Optional(), Length(max=40)])
@@ -72,3 +72,8 @@ class ResolveForm(FlaskForm):
 
 class CaseAttachmentForm(AttachmentForm):
     kinds = UPLOAD_KINDS
+
+    def __init__(self, *args, case=None, **kwargs):
+        if case is not None:
+            self.kinds = upload_kinds(case)
+        super().__init__(*args, **kwargs)

@@ -48,8 +48,14 @@ class AidKind(enum.StrEnum):
 
     @property
     def needs_file(self) -> bool:
-        """File first, aid after: every kind except temporary relief needs an active file."""
-        return self is not AidKind.TEMPORARY
+        """File first, aid after: every kind needs an active file except temporary relief and
+        mutual-aid claims, whose cover comes from a plan the member's unit enrolled them in."""
+        return self not in (AidKind.TEMPORARY, AidKind.MUTUAL_AID)
+
+    @property
+    def is_opened_by_hand(self) -> bool:
+        """Mutual-aid claim cases are opened by recording a claim, never on the case form."""
+        return self is not AidKind.MUTUAL_AID
 
 
 class SchoolLevel(enum.StrEnum):
@@ -112,6 +118,9 @@ class AidCase(db.Model):
     occasion: Mapped[str | None] = mapped_column(String(20))
     #: Medical aid is capped by the self-paid part of the bill.
     self_paid_fen: Mapped[int | None] = mapped_column(BigInteger)
+    #: The payee's own card when it is not the file's (a mutual-aid member's card).
+    payee_bank_name: Mapped[str] = mapped_column(String(60), default="")
+    payee_account_last4: Mapped[str] = mapped_column(String(4), default="")
 
     amount_requested_fen: Mapped[int | None] = mapped_column(BigInteger)
     amount_approved_fen: Mapped[int | None] = mapped_column(BigInteger)
@@ -208,6 +217,8 @@ class AidCase(db.Model):
 
     def household_key(self) -> str:
         """The unit that may hold one open case of this kind."""
+        if self.kind == AidKind.MUTUAL_AID:
+            return f"n{self.case_no}"  # one case per claim: a member may claim per event
         if self.kind == AidKind.SCHOOLING and self.person_id_hash:
             return f"{self.applicant_id or ''}:{self.person_id_hash}"
         if self.applicant_id is not None:

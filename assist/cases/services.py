@@ -228,6 +228,9 @@ def _apply_input(case: AidCase, data: CaseInput) -> None:
     except ValueError:
         msg = _("Choose the kind of aid.")
         raise ValidationError(msg, fields={"kind": msg}) from None
+    if not kind.is_opened_by_hand:
+        msg = _("Mutual-aid claims are recorded as claims under the member's plan.")
+        raise ValidationError(msg, fields={"kind": msg})
     case.kind = kind
     case.reason = _text(data.reason, "reason", _("Say why the household needs this aid."))
 
@@ -405,6 +408,67 @@ def check_edit(case: AidCase, user: User) -> None:
     _check_from(case, "edit")
 
 
+@dataclass
+class PlanCaseInput:
+    """A case another domain opens for its own record (a mutual-aid claim): who and how much."""
+
+    kind: str
+    centre: Centre
+    reason: str
+    amount_requested_fen: int
+    person_name: str
+    person_id_enc: str
+    person_id_hash: str
+    person_id_last4: str
+    applicant: Applicant | None = None
+    payee_bank_name: str = ""
+    payee_account_last4: str = ""
+
+
+def open_plan_case(*, acting_user: User, data: PlanCaseInput) -> AidCase:
+    """Open a draft case for a record another domain keeps (its rules already checked).
+
+    The case then follows the same submission, tiered approval and payment as any other.
+    """
+    _require(acting_user, Role.CASEWORKER, message=_("Only caseworkers open aid cases."))
+    if not data.centre.is_within(acting_user.centre):
+        raise PermissionDenied(_("This record is outside your scope."))
+    kind = AidKind(data.kind)
+    amount = data.amount_requested_fen
+    if not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT_FEN:
+        msg = _("Enter the amount requested, in yuan.")
+        raise ValidationError(msg, fields={"amount_requested": msg})
+    case = AidCase(
+        status=S.DRAFT,
+        created_by_id=acting_user.id,
+        kind=kind,
+        centre=data.centre,
+        centre_id=data.centre.id,
+        applicant=data.applicant,
+        applicant_id=data.applicant.id if data.applicant else None,
+        person_name=data.person_name[:50],
+        person_id_enc=data.person_id_enc,
+        person_id_hash=data.person_id_hash,
+        person_id_last4=data.person_id_last4,
+        amount_requested_fen=amount,
+        reason=_text(data.reason, "reason", _("Say why the household needs this aid.")),
+        payee_bank_name=data.payee_bank_name[:60],
+        payee_account_last4=data.payee_account_last4[-4:],
+    )
+    case.case_no = allocate_case_no(data.centre, local_today().year)
+    _flush_open_key(case, add=True)
+    _move(
+        case,
+        "create",
+        S.DRAFT,
+        acting_user=acting_user,
+        comment=case.reason,
+        amount_fen=amount,
+        audit_after={"case_no": case.case_no, "kind": case.kind},
+    )
+    return case
+
+
 def update_case(case: AidCase, *, acting_user: User, data: CaseInput) -> AidCase:
     """Change a draft or returned case."""
     _require(acting_user, Role.CASEWORKER)
@@ -464,10 +528,21 @@ def _check_file_still_active(case: AidCase) -> None:
 # ---------------------------------------------------------------------------- workflow
 
 
+#: kind → (check(case), on_submit(case)): rules another domain adds to submitting its cases
+#: (a mutual-aid claim needs the plan's documents). The check raises DomainError.
+SUBMIT_HOOKS: dict[str, tuple] = {}
+
+
+def register_submit_hook(kind: str, check, on_submit) -> None:
+    SUBMIT_HOOKS[kind] = (check, on_submit)
+
+
 def check_submit(case: AidCase, user: User) -> None:
     _require(user, Role.CASEWORKER, message=_("Only caseworkers submit cases."))
     _in_scope(case, user)
     _check_from(case, "submit")
+    if case.kind in SUBMIT_HOOKS:
+        SUBMIT_HOOKS[case.kind][0](case)
 
 
 def submit_case(case: AidCase, *, acting_user: User, comment: str = "") -> AidCase:
@@ -478,6 +553,8 @@ def submit_case(case: AidCase, *, acting_user: User, comment: str = "") -> AidCa
     _check_file_still_active(case)
     if case.is_money:
         caps.enforce_cap(case, case.amount_requested_fen)
+    if case.kind in SUBMIT_HOOKS:
+        SUBMIT_HOOKS[case.kind][1](case)
     case.submitted_by_id = acting_user.id
     case.submitted_at = utcnow()
     case.approval_centre_id = case.centre_id
@@ -808,7 +885,11 @@ def _start_notice(case: AidCase, *, acting_user: User | None, now: datetime) -> 
             "skip_notice",
             S.READY_TO_PAY,
             acting_user=acting_user,
-            comment=_l("Temporary relief is paid without a public notice (setting)."),
+            comment=(
+                _l("Temporary relief is paid without a public notice (setting).")
+                if case.kind == AidKind.TEMPORARY
+                else _l("Paid without a public notice (setting for this kind of aid).")
+            ),
             centre=case.centre,
         )
         return

@@ -358,7 +358,7 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
         attachments=attachments.case_attachments(case),
         attachment_kind_labels=ATTACHMENT_KIND_LABELS,
         can_attach=attachments.can_attach(current_user, case),
-        attachment_form=attachment_form or CaseAttachmentForm(formdata=None),
+        attachment_form=attachment_form or CaseAttachmentForm(formdata=None, case=case),
         remove_form=RemoveAttachmentForm(formdata=None),
         objection_form=ObjectionForm(),
         resolve_form=ResolveForm(),
@@ -373,7 +373,7 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
 @roles_required(Role.CASEWORKER, Role.SUPERVISOR)
 def upload(case_id: int):
     case = _get(case_id)
-    form = CaseAttachmentForm()
+    form = CaseAttachmentForm(case=case)
     if not form.validate_on_submit() and form.csrf_token.errors:
         abort(400)
     try:

@@ -5,8 +5,9 @@ from sqlalchemy import update
 from assist.extensions import db
 
 
-def next_number(counter_column, *, session=None, **key) -> int:
-    """Add one to the counter row `key` names (created at 0 when missing) and return the result.
+def next_number(counter_column, *, session=None, count: int = 1, **key) -> int:
+    """Add `count` to the counter row `key` names (created at 0 when missing); return the result
+    (the last of the `count` numbers reserved).
 
     The UPDATE … RETURNING holds the row lock until commit, so concurrent callers queue up and
     never share a number; the first number of a year relies on the key's unique constraint.
@@ -21,7 +22,7 @@ def next_number(counter_column, *, session=None, **key) -> int:
     return session.execute(
         update(model)
         .where(*(getattr(model, name) == value for name, value in key.items()))
-        .values({counter_column: counter_column + 1})
+        .values({counter_column: counter_column + count})
         .returning(counter_column)
         .execution_options(synchronize_session=False)
     ).scalar_one()

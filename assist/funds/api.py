@@ -26,7 +26,8 @@ READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1500.00"]}
 REFUSALS = {
     "description": "Refused; error.code names the reason: insufficient_balance, over_approved, "
-    "not_ready, fund_not_allowed, no_bank_account, idempotency_key_reused, already_reversed"
+    "not_ready, fund_not_allowed, no_bank_account, bank_transfer_only, idempotency_key_reused, "
+    "already_reversed"
 }
 
 ALLOCATION_REQUEST = {

@@ -39,7 +39,7 @@ FUNDS = [
     (
         "市财政困难职工救助拨款",
         FundSource.GOVERNMENT,
-        [AidKind.LIVING, AidKind.MEDICAL, AidKind.TEMPORARY, AidKind.MUTUAL_AID],
+        [AidKind.LIVING, AidKind.MEDICAL, AidKind.TEMPORARY],
         400_000,
         "苏财社〔{year}〕45号",
     ),

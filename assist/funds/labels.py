@@ -27,6 +27,7 @@ SOURCE_LABELS = {
     FundSource.GOVERNMENT: _l("Government allocation"),
     FundSource.DONATIONS: _l("Donations"),
     FundSource.SPECIAL: _l("Special fund"),
+    FundSource.MUTUAL_AID: _l("Mutual-aid fund"),
 }
 
 ENTRY_LABELS = {
@@ -37,6 +38,8 @@ ENTRY_LABELS = {
     EntryKind.RETURN_IN: _l("Return received"),
     EntryKind.PAYMENT: _l("Payment"),
     EntryKind.REVERSAL: _l("Reversal"),
+    EntryKind.TRANSFER_OUT: _l("Transferred to another fund"),
+    EntryKind.TRANSFER_IN: _l("Transfer from another fund"),
 }
 
 METHOD_LABELS = {

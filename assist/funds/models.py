@@ -33,6 +33,7 @@ class FundSource(enum.StrEnum):
     GOVERNMENT = "government"  # 财政拨款
     DONATIONS = "donations"  # 社会捐赠
     SPECIAL = "special"  # 专项资金, e.g. 送温暖专项
+    MUTUAL_AID = "mutual_aid"  # 互助金: members' fees and union subsidies; pays claims only
 
 
 class EntryKind(enum.StrEnum):
@@ -45,6 +46,8 @@ class EntryKind(enum.StrEnum):
     RETURN_IN = "return_in"  # the parent receives the return (+)
     PAYMENT = "payment"  # aid paid to a household (−)
     REVERSAL = "reversal"  # a payment reversed (+)
+    TRANSFER_OUT = "transfer_out"  # money moved to another fund at the same centre (−)
+    TRANSFER_IN = "transfer_in"  # the other fund receives it (+)
 
 
 #: +1 for kinds that add to the centre's balance, −1 for those that take from it.
@@ -56,6 +59,8 @@ ENTRY_SIGN = {
     EntryKind.RETURN_IN: 1,
     EntryKind.PAYMENT: -1,
     EntryKind.REVERSAL: 1,
+    EntryKind.TRANSFER_OUT: -1,
+    EntryKind.TRANSFER_IN: 1,
 }
 
 
@@ -144,10 +149,10 @@ class LedgerEntry(db.Model):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     #: The centre's balance in the fund after this row: the ledger book's running balance.
     balance_after_fen: Mapped[int] = mapped_column(BigInteger)
-    #: The other side of an allocation or a return.
+    #: The other side of an allocation or a return (a transfer's is the same centre).
     counterpart_centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
-    #: The row this one answers: an allocation's receiving row names its giving row; a
-    #: reversal names the payment's row.
+    #: The row this one answers: an allocation's or transfer's receiving row names its giving
+    #: row; a reversal names the payment's row.
     related_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("aid_cases.id"), index=True)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)

@@ -27,6 +27,7 @@ from assist.funds.models import (
 TRANSFER_PAIRS = {
     EntryKind.ALLOCATION_IN: EntryKind.ALLOCATION_OUT,
     EntryKind.RETURN_IN: EntryKind.RETURN_OUT,
+    EntryKind.TRANSFER_IN: EntryKind.TRANSFER_OUT,
 }
 
 
@@ -69,7 +70,12 @@ class Line:
     def received_fen(self) -> int:
         return sum(
             self.by_kind.get(k, 0)
-            for k in (EntryKind.RECEIPT, EntryKind.ALLOCATION_IN, EntryKind.RETURN_IN)
+            for k in (
+                EntryKind.RECEIPT,
+                EntryKind.ALLOCATION_IN,
+                EntryKind.RETURN_IN,
+                EntryKind.TRANSFER_IN,
+            )
         )
 
     @property
@@ -79,6 +85,10 @@ class Line:
     @property
     def returned_up_fen(self) -> int:
         return -self.by_kind.get(EntryKind.RETURN_OUT, 0)
+
+    @property
+    def transferred_out_fen(self) -> int:
+        return -self.by_kind.get(EntryKind.TRANSFER_OUT, 0)
 
     @property
     def paid_fen(self) -> int:
@@ -277,11 +287,13 @@ def _check_pair(e: LedgerEntry, by_id: dict, scope) -> list[Difference]:
     if source is None and scope is not None and e.counterpart_centre_id not in scope:
         return []  # the giving side lies outside the reader's scope
     expected = TRANSFER_PAIRS[EntryKind(e.kind)]
+    # A transfer moves money between two funds at one centre; the others, within one fund.
+    between_funds = expected == EntryKind.TRANSFER_OUT
     if (
         source is None
         or source.kind != expected
         or source.amount_fen != -e.amount_fen
-        or source.fund_id != e.fund_id
+        or (source.fund_id != e.fund_id) is not between_funds
         or source.centre_id != e.counterpart_centre_id
         or source.counterpart_centre_id != e.centre_id
     ):

@@ -192,6 +192,10 @@ def create_fund(
     kinds = sorted(set(allowed_kinds or []))
     if not kinds or not set(kinds) <= money_kinds:
         fields["allowed_kinds"] = _("Choose the kinds of aid this fund may pay.")
+    elif (source == FundSource.MUTUAL_AID) != (kinds == [AidKind.MUTUAL_AID.value]):
+        fields["allowed_kinds"] = _(
+            "A mutual-aid fund pays mutual-aid claims only, and only a mutual-aid fund pays them."
+        )
     if not fields and db.session.scalar(
         select(Fund.id).where(Fund.name == name, Fund.year == year)
     ):
@@ -367,6 +371,84 @@ def return_up(
     )
 
 
+def transfer_between_funds(
+    from_fund: Fund,
+    to_fund: Fund,
+    *,
+    acting_user: User,
+    amount_fen: int,
+    reference: str,
+    note: str = "",
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Move money from one fund to another at the acting user's centre (e.g. a union subsidy
+    into the mutual-aid fund): a sending and a receiving row, checked by `ledger verify`."""
+    require_finance(acting_user)
+    centre = acting_user.centre
+    check_amount(amount_fen)
+    reference = clean_text(
+        reference,
+        "reference",
+        required=True,
+        max_len=80,
+        message=_("Enter the reference of the transfer."),
+    )
+    note = clean_text(note, "note", required=False, max_len=500)
+    if from_fund.id == to_fund.id:
+        message = _("Choose two different funds.")
+        raise ValidationError(message, fields={"fund": message})
+    if not centre.is_within(to_fund.centre):
+        raise PermissionDenied(_("That fund is outside your scope."))
+    first, second = sorted((from_fund.id, to_fund.id))
+    balances = {
+        fund_id: lock_balances(fund_id, [centre.id], create=[centre.id])[centre.id]
+        for fund_id in (first, second)
+    }
+    held = balances[from_fund.id]
+    if held.balance_fen < amount_fen:
+        raise Refused(
+            "insufficient_balance",
+            _(
+                "Your centre holds ¥%(held)s in %(fund)s and cannot transfer ¥%(amount)s.",
+                held=format_yuan(held.balance_fen),
+                fund=from_fund.name,
+                amount=format_yuan(amount_fen),
+            ),
+        )
+    out = _post(
+        held,
+        EntryKind.TRANSFER_OUT,
+        amount_fen,
+        acting_user=acting_user,
+        counterpart_centre_id=centre.id,
+        reference=reference,
+        note=note,
+    )
+    into = _post(
+        balances[to_fund.id],
+        EntryKind.TRANSFER_IN,
+        amount_fen,
+        acting_user=acting_user,
+        counterpart_centre_id=centre.id,
+        related_entry_id=out.id,
+        reference=reference,
+        note=note,
+    )
+    record(
+        "fund.transferred",
+        acting_user=acting_user,
+        obj=to_fund,
+        centre=centre,
+        after={
+            "from_fund": from_fund.id,
+            "amount_fen": amount_fen,
+            "reference": reference,
+            "entries": [out.id, into.id],
+        },
+        comment=note,
+    )
+    return out, into
+
+
 # --- payments ---------------------------------------------------------------------------------
 
 
@@ -472,7 +554,9 @@ def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: i
     check_pay(case)
     if case.approved_by_id is not None and case.approved_by_id == acting_user.id:
         raise DutyConflict(_("You approved case %(no)s, so you cannot pay it.", no=case.case_no))
-    if not fund.allows(case.kind):
+    if not fund.allows(case.kind) or (
+        (case.kind == AidKind.MUTUAL_AID) != (fund.source == FundSource.MUTUAL_AID)
+    ):
         raise Refused(
             "fund_not_allowed",
             _("The fund %(fund)s may not pay this kind of aid.", fund=fund.name),
@@ -492,6 +576,8 @@ def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: i
 
 
 def bank_account(case: AidCase) -> tuple[str, str]:
+    if case.payee_account_last4:
+        return case.payee_bank_name, case.payee_account_last4
     applicant = case.applicant
     if applicant is None or not applicant.bank_account_last4:
         raise Refused(
@@ -523,6 +609,12 @@ def pay_locked(
     batch: PaymentBatch | None = None,
 ) -> Payment:
     """Pay a locked, checked case out of a locked balance row."""
+    if case.kind == AidKind.MUTUAL_AID and details.method != PaymentMethod.BANK_TRANSFER:
+        raise Refused(
+            "bank_transfer_only",
+            _("Mutual-aid claims are paid by bank transfer to the member's own card only."),
+            fields={"method": _("Bank transfer only.")},
+        )
     bank_name = last4 = ""
     if details.method == PaymentMethod.BANK_TRANSFER:
         bank_name, last4 = bank_account(case)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from assist.audit.services import record
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
-from assist.cases.models import AidCase
+from assist.cases.models import AidCase, AidKind
 from assist.centres.models import Centre
 from assist.centres.scoping import (
     get_scoped_or_404,
@@ -358,13 +358,18 @@ def pay(case_id: int):
     sources = queries.payable_sources(case, current_user)
     form = PaymentForm()
     form.source.choices = _source_choices(sources)
+    if case.kind == AidKind.MUTUAL_AID:  # offered only what can succeed: the member's card
+        form.method.choices = [
+            c for c in form.method.choices if c[0] == PaymentMethod.BANK_TRANSFER
+        ]
     remaining = case.unpaid_fen
     if request.method == "GET":
         form.idempotency_key.data = services.new_idempotency_key()
         form.amount.data = format_yuan(remaining).replace(",", "")
         form.method.data = (
             PaymentMethod.BANK_TRANSFER
-            if case.applicant is not None and case.applicant.bank_account_last4
+            if case.payee_account_last4
+            or (case.applicant is not None and case.applicant.bank_account_last4)
             else PaymentMethod.CASH
         )
         form.signed_by.data = case.recipient_name

@@ -10,7 +10,8 @@ def test_demo_data_verifies_clean_and_a_planted_difference_is_reported(runner, s
     seeded = seeded_demo  # flask seed-demo, run once for the whole suite
     assert seeded.exit_code == 0, seeded.output
     assert "Funds: 4 funds" in seeded.output
-    assert db.session.scalar(select(func.count(Fund.id))) == 4
+    # The funds seeder's four, and the mutual-aid fund the mutual-aid seeder opens.
+    assert db.session.scalar(select(func.count(Fund.id))) == 5
     assert db.session.scalar(select(func.count(Payment.id))) >= 3
     assert db.session.scalar(select(func.count(PaymentBatch.id))) == 1
     stations_with_money = db.session.scalar(

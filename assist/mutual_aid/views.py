@@ -1,0 +1,545 @@
+"""Mutual-aid pages: plans, units and their rosters, batches and fees, members, claims, coverage.
+
+A claim's approval and payment happen on its aid case's page (the same tiers, duties and
+payments as every case); the claim page shows the benefit's working and the checklist.
+"""
+
+import secrets
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, fresh_login_required, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from assist.attachments.labels import KIND_LABELS as DOCUMENT_LABELS
+from assist.attachments.models import AttachmentKind
+from assist.auth.models import Role
+from assist.cases.attachments import case_attachments
+from assist.cases.labels import STATUS_LABELS
+from assist.cases.models import CaseStatus
+from assist.centres.models import Centre
+from assist.core.errors import DomainError
+from assist.core.forms import apply_field_errors
+from assist.core.nav import register_nav
+from assist.core.pagination import paginate
+from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
+from assist.extensions import db
+from assist.funds import queries as fund_queries
+from assist.funds.models import FundSource
+from assist.mutual_aid import coverage, services
+from assist.mutual_aid.benefits import refusal_label
+from assist.mutual_aid.forms import (
+    ClaimForm,
+    ConfirmRosterForm,
+    FeeForm,
+    LookupForm,
+    RenewForm,
+    RosterForm,
+    UnitForm,
+)
+from assist.mutual_aid.models import Claim, Enrolment, EnrolmentBatch, Plan, PlanTerm, Unit
+
+bp = Blueprint("mutual_aid", __name__, url_prefix="/mutual-aid")
+READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
+
+register_nav(_l("Mutual aid"), "mutual_aid.index", roles=READERS, order=38)
+
+PLAN_KIND_LABELS = {
+    "hospital": _l("Hospital allowance"),
+    "critical_illness": _l("Critical illness"),
+    "accident": _l("Accident"),
+    "women": _l("Women workers' special diseases"),
+}
+EVENT_LABELS = {
+    "hospital": _l("Hospital stay"),
+    "critical_illness": _l("Critical illness"),
+    "accident": _l("Accident"),
+}
+
+
+@bp.app_context_processor
+def _labels():
+    return {
+        "ma_labels": {
+            "plan_kind": PLAN_KIND_LABELS,
+            "event": EVENT_LABELS,
+            "document": {k.value: v for k, v in DOCUMENT_LABELS.items()},
+        },
+        "ma_refusal_label": refusal_label,
+        "case_status_label": lambda status: str(STATUS_LABELS[CaseStatus(status)]),
+    }
+
+
+def _terms() -> list[PlanTerm]:
+    return list(
+        db.session.scalars(
+            select(PlanTerm).join(Plan).order_by(Plan.code, PlanTerm.cover_start.desc())
+        )
+    )
+
+
+def _term_choices() -> list[tuple[str, str]]:
+    return [
+        (str(t.id), f"{t.plan.code} · {t.plan.name} · {t.label} ({t.cover_start} – {t.cover_end})")
+        for t in _terms()
+    ]
+
+
+# ------------------------------------------------------------------------------- plans
+
+
+@bp.route("/")
+@login_required
+@roles_required(*READERS)
+def index():
+    plans = db.session.scalars(select(Plan).order_by(Plan.code)).all()
+    return render_template("mutual_aid/index.html", plans=plans)
+
+
+# ------------------------------------------------------------------------------- units
+
+
+@bp.route("/units")
+@login_required
+@roles_required(*READERS)
+def units():
+    stmt = (
+        scoped(select(Unit), current_user, Unit.centre_id)
+        .options(joinedload(Unit.centre))
+        .order_by(Unit.name, Unit.id)
+    )
+    return render_template("mutual_aid/units.html", page=paginate(stmt))
+
+
+def _centre_choices() -> list[tuple[str, str]]:
+    return [
+        (str(c.id), f"{c.code} {c.name}") for c in db.session.scalars(scoped_centres(current_user))
+    ]
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.CASEWORKER, Role.ADMIN)
+def unit_new():
+    form = UnitForm()
+    form.centre.choices = _centre_choices()
+    if form.validate_on_submit():
+        centre = get_scoped_or_404(Centre, form.centre.data, current_user, Centre.id)
+        try:
+            unit = services.create_unit(
+                acting_user=current_user,
+                centre=centre,
+                data=services.UnitInput(
+                    name=form.name.data,
+                    uscc=form.uscc.data,
+                    staff_count=form.staff_count.data,
+                    union_members=form.union_members.data,
+                    contact_name=form.contact_name.data or "",
+                    contact_phone=form.contact_phone.data or "",
+                    address=form.address.data or "",
+                ),
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Unit %(name)s registered.", name=unit.name), "success")
+            return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
+    status = 422 if form.errors else 200
+    return render_template("mutual_aid/unit_form.html", form=form), status
+
+
+def _unit_page(unit: Unit, *, roster_form=None, status=200):
+    batches = db.session.scalars(
+        select(EnrolmentBatch)
+        .where(EnrolmentBatch.unit_id == unit.id)
+        .order_by(EnrolmentBatch.id.desc())
+        .limit(50)
+    ).all()
+    roster_form = roster_form or RosterForm(formdata=None)
+    roster_form.term.choices = _term_choices()
+    renew_form = RenewForm(formdata=None)
+    renew_form.from_term.choices = renew_form.to_term.choices = _term_choices()
+    return render_template(
+        "mutual_aid/unit.html",
+        unit=unit,
+        batches=batches,
+        roster_form=roster_form,
+        renew_form=renew_form,
+        can_enrol=current_user.has_role(Role.CASEWORKER),
+    ), status
+
+
+@bp.route("/units/<int:unit_id>")
+@login_required
+@roles_required(*READERS)
+def unit(unit_id: int):
+    return _unit_page(get_scoped_or_404(Unit, unit_id, current_user))
+
+
+def _roster_dir() -> Path:
+    path = Path(current_app.config["STORAGE_DIR"]) / "rosters"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _keep_roster(data: bytes, filename: str) -> str:
+    """Keep the uploaded file until it is confirmed (a file, not a database row)."""
+    token = secrets.token_urlsafe(24)
+    (_roster_dir() / f"{current_user.id}-{token}.bin").write_bytes(data)
+    (_roster_dir() / f"{current_user.id}-{token}.name").write_text(filename[:200])
+    return token
+
+
+def _kept_roster(token: str) -> tuple[bytes, str] | None:
+    if not token or not token.replace("-", "").replace("_", "").isalnum():
+        return None
+    path = _roster_dir() / f"{current_user.id}-{token}.bin"
+    if not path.exists():
+        return None
+    name = path.with_suffix(".name")
+    return path.read_bytes(), name.read_text() if name.exists() else ""
+
+
+def _drop_roster(token: str) -> None:
+    for suffix in (".bin", ".name"):
+        (_roster_dir() / f"{current_user.id}-{token}{suffix}").unlink(missing_ok=True)
+
+
+@bp.route("/units/<int:unit_id>/roster", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def roster(unit_id: int):
+    unit = get_scoped_or_404(Unit, unit_id, current_user)
+    form = RosterForm()
+    form.term.choices = _term_choices()
+    if not form.validate_on_submit():
+        return _unit_page(unit, roster_form=form, status=422)
+    term = db.session.get(PlanTerm, int(form.term.data))
+    upload = form.file.data
+    data = upload.read() if upload else b""
+    filename = upload.filename if upload else ""
+    try:
+        report = services.dry_run(
+            unit, term, acting_user=current_user, filename=filename or "", data=data
+        )
+    except DomainError as err:
+        db.session.rollback()
+        form.file.errors = [err.fields.get("file") or err.message]
+        return _unit_page(unit, roster_form=form, status=422)
+    db.session.rollback()
+    confirm = ConfirmRosterForm(
+        formdata=None, token=_keep_roster(data, filename or ""), term=term.id
+    )
+    return render_template(
+        "mutual_aid/roster_report.html",
+        unit=unit,
+        report=report,
+        confirm_form=confirm,
+        confirm_url=url_for("mutual_aid.roster_confirm", unit_id=unit.id),
+    )
+
+
+@bp.route("/units/<int:unit_id>/roster/confirm", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def roster_confirm(unit_id: int):
+    unit = get_scoped_or_404(Unit, unit_id, current_user)
+    form = ConfirmRosterForm()
+    if not form.validate_on_submit():
+        abort(400)
+    kept = _kept_roster(form.token.data)
+    if kept is None:
+        flash(_("The uploaded roster has expired; upload it again."), "warning")
+        return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
+    term = db.session.get(PlanTerm, int(form.term.data)) if form.term.data.isdigit() else None
+    if term is None:
+        abort(404)
+    data, filename = kept
+    try:
+        batch = services.enrol_file(
+            unit,
+            term,
+            acting_user=current_user,
+            filename=filename,
+            data=data,
+            skip_bad=form.skip_bad.data,
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
+    db.session.commit()
+    _drop_roster(form.token.data)
+    flash(
+        _(
+            "%(n)d members enrolled in batch %(no)s.",
+            n=batch.rows_enrolled,
+            no=batch.batch_no,
+        ),
+        "success",
+    )
+    return redirect(url_for("mutual_aid.batch", batch_id=batch.id))
+
+
+@bp.route("/units/<int:unit_id>/renew", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def renew(unit_id: int):
+    unit = get_scoped_or_404(Unit, unit_id, current_user)
+    form = RenewForm()
+    form.from_term.choices = form.to_term.choices = _term_choices()
+    if not form.validate_on_submit():
+        abort(400)
+    from_term = db.session.get(PlanTerm, int(form.from_term.data))
+    to_term = db.session.get(PlanTerm, int(form.to_term.data))
+    dry = form.confirm.data != "1"
+    try:
+        result = services.renew(
+            unit,
+            from_term,
+            to_term,
+            acting_user=current_user,
+            dry=dry,
+            skip_bad=form.skip_bad.data,
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
+    if dry:
+        db.session.rollback()
+        confirm = RenewForm(formdata=None, from_term=from_term.id, to_term=to_term.id, confirm="1")
+        confirm.from_term.choices = confirm.to_term.choices = _term_choices()
+        return render_template(
+            "mutual_aid/roster_report.html",
+            unit=unit,
+            report=result,
+            confirm_form=confirm,
+            confirm_url=url_for("mutual_aid.renew", unit_id=unit.id),
+            is_renewal=True,
+        )
+    db.session.commit()
+    flash(_("%(n)d members renewed.", n=result.rows_enrolled), "success")
+    return redirect(url_for("mutual_aid.batch", batch_id=result.id))
+
+
+# ------------------------------------------------------------------------------- batches
+
+
+def _fee_form(form=None) -> FeeForm:
+    form = form or FeeForm(formdata=None)
+    funds = db.session.scalars(fund_queries.visible_funds_stmt(current_user)).all()
+    form.fund.choices = [
+        (str(f.id), f"{f.year} · {f.name}") for f in funds if f.source == FundSource.MUTUAL_AID
+    ]
+    form.subsidy_fund.choices = [("", "—")] + [
+        (str(f.id), f"{f.year} · {f.name}") for f in funds if f.source != FundSource.MUTUAL_AID
+    ]
+    return form
+
+
+@bp.route("/batches/<int:batch_id>")
+@login_required
+@roles_required(*READERS)
+def batch(batch_id: int, fee_form=None, status=200):
+    batch = get_scoped_or_404(EnrolmentBatch, batch_id, current_user)
+    members = paginate(
+        select(Enrolment).where(Enrolment.batch_id == batch.id).order_by(Enrolment.id),
+        per_page=100,
+    )
+    bad = [r for r in batch.row_results if not r["ok"]]
+    return render_template(
+        "mutual_aid/batch.html",
+        batch=batch,
+        members=members,
+        bad_rows=bad,
+        fee_form=_fee_form(fee_form) if current_user.has_role(Role.FINANCE) else None,
+    ), status
+
+
+@bp.route("/batches/<int:batch_id>/fee", methods=["POST"])
+@login_required
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def batch_fee(batch_id: int):
+    batch_row = get_scoped_or_404(EnrolmentBatch, batch_id, current_user)
+    form = _fee_form(FeeForm())
+    if not form.validate_on_submit():
+        return batch(batch_id, fee_form=form, status=422)
+    fund = fund_queries.get_fund(current_user, form.fund.data)
+    subsidy = (
+        fund_queries.get_fund(current_user, form.subsidy_fund.data)
+        if form.subsidy_fund.data
+        else None
+    )
+    if fund is None:
+        abort(404)
+    try:
+        services.receive_fee(
+            batch_row,
+            acting_user=current_user,
+            fund=fund,
+            reference=form.reference.data,
+            subsidy_fund=subsidy,
+        )
+    except DomainError as err:
+        db.session.rollback()
+        apply_field_errors(form, err)
+        return batch(batch_id, fee_form=form, status=err.status)
+    db.session.commit()
+    flash(_("Fee received for batch %(no)s.", no=batch_row.batch_no), "success")
+    return redirect(url_for("mutual_aid.batch", batch_id=batch_id))
+
+
+# ------------------------------------------------------------------------------- members
+
+
+@bp.route("/members", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR)
+def members():
+    form = LookupForm()
+    found = None
+    claims = []
+    if form.validate_on_submit():
+        try:
+            found = services.lookup_enrolments(
+                acting_user=current_user,
+                id_number=form.id_number.data or "",
+                certificate_no=form.certificate_no.data or "",
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        else:
+            db.session.commit()
+            if found:
+                claims = db.session.scalars(
+                    select(Claim)
+                    .where(Claim.enrolment_id.in_([e.id for e in found]))
+                    .order_by(Claim.id)
+                ).all()
+    # The lookup is a POST: the full ID never lands in a URL or the form's value.
+    form.id_number.data = ""
+    return render_template(
+        "mutual_aid/members.html",
+        form=form,
+        found=found,
+        claims=claims,
+        waiting=services.waiting_status,
+        used=services.used_this_term,
+    )
+
+
+# ------------------------------------------------------------------------------- claims
+
+
+@bp.route("/claims")
+@login_required
+@roles_required(*READERS)
+def claims():
+    stmt = scoped(select(Claim), current_user, Claim.centre_id)
+    view = request.args.get("view", "")
+    if view == "refused":
+        stmt = stmt.where(Claim.refusal_code != "")
+    elif view == "overdue":
+        stmt = coverage.overdue_stmt(stmt)
+    return render_template(
+        "mutual_aid/claims.html",
+        page=paginate(stmt.options(*coverage.claim_list_options()).order_by(Claim.id.desc())),
+        view=view,
+        days=services.payment_days(),
+    )
+
+
+@bp.route("/claims/new/<int:enrolment_id>", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def claim_new(enrolment_id: int):
+    enrolment = get_scoped_or_404(Enrolment, enrolment_id, current_user)
+    form = ClaimForm()
+    illnesses = enrolment.term.rules.get("illnesses", [])
+    form.illness_code.choices = [("", "—")] + [(i["code"], i["name"]) for i in illnesses]
+    if form.validate_on_submit():
+        try:
+            claim = services.record_claim(
+                acting_user=current_user,
+                data=services.ClaimInput(
+                    enrolment=enrolment,
+                    event=form.event.data,
+                    event_day=form.event_date.data,
+                    discharge=form.discharge_date.data,
+                    hospital=form.hospital.data or "",
+                    diagnosis=form.diagnosis.data,
+                    illness_code=form.illness_code.data or "",
+                    outcome=form.outcome.data or "",
+                    disability_grade=form.disability_grade.data,
+                    bank_name=form.bank_name.data,
+                    bank_account=form.bank_account.data,
+                ),
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_field_errors(form, err)
+        else:
+            db.session.commit()
+            return redirect(url_for("mutual_aid.claim", claim_id=claim.id))
+    status = 422 if form.errors else 200
+    form.bank_account.data = ""
+    return render_template("mutual_aid/claim_form.html", form=form, enrolment=enrolment), status
+
+
+@bp.route("/claims/<int:claim_id>")
+@login_required
+@roles_required(*READERS)
+def claim(claim_id: int):
+    claim = get_scoped_or_404(Claim, claim_id, current_user)
+    required = claim.enrolment.term.required_documents.get(claim.event, [])
+    present = {a.kind for a in case_attachments(claim.case)} if claim.case else set()
+    return render_template(
+        "mutual_aid/claim.html",
+        claim=claim,
+        checklist=[(AttachmentKind(k), k in present) for k in required],
+        # Health data: the diagnosis is for those who handle and decide the claim.
+        shows_diagnosis=current_user.has_role(Role.CASEWORKER, Role.SUPERVISOR),
+        overdue_cutoff=services.overdue_cutoff(),
+    )
+
+
+# ------------------------------------------------------------------------------- coverage
+
+
+@bp.route("/coverage")
+@login_required
+@roles_required(*READERS)
+def coverage_page():
+    report = coverage.figures(current_user)
+    try:
+        after = max(0, int(request.args.get("after", 0)))
+    except ValueError:
+        after = 0
+    households = coverage.households_without_cover(current_user, after=after)
+    if request.args.get("format") == "xlsx":
+        everyone = coverage.households_without_cover(current_user, limit=5000)
+        data = coverage.export_xlsx(report, everyone)
+        return Response(
+            data,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": "attachment; filename=mutual-aid-coverage.xlsx"},
+        )
+    return render_template("mutual_aid/coverage.html", report=report, households=households)
