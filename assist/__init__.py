@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_documents() -> None:
     """Import each domain's printed documents so they join the document registry."""
     from assist.applicants import documents as _applicant_documents  # noqa: F401
+    from assist.campaigns import documents as _campaign_documents  # noqa: F401  (roster, visits)
     from assist.cases import documents as _case_documents  # noqa: F401
     from assist.funds import documents as _funds_documents  # noqa: F401  (voucher, roster)
 

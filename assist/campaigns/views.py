@@ -12,7 +12,7 @@ from assist.applicants.models import Applicant, Category, Cause
 from assist.attachments.models import AttachmentKind
 from assist.attachments.services import attachments_of, store_attachment
 from assist.auth.models import Role
-from assist.campaigns import forms, labels, queries, screening, services
+from assist.campaigns import documents, forms, labels, queries, screening, services
 from assist.campaigns.models import (
     Campaign,
     CampaignKind,
@@ -445,6 +445,7 @@ def list_page(list_id: int):
         funds=funds,
         approver=services.approving_centre(clist),
         goods_given=goods_given,
+        can_print=_check(documents.load_frozen_list, current_user, clist.id)[0],
         next_after=entries[-1].id if len(entries) == 100 else None,
     )
 
