@@ -153,6 +153,8 @@ def created(payload: dict):
 
 from assist.api import core as _core  # noqa: E402,F401  (the foundation's endpoints)
 from assist.applicants import api as _applicants  # noqa: E402,F401
+from assist.campaigns import api as _campaigns_api  # noqa: E402,F401
 from assist.cases import api as _cases  # noqa: E402,F401
 from assist.documents import api as _documents_api  # noqa: E402,F401
 from assist.funds import api as _funds  # noqa: E402,F401
+from assist.pairings import api as _pairings_api  # noqa: E402,F401
