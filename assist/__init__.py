@@ -137,6 +137,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(notices_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(print_jobs_cli)
+    from assist.campaigns import demo as _campaigns_demo  # noqa: F401  (seeds after the funds)
     from assist.campaigns.cli import campaigns_cli
 
     app.cli.add_command(campaigns_cli)
