@@ -44,6 +44,12 @@ RESULT_LABELS = {
     SampleResult.PROBLEMS: _l("Received, with problems"),
     SampleResult.UNREACHABLE: _l("Unreachable"),
 }
+DRAW_LABELS = {
+    "queued": _l("queued"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
+}
 HELPER_LABELS = {
     HelperKind.CADRE: _l("Union cadre (user)"),
     HelperKind.PERSON: _l("Person"),
