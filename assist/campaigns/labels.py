@@ -24,7 +24,7 @@ OCCASION_LABELS = {
     CampaignOccasion.HEALTH: _l("Health screening"),
     CampaignOccasion.OTHER: _l("Other occasion"),
 }
-CAMPAIGN_STATUS_LABELS = {CampaignStatus.OPEN: _l("Open"), CampaignStatus.CLOSED: _l("Closed")}
+CAMPAIGN_STATUS_LABELS = {CampaignStatus.OPEN: _l("Under way"), CampaignStatus.CLOSED: _l("Closed")}
 LIST_STATUS_LABELS = {
     ListStatus.DRAFT: _l("Being drawn up"),
     ListStatus.SUBMITTED: _l("Waiting for approval"),
