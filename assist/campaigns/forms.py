@@ -25,6 +25,8 @@ def text(data, field: str, max_len: int = 2000) -> str:
     if not isinstance(value, str):
         _fail(field, _("Enter text."))
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL: refuse it here, not with a 500
+        _fail(field, _("Remove the invalid characters."))
     if len(value) > max_len:
         _fail(field, _("Keep this under %(n)d characters.", n=max_len))
     return value

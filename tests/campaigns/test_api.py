@@ -62,6 +62,12 @@ def test_campaign_from_quota_to_paid_visit_and_sample_through_the_api(client, ne
         == 403
     )
 
+    nul = client.post("/api/v1/campaigns", json=_campaign_body(fund, name="春\x00节"), headers=city)
+    assert nul.status_code == 422 and list(nul.get_json()["error"]["fields"]) == ["name"]
+    wrong = client.post(
+        "/api/v1/campaigns", json=_campaign_body(fund, households="十"), headers=city
+    )
+    assert wrong.status_code == 422 and "households" in wrong.get_json()["error"]["fields"]
     response = client.post("/api/v1/campaigns", json=_campaign_body(fund), headers=city)
     assert response.status_code == 201, response.get_json()
     campaign = response.get_json()
