@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from assist.audit.views import bp as audit_bp
     from assist.auth.views import bp as auth_bp
     from assist.auth.views import users_bp
+    from assist.campaigns import api as _campaigns_api  # noqa: F401
     from assist.cases import api as _cases_api  # noqa: F401
     from assist.cases.views import bp as cases_bp
     from assist.centres.views import bp as centres_bp
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from assist.imports.views import bp as imports_bp
     from assist.mutual_aid import api as _mutual_aid_api  # noqa: F401
     from assist.mutual_aid.views import bp as mutual_aid_bp
+    from assist.pairings import api as _pairings_api  # noqa: F401
     from assist.returns import api as _returns_api  # noqa: F401
     from assist.returns.views import bp as returns_bp
     from assist.stats import api as _stats_api  # noqa: F401
@@ -140,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_documents() -> None:
     """Import each domain's printed documents so they join the document registry."""
     from assist.applicants import documents as _applicant_documents  # noqa: F401
+    from assist.campaigns import documents as _campaign_documents  # noqa: F401  (roster, visits)
     from assist.cases import documents as _case_documents  # noqa: F401
     from assist.funds import documents as _funds_documents  # noqa: F401  (voucher, roster)
     from assist.mutual_aid import documents as _mutual_aid_documents  # noqa: F401
@@ -168,6 +171,7 @@ def _register_cli(app: Flask) -> None:
     from assist.stats.cli import stats_cli
 
     app.cli.add_command(stats_cli)
+    from assist.campaigns import demo as _campaigns_demo  # noqa: F401  (seeds after the funds)
     from assist.campaigns.cli import campaigns_cli
 
     app.cli.add_command(campaigns_cli)

@@ -126,6 +126,9 @@ class FilePage:
     #: True when there are more than COUNT_CAP matches (the total shows as "more than 2,000").
     is_capped: bool
     query: FileQuery = field(default_factory=FileQuery)
+    #: Of the matches, how many are migrant workers (农民工), bounded like the total.
+    migrants: int = 0
+    migrants_capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -269,7 +272,13 @@ def search(user, query: FileQuery, today: date | None = None) -> FilePage:
         .offset((query.page - 1) * query.per_page)
     )
     items = list(db.session.scalars(page_stmt))
-    return FilePage(items, query.page, query.per_page, total, capped, query)
+    if query.migrant:
+        migrants, migrants_capped = total, capped
+    else:
+        migrants, migrants_capped = bounded_count(stmt.where(Applicant.is_migrant_worker.is_(True)))
+    return FilePage(
+        items, query.page, query.per_page, total, capped, query, migrants, migrants_capped
+    )
 
 
 # --- figures for the landing page ------------------------------------------------------------

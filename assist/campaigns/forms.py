@@ -9,6 +9,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from assist.campaigns.services import CampaignInput, VisitInput
 from assist.core.errors import ValidationError
 from assist.core.money import MoneyFormatError, parse_yuan
 
@@ -24,6 +25,8 @@ def text(data, field: str, max_len: int = 2000) -> str:
     if not isinstance(value, str):
         _fail(field, _("Enter text."))
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL: refuse it here, not with a 500
+        _fail(field, _("Remove the invalid characters."))
     if len(value) > max_len:
         _fail(field, _("Keep this under %(n)d characters.", n=max_len))
     return value
@@ -94,8 +97,26 @@ def many(data, field: str) -> list:
     return value
 
 
+def _goods_line(n: int, field: str, parse, source, **kw):
+    """Parse one goods line's field, naming the real field and the line in any refusal."""
+    try:
+        return parse(source, field, **kw)
+    except ValidationError as err:
+        message = _("Goods line %(n)d: %(message)s", n=n + 1, message=err.message)
+        raise ValidationError(message, fields={field: message}) from err
+
+
+def _keyed(item: dict, prefix: str, n: int) -> dict:
+    """A JSON goods line keyed by its full field names (goods[0].quantity …)."""
+    return {f"{prefix}[{n}].{key}": value for key, value in item.items()}
+
+
 def goods_rows(data, prefix: str = "goods") -> list[dict]:
-    """Goods lines: form fields goods-N-name/quantity/value, or a JSON list of objects."""
+    """Goods lines: form fields goods-N-name/quantity/value, or a JSON list of objects.
+
+    A JSON line gives `name`, `quantity` (whole number) and `unit_value` (yuan); a refusal
+    names the field as `goods[N].quantity`, a form's as `goods-N-quantity`.
+    """
     if hasattr(data, "getlist"):
         rows = []
         for n in range(12):
@@ -104,11 +125,14 @@ def goods_rows(data, prefix: str = "goods") -> list[dict]:
             value = (data.get(f"{prefix}-{n}-value") or "").strip()
             if not (name or qty or value):
                 continue
+            q_field, v_field = f"{prefix}-{n}-quantity", f"{prefix}-{n}-value"
             rows.append(
                 {
                     "name": name,
-                    "quantity": integer({"q": qty}, "q", minimum=1, maximum=1000) if qty else None,
-                    "unit_value_fen": money({"v": value}, "v") if value else None,
+                    "quantity": _goods_line(n, q_field, integer, data, minimum=1, maximum=1000)
+                    if qty
+                    else None,
+                    "unit_value_fen": _goods_line(n, v_field, money, data) if value else None,
                 }
             )
         return rows
@@ -116,14 +140,26 @@ def goods_rows(data, prefix: str = "goods") -> list[dict]:
     if not isinstance(raw, list):
         _fail(prefix, _("Send a list."))
     rows = []
-    for item in raw:
+    for n, item in enumerate(raw):
         if not isinstance(item, dict):
-            _fail(prefix, _("Send a list."))
+            _fail(f"{prefix}[{n}]", _("Send each goods line as an object."))
+        name = item.get("name")
+        if name is not None and not isinstance(name, str):
+            _fail(f"{prefix}[{n}].name", _("Goods line %(n)d: Enter text.", n=n + 1))
         rows.append(
             {
-                "name": item.get("name") if isinstance(item.get("name"), str) else "",
-                "quantity": item.get("quantity"),
-                "unit_value_fen": money(item, "unit_value") if "unit_value" in item else None,
+                "name": name or "",
+                "quantity": _goods_line(
+                    n,
+                    f"{prefix}[{n}].quantity",
+                    integer,
+                    _keyed(item, prefix, n),
+                    minimum=1,
+                    maximum=1000,
+                ),
+                "unit_value_fen": _goods_line(
+                    n, f"{prefix}[{n}].unit_value", money, _keyed(item, prefix, n)
+                ),
             }
         )
     return rows
@@ -145,3 +181,45 @@ def visitor_rows(data) -> list[dict]:
     if not isinstance(raw, list) or not all(isinstance(v, dict) for v in raw):
         _fail("visitors", _("Send a list."))
     return raw
+
+
+def campaign_input(data) -> CampaignInput:
+    """Read a campaign from a form or a JSON object."""
+    return CampaignInput(
+        name=text(data, "name", 120),
+        kind=text(data, "kind", 20) or "warmth",
+        occasion=text(data, "occasion", 20),
+        starts_on=day(data, "starts_on"),
+        ends_on=day(data, "ends_on"),
+        cash_fen=money(data, "cash", required=False),
+        goods=goods_rows(data),
+        rule={
+            "categories": many(data, "categories"),
+            "causes": many(data, "causes"),
+            "migrant": flag(data, "migrant"),
+            "women": flag(data, "women"),
+            "model": flag(data, "model"),
+            "employer": text(data, "employer", 120),
+            "hand_picked": flag(data, "hand_picked"),
+        },
+        fund_ids=many(data, "funds"),
+        households=integer(data, "households", minimum=0, maximum=1_000_000),
+        amount_fen=money(data, "amount", required=False),
+        sample_percent=integer(data, "sample_percent", default=10, maximum=100),
+        age_min=integer(data, "age_min", default=35, maximum=100),
+        age_max=integer(data, "age_max", default=64, maximum=100),
+        repeat_years=integer(data, "repeat_years", default=3, maximum=10),
+        note=text(data, "note"),
+    )
+
+
+def visit_input(data) -> VisitInput:
+    return VisitInput(
+        visited_on=day(data, "visited_on"),
+        visitors=visitor_rows(data),
+        cash_fen=money(data, "cash", required=False),
+        goods=goods_rows(data),
+        is_signed=flag(data, "is_signed"),
+        no_signature_reason=text(data, "no_signature_reason", 200),
+        remarks=text(data, "remarks"),
+    )

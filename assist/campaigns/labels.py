@@ -24,7 +24,7 @@ OCCASION_LABELS = {
     CampaignOccasion.HEALTH: _l("Health screening"),
     CampaignOccasion.OTHER: _l("Other occasion"),
 }
-CAMPAIGN_STATUS_LABELS = {CampaignStatus.OPEN: _l("Open"), CampaignStatus.CLOSED: _l("Closed")}
+CAMPAIGN_STATUS_LABELS = {CampaignStatus.OPEN: _l("Under way"), CampaignStatus.CLOSED: _l("Closed")}
 LIST_STATUS_LABELS = {
     ListStatus.DRAFT: _l("Being drawn up"),
     ListStatus.SUBMITTED: _l("Waiting for approval"),
@@ -43,6 +43,12 @@ RESULT_LABELS = {
     SampleResult.NOT_RECEIVED: _l("Not received"),
     SampleResult.PROBLEMS: _l("Received, with problems"),
     SampleResult.UNREACHABLE: _l("Unreachable"),
+}
+DRAW_LABELS = {
+    "queued": _l("queued"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
 }
 HELPER_LABELS = {
     HelperKind.CADRE: _l("Union cadre (user)"),

@@ -45,6 +45,17 @@ def can_see_campaign(user, campaign: Campaign) -> bool:
     )
 
 
+def can_see_list(user, clist: CampaignList) -> bool:
+    """A list is seen by its own centre, the centres below it and the centres above it."""
+    return clist.centre.is_within(user.centre) or user.centre.is_within(clist.centre)
+
+
+def can_see_entry(user, entry: ListEntry) -> bool:
+    return can_see_list(user, entry.list) and (
+        entry.applicant.centre.is_within(user.centre) or entry.list.centre.is_within(user.centre)
+    )
+
+
 @dataclass
 class Progress:
     centre: Centre

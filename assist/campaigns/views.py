@@ -12,7 +12,7 @@ from assist.applicants.models import Applicant, Category, Cause
 from assist.attachments.models import AttachmentKind
 from assist.attachments.services import attachments_of, store_attachment
 from assist.auth.models import Role
-from assist.campaigns import forms, labels, queries, screening, services
+from assist.campaigns import documents, forms, labels, queries, screening, services
 from assist.campaigns.models import (
     Campaign,
     CampaignKind,
@@ -77,25 +77,15 @@ def load_campaign(campaign_id) -> Campaign:
 
 
 def load_list(list_id) -> CampaignList:
-    """A list is seen by its own centre, the centres below it and the centres above it."""
     clist = db.session.get(CampaignList, list_id)
-    if clist is None:
-        abort(404)
-    if not (
-        clist.centre.is_within(current_user.centre) or current_user.centre.is_within(clist.centre)
-    ):
+    if clist is None or not queries.can_see_list(current_user, clist):
         abort(404)
     return clist
 
 
 def load_entry(entry_id) -> ListEntry:
     entry = db.session.get(ListEntry, entry_id)
-    if entry is None:
-        abort(404)
-    load_list(entry.list_id)
-    if not entry.applicant.centre.is_within(current_user.centre) and not (
-        entry.list.centre.is_within(current_user.centre)
-    ):
+    if entry is None or not queries.can_see_entry(current_user, entry):
         abort(404)
     return entry
 
@@ -121,36 +111,6 @@ def _funds_for_user():
     ).all()
 
 
-def campaign_input(data) -> services.CampaignInput:
-    """Read a campaign from a form or a JSON object."""
-    return services.CampaignInput(
-        name=forms.text(data, "name", 120),
-        kind=forms.text(data, "kind", 20) or CampaignKind.WARMTH,
-        occasion=forms.text(data, "occasion", 20),
-        starts_on=forms.day(data, "starts_on"),
-        ends_on=forms.day(data, "ends_on"),
-        cash_fen=forms.money(data, "cash", required=False),
-        goods=forms.goods_rows(data),
-        rule={
-            "categories": forms.many(data, "categories"),
-            "causes": forms.many(data, "causes"),
-            "migrant": forms.flag(data, "migrant"),
-            "women": forms.flag(data, "women"),
-            "model": forms.flag(data, "model"),
-            "employer": forms.text(data, "employer", 120),
-            "hand_picked": forms.flag(data, "hand_picked"),
-        },
-        fund_ids=forms.many(data, "funds"),
-        households=forms.integer(data, "households", minimum=0, maximum=1_000_000),
-        amount_fen=forms.money(data, "amount", required=False),
-        sample_percent=forms.integer(data, "sample_percent", default=10, maximum=100),
-        age_min=forms.integer(data, "age_min", default=35, maximum=100),
-        age_max=forms.integer(data, "age_max", default=64, maximum=100),
-        repeat_years=forms.integer(data, "repeat_years", default=3, maximum=10),
-        note=forms.text(data, "note"),
-    )
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @roles_required(Role.SUPERVISOR, Role.ADMIN)
@@ -164,7 +124,7 @@ def new():
     if request.method == "POST":
         try:
             campaign = services.create_campaign(
-                acting_user=current_user, data=campaign_input(request.form)
+                acting_user=current_user, data=forms.campaign_input(request.form)
             )
         except DomainError as err:
             db.session.rollback()
@@ -445,6 +405,7 @@ def list_page(list_id: int):
         funds=funds,
         approver=services.approving_centre(clist),
         goods_given=goods_given,
+        can_print=_check(documents.load_frozen_list, current_user, clist.id)[0],
         next_after=entries[-1].id if len(entries) == 100 else None,
     )
 
@@ -595,18 +556,6 @@ def pay(list_id: int):
 # ---------------------------------------------------------------------------- visits
 
 
-def visit_input(data) -> services.VisitInput:
-    return services.VisitInput(
-        visited_on=forms.day(data, "visited_on"),
-        visitors=forms.visitor_rows(data),
-        cash_fen=forms.money(data, "cash", required=False),
-        goods=forms.goods_rows(data),
-        is_signed=forms.flag(data, "is_signed"),
-        no_signature_reason=forms.text(data, "no_signature_reason", 200),
-        remarks=forms.text(data, "remarks"),
-    )
-
-
 @bp.route("/entries/<int:entry_id>/visit", methods=["GET", "POST"])
 @login_required
 @roles_required(*READERS)
@@ -617,7 +566,9 @@ def visit(entry_id: int):
         if not current_user.has_role(Role.CASEWORKER, Role.SUPERVISOR):
             abort(403)
         try:
-            services.record_visit(entry, acting_user=current_user, data=visit_input(request.form))
+            services.record_visit(
+                entry, acting_user=current_user, data=forms.visit_input(request.form)
+            )
         except DomainError as err:
             db.session.rollback()
             errors = err.fields or {"": err.message}

@@ -93,3 +93,43 @@ def listed(clist) -> list[ListEntry]:
 
 def today() -> date:
     return local_today()
+
+
+def published_list(client, network, fund, n=3, notice_days=5):
+    """A station list drawn, filled, approved by the district and publicly posted."""
+    network["SZ-GS-PJ"].notice_days = notice_days
+    households(network["SZ-GS-PJ"], n)
+    campaign = create_campaign(client, fund)
+    give_quota(client, campaign, "sz.supervisor", network["SZ-GS"], 10, "30000")
+    give_quota(client, campaign, "sz-gs.supervisor", network["SZ-GS-PJ"], n, str(3000 * n))
+    clist = open_list(client, campaign, "sz-gs-pj.caseworker")
+    worker = as_user(client, "sz-gs-pj.caseworker")
+    post_form(worker, f"/campaigns/lists/{clist.id}/draw")
+    post_form(worker, f"/campaigns/lists/{clist.id}/fill")
+    post_form(worker, f"/campaigns/lists/{clist.id}/submit")
+    # the submitter cannot approve; a station supervisor is not the parent either
+    post_form(as_user(client, "sz-gs-pj.supervisor"), f"/campaigns/lists/{clist.id}/approve")
+    db.session.refresh(clist)
+    assert clist.status == "submitted"
+    post_form(as_user(client, "sz-gs.supervisor"), f"/campaigns/lists/{clist.id}/approve")
+    post_form(worker, f"/campaigns/lists/{clist.id}/publish")
+    db.session.refresh(clist)
+    return campaign, clist
+
+
+def visit_all(client, clist):
+    """Record a cash visit (unsigned, with the reason) to every listed household."""
+    worker = as_user(client, "sz-gs-pj.caseworker")
+    for entry in listed(clist):
+        response = post_form(
+            worker,
+            f"/campaigns/entries/{entry.id}/visit",
+            {
+                "visited_on": today().isoformat(),
+                "visitor-0-name": "张主席",
+                "cash": "2500",
+                "is_signed": "",
+                "no_signature_reason": "本人住院，由家属代收",
+            },
+        )
+        assert response.status_code == 302

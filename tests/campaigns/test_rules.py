@@ -23,8 +23,10 @@ from tests.campaigns.helpers import (
     households,
     listed,
     open_list,
+    published_list,
     setup_money,
     today,
+    visit_all,
 )
 from tests.conftest import PG_URL, post_form
 from tests.factories import make_applicant, next_resident_id, user
@@ -122,30 +124,9 @@ def test_two_caseworkers_taking_the_last_place_at_once(app, client, network):
     )
 
 
-def _published(client, network, fund, n=3, notice_days=5):
-    network["SZ-GS-PJ"].notice_days = notice_days
-    households(network["SZ-GS-PJ"], n)
-    campaign = create_campaign(client, fund)
-    give_quota(client, campaign, "sz.supervisor", network["SZ-GS"], 10, "30000")
-    give_quota(client, campaign, "sz-gs.supervisor", network["SZ-GS-PJ"], n, str(3000 * n))
-    clist = open_list(client, campaign, "sz-gs-pj.caseworker")
-    worker = as_user(client, "sz-gs-pj.caseworker")
-    post_form(worker, f"/campaigns/lists/{clist.id}/draw")
-    post_form(worker, f"/campaigns/lists/{clist.id}/fill")
-    post_form(worker, f"/campaigns/lists/{clist.id}/submit")
-    # the submitter cannot approve; a station supervisor is not the parent either
-    post_form(as_user(client, "sz-gs-pj.supervisor"), f"/campaigns/lists/{clist.id}/approve")
-    db.session.refresh(clist)
-    assert clist.status == "submitted"
-    post_form(as_user(client, "sz-gs.supervisor"), f"/campaigns/lists/{clist.id}/approve")
-    post_form(worker, f"/campaigns/lists/{clist.id}/publish")
-    db.session.refresh(clist)
-    return campaign, clist
-
-
 def test_posted_list_goes_through_notice_and_objection(client, network):
     fund = setup_money(network)
-    campaign, clist = _published(client, network, fund)
+    campaign, clist = published_list(client, network, fund)
     assert clist.status == "published"
     entries = listed(clist)
     assert {e.case.status for e in entries} == {CaseStatus.IN_NOTICE}
@@ -172,27 +153,10 @@ def test_posted_list_goes_through_notice_and_objection(client, network):
     assert statuses.count(CaseStatus.READY_TO_PAY) == 2 and CaseStatus.ON_HOLD in statuses
 
 
-def _visit_all(client, clist):
-    worker = as_user(client, "sz-gs-pj.caseworker")
-    for entry in listed(clist):
-        response = post_form(
-            worker,
-            f"/campaigns/entries/{entry.id}/visit",
-            {
-                "visited_on": today().isoformat(),
-                "visitor-0-name": "张主席",
-                "cash": "2500",
-                "is_signed": "",
-                "no_signature_reason": "本人住院，由家属代收",
-            },
-        )
-        assert response.status_code == 302
-
-
 def test_sample_is_reproducible_and_counts_per_centre(client, network):
     fund = setup_money(network)
-    campaign, clist = _published(client, network, fund, n=6, notice_days=0)
-    _visit_all(client, clist)
+    campaign, clist = published_list(client, network, fund, n=6, notice_days=0)
+    visit_all(client, clist)
     visit_ids = sorted(db.session.scalars(select(Visit.id)))
     assert len(visit_ids) == 6
     a = services.draw_sample(visit_ids, 3, 42)
@@ -325,7 +289,7 @@ def test_pairing_overdue_escalation_and_exit(client, network, app):
 
 def test_scoping_lists_and_campaigns(client, network):
     fund = setup_money(network)
-    campaign, clist = _published(client, network, fund, n=1, notice_days=0)
+    campaign, clist = published_list(client, network, fund, n=1, notice_days=0)
     entry = listed(clist)[0]
     outsider = as_user(client, "sz-wz.caseworker")
     assert outsider.get(f"/campaigns/lists/{clist.id}").status_code == 404

@@ -1,0 +1,302 @@
+"""The pairing endpoints of the JSON API (/api/v1/pairings…): pairs, contacts, overdue.
+
+Scope is the pages' scope: a pair is seen by its household's centre and the centres above
+it, and by the centre it was escalated to. IDs are masked; the plan is shown to the roles
+that read the pairing pages.
+"""
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from assist.api import api_route, created, json_body, require_roles
+from assist.api.core import iso
+from assist.applicants.models import Applicant
+from assist.auth.models import Role, User
+from assist.campaigns import forms
+from assist.core.errors import NotFound, ValidationError
+from assist.core.masking import mask_id
+from assist.core.scoping import scoped
+from assist.core.timeutil import local_today
+from assist.extensions import db
+from assist.pairings import queries, services
+from assist.pairings.models import Contact, Pair
+
+TAGS = ["pairings"]
+READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
+WORKERS = (Role.CASEWORKER, Role.SUPERVISOR)
+VIEWS = ("overdue", "active", "escalated", "unpaired")
+PAGE = 100
+
+PAIR_REQUEST = {
+    "type": "object",
+    "properties": {
+        "applicant_id": {"type": "integer"},
+        "helper_kind": {"type": "string", "enum": ["cadre", "person", "enterprise"]},
+        "helper_username": {"type": "string", "description": "cadre: the helper's username"},
+        "helper_name": {"type": "string", "description": "person or enterprise"},
+        "helper_title": {"type": "string"},
+        "started_on": {"type": "string", "format": "date"},
+        "cadence_days": {"type": "integer", "minimum": 7, "maximum": 366},
+        "plan_cause": {"type": "string"},
+        "plan_need": {"type": "string"},
+        "plan_measures": {"type": "string"},
+        "plan_goal": {"type": "string"},
+    },
+    "required": [
+        "applicant_id",
+        "helper_kind",
+        "plan_cause",
+        "plan_need",
+        "plan_measures",
+        "plan_goal",
+    ],
+}
+CONTACT_REQUEST = {
+    "type": "object",
+    "properties": {
+        "contacted_on": {"type": "string", "format": "date"},
+        "mode": {"type": "string", "enum": ["visit", "call"]},
+        "done": {"type": "string"},
+        "next_due_on": {"type": "string", "format": "date", "description": "default: cadence"},
+    },
+    "required": ["contacted_on", "mode", "done"],
+}
+END_REQUEST = {
+    "type": "object",
+    "properties": {"result": {"type": "string"}},
+    "required": ["result"],
+}
+CONFLICT = {"description": "Not possible in the current state, or refused by a rule"}
+
+
+def _household(applicant: Applicant) -> dict:
+    return {
+        "id": applicant.id,
+        "file_no": applicant.file_no,
+        "name": applicant.name,
+        "id_number": mask_id(None, applicant.id_last4),
+        "status": applicant.status,
+        "is_migrant": applicant.is_migrant_worker,
+    }
+
+
+def pair_json(pair: Pair, *, detail: bool = False) -> dict:
+    today = local_today()
+    out = {
+        "id": pair.id,
+        "centre": pair.centre.code,
+        "household": _household(pair.applicant),
+        "helper": {
+            "kind": pair.helper_kind,
+            "name": pair.helper_name,
+            "title": pair.helper_title or None,
+            "username": pair.helper_user.username if pair.helper_user else None,
+        },
+        "started_on": pair.started_on.isoformat(),
+        "ended_on": pair.ended_on.isoformat() if pair.ended_on else None,
+        "end_result": pair.end_result or None,
+        "cadence_days": pair.cadence_days,
+        "last_contact_on": pair.last_contact_on.isoformat() if pair.last_contact_on else None,
+        "next_due_on": pair.next_due_on.isoformat(),
+        "is_overdue": pair.is_active and pair.next_due_on < today,
+        "days_overdue": max((today - pair.next_due_on).days, 0) if pair.is_active else 0,
+        "escalated_on": pair.escalated_on.isoformat() if pair.escalated_on else None,
+        "escalated_to": pair.escalated_to.code if pair.escalated_to else None,
+    }
+    if detail:
+        out["plan"] = {
+            "cause": pair.plan_cause,
+            "need": pair.plan_need,
+            "measures": pair.plan_measures,
+            "goal": pair.plan_goal,
+        }
+        out["contacts"] = [contact_json(c) for c in pair.contacts[:PAGE]]
+    return out
+
+
+def contact_json(contact: Contact) -> dict:
+    return {
+        "id": contact.id,
+        "contacted_on": contact.contacted_on.isoformat(),
+        "mode": contact.mode,
+        "done": contact.done,
+        "next_due_on": contact.next_due_on.isoformat(),
+        "recorded_by": contact.recorded_by.username if contact.recorded_by else None,
+        "recorded_at": iso(contact.recorded_at),
+    }
+
+
+def _pair(pair_id: int) -> Pair:
+    pair = db.session.get(Pair, pair_id)
+    if pair is None or not (
+        pair.centre.is_within(current_user.centre)
+        or (pair.escalated_to is not None and pair.escalated_to.is_within(current_user.centre))
+    ):
+        raise NotFound(_("Not found."))
+    return pair
+
+
+def _count(stmt) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())))
+
+
+def _page(stmt, model):
+    after = forms.integer(request.args, "after", default=0, maximum=2**62)
+    return db.session.scalars(
+        stmt.where(model.id > after).order_by(None).order_by(model.id).limit(PAGE)
+    ).all()
+
+
+@api_route(
+    "/pairings",
+    tags=TAGS,
+    summary="Pairs in scope: overdue (default), active, escalated, or files without a helper",
+    parameters=[
+        {"name": "view", "in": "query", "schema": {"type": "string", "enum": list(VIEWS)}},
+        {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    ],
+    responses={200: {"description": "{view, counts, items, next_after}"}},
+)
+def list_pairs():
+    require_roles(*READERS)
+    view = request.args.get("view", "overdue")
+    if view not in VIEWS:
+        msg = _("Unknown view.")
+        raise ValidationError(msg, fields={"view": msg})
+    return jsonify(_listing(view))
+
+
+def _listing(view: str) -> dict:
+    today = local_today()
+    stmts = {
+        "overdue": queries.overdue_pairs(current_user, today),
+        "active": queries.active_pairs(current_user),
+        "escalated": queries.escalated_pairs(current_user),
+        "unpaired": queries.files_without_helper(current_user),
+    }
+    counts = {key: _count(stmt) for key, stmt in stmts.items()}
+    counts["active_migrant"] = _count(
+        queries.active_pairs(current_user)
+        .join(Applicant, Applicant.id == Pair.applicant_id)
+        .where(Applicant.is_migrant_worker.is_(True))
+    )
+    if view == "unpaired":
+        rows = _page(stmts[view], Applicant)
+        items = [_household(a) for a in rows]
+    else:
+        rows = _page(stmts[view], Pair)
+        items = [pair_json(p) for p in rows]
+    return {
+        "view": view,
+        "counts": counts,
+        "items": items,
+        "next_after": rows[-1].id if len(rows) == PAGE else None,
+    }
+
+
+@api_route(
+    "/pairings/overdue",
+    tags=TAGS,
+    summary="Active pairs in scope whose next contact is past due",
+    parameters=[{"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+    responses={200: {"description": "{view, counts, items, next_after}"}},
+)
+def overdue_pairs():
+    require_roles(*READERS)
+    return jsonify(_listing("overdue"))
+
+
+@api_route(
+    "/pairings",
+    methods=["POST"],
+    tags=TAGS,
+    summary="Pair an active household with a named helper and its one-household plan",
+    request_schema=PAIR_REQUEST,
+    responses={201: {"description": "the pair"}, 409: CONFLICT},
+)
+def open_pair():
+    require_roles(*WORKERS)
+    body = json_body()
+    applicant = db.session.scalars(
+        scoped(
+            select(Applicant).where(
+                Applicant.id == forms.integer(body, "applicant_id", maximum=2**62)
+            ),
+            current_user,
+            Applicant.centre_id,
+        )
+    ).first()
+    if applicant is None:
+        msg = _("No such file in your scope.")
+        raise ValidationError(msg, fields={"applicant_id": msg})
+    helper_user = None
+    username = forms.text(body, "helper_username", 64)
+    if username:
+        helper_user = db.session.scalars(select(User).where(User.username == username)).first()
+    pair = services.open_pair(
+        applicant,
+        acting_user=current_user,
+        data=services.PairInput(
+            helper_kind=forms.text(body, "helper_kind", 20),
+            helper_name=forms.text(body, "helper_name", 80),
+            helper_title=forms.text(body, "helper_title", 80),
+            helper_user=helper_user,
+            started_on=forms.day(body, "started_on", required=False),
+            cadence_days=forms.integer(body, "cadence_days", required=False, maximum=366),
+            plan_cause=forms.text(body, "plan_cause"),
+            plan_need=forms.text(body, "plan_need"),
+            plan_measures=forms.text(body, "plan_measures"),
+            plan_goal=forms.text(body, "plan_goal"),
+        ),
+    )
+    db.session.commit()
+    return created(pair_json(pair, detail=True))
+
+
+@api_route("/pairings/<int:pair_id>", tags=TAGS, summary="One pair with its plan and contacts")
+def get_pair(pair_id: int):
+    require_roles(*READERS)
+    return jsonify(pair_json(_pair(pair_id), detail=True))
+
+
+@api_route(
+    "/pairings/<int:pair_id>/contacts",
+    methods=["POST"],
+    tags=TAGS,
+    summary="Log a visit or call; the next contact falls due after the cadence unless given",
+    request_schema=CONTACT_REQUEST,
+    responses={201: {"description": "the pair"}, 409: CONFLICT},
+)
+def log_contact(pair_id: int):
+    require_roles(*WORKERS)
+    pair = _pair(pair_id)
+    body = json_body()
+    services.log_contact(
+        pair,
+        acting_user=current_user,
+        contacted_on=forms.day(body, "contacted_on"),
+        mode=forms.text(body, "mode", 10),
+        done=forms.text(body, "done"),
+        next_due_on=forms.day(body, "next_due_on", required=False),
+    )
+    db.session.commit()
+    db.session.refresh(pair)
+    return created(pair_json(pair, detail=True))
+
+
+@api_route(
+    "/pairings/<int:pair_id>/end",
+    methods=["POST"],
+    tags=TAGS,
+    summary="End a pair with its result",
+    request_schema=END_REQUEST,
+    responses={200: {"description": "the pair"}, 409: CONFLICT},
+)
+def end_pair(pair_id: int):
+    require_roles(*WORKERS)
+    pair = _pair(pair_id)
+    services.end_pair(pair, acting_user=current_user, result=forms.text(json_body(), "result"))
+    db.session.commit()
+    return jsonify(pair_json(pair, detail=True))

@@ -1,0 +1,240 @@
+"""Benchmark a city-wide send-warmth list at 100,000 active files.
+
+    python bench/campaign_bench.py                       # SQLite in a temporary file
+    python bench/campaign_bench.py --url postgresql+psycopg://postgres@127.0.0.1:5432/assist_bench
+
+The database at --url is EMPTIED (PostgreSQL: the public schema is dropped) and rebuilt
+through the migrations. 100,000 files are bulk-inserted (executemany in batches, as
+files_bench.py does) and all made active; the city opens a campaign for every active file.
+
+1. The draw: the city's list draws its candidates in the background (the thread the list
+   page starts), timed from the click until the list says `done`, beside the plain SQL
+   baseline: the same INSERT … SELECT typed by hand, run and rolled back.
+2. The pages at that size: with every household listed and one in five visited, the campaign
+   progress page, the list page, a visit page and the campaign's API document are requested
+   through the app, beside /healthz (the floor every request pays). The issue's budget is
+   3 × /healthz for the pages and 5 s for the draw.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+os.environ.setdefault("ASSIST_INSTANCE_DIR", tempfile.mkdtemp(prefix="assist-bench-"))
+
+import random  # noqa: E402
+
+from files_bench import PASSWORD, db_label, login, measure, reset, seed  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from assist import create_app  # noqa: E402
+from assist.auth.models import User  # noqa: E402
+from assist.campaigns import jobs, services  # noqa: E402
+from assist.campaigns.models import CampaignList, ListEntry  # noqa: E402
+from assist.core.timeutil import local_today, utcnow  # noqa: E402
+from assist.extensions import db  # noqa: E402
+from assist.funds import services as funds  # noqa: E402
+
+BASELINE_SQL = """
+INSERT INTO campaign_entries (campaign_id, list_id, applicant_id, status, is_outside_rule,
+                              is_migrant, reason, removed_reason, changed_at)
+SELECT :campaign, :list, a.id, 'candidate', false, a.is_migrant_worker, '', '', :now
+FROM applicants a
+WHERE a.status = 'active'
+  AND a.centre_id IN (SELECT id FROM centres WHERE path LIKE :path)
+  AND NOT EXISTS (SELECT 1 FROM campaign_entries e
+                  WHERE e.campaign_id = :campaign AND e.applicant_id = a.id)
+"""
+
+VISITS_SQL = """
+INSERT INTO campaign_visits (entry_id, centre_id, visited_on, visitors, cash_fen, goods,
+                             goods_value_fen, is_signed, no_signature_reason, remarks, recorded_at)
+SELECT e.id, (SELECT centre_id FROM campaign_lists WHERE id = :list), :day, '[]', 50000, '[]', 14000, true, '', '', :now
+FROM campaign_entries e WHERE e.list_id = :list AND e.id % 5 = 0
+"""
+
+
+def _user(username: str) -> User:
+    return db.session.scalars(select(User).where(User.username == username)).one()
+
+
+def make_campaign(files: int):
+    """A fund at the city and a campaign for every active file, with the city's own list."""
+    city_finance, city = _user("sz.finance"), _user("sz.supervisor")
+    fund = funds.create_fund(
+        acting_user=city_finance,
+        name="送温暖专项资金",
+        source="special",
+        year=local_today().year,
+        allowed_kinds=["holiday"],
+    )
+    campaign = services.create_campaign(
+        acting_user=city,
+        data=services.CampaignInput(
+            name="全市春节送温暖（基准测试）",
+            occasion="spring_festival",
+            starts_on=local_today() - timedelta(days=5),
+            ends_on=local_today() + timedelta(days=30),
+            cash_fen=50_000,
+            goods=[{"name": "大米", "quantity": 1, "unit_value_fen": 14_000}],
+            rule={},
+            fund_ids=[fund.id],
+            households=files,
+            amount_fen=files * 64_000,
+        ),
+    )
+    clist = services.list_for(campaign, city.centre, create_user=_user("sz.caseworker"))
+    db.session.commit()
+    return campaign.id, clist.id
+
+
+def time_baseline(campaign_id: int, list_id: int) -> tuple[float, int]:
+    """The hand-written INSERT … SELECT, rolled back: what the database alone needs."""
+    started = time.perf_counter()
+    result = db.session.execute(
+        text(BASELINE_SQL),
+        {"campaign": campaign_id, "list": list_id, "now": utcnow(), "path": "/%"},
+    )
+    ms = (time.perf_counter() - started) * 1000
+    db.session.rollback()
+    return ms, result.rowcount
+
+
+def time_background_draw(app, list_id: int) -> tuple[float, int, int]:
+    """Queue the draw as the list page does, run it on its thread, wait for `done`."""
+    clist = db.session.get(CampaignList, list_id)
+    started = time.perf_counter()
+    jobs.queue_draw(clist, acting_user=_user("sz.caseworker"))
+    db.session.commit()
+    jobs.start_draw(list_id, app=app)
+    while True:
+        state = db.session.scalar(select(CampaignList.draw_state).where(CampaignList.id == list_id))
+        db.session.rollback()  # end the read: SQLite's BEGIN IMMEDIATE would hold the draw up
+        if state in ("done", "failed"):
+            break
+        time.sleep(0.01)
+    ms = (time.perf_counter() - started) * 1000
+    clist = db.session.get(CampaignList, list_id)
+    assert state == "done", state
+    return ms, clist.draw_count, clist.draw_ms or 0
+
+
+def undraw(list_id: int) -> None:
+    db.session.execute(text("DELETE FROM campaign_entries WHERE list_id = :l"), {"l": list_id})
+    db.session.execute(
+        text("UPDATE campaign_lists SET draw_state = '', draw_count = 0 WHERE id = :l"),
+        {"l": list_id},
+    )
+    db.session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="", help="database URL (emptied!)")
+    parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--draws", type=int, default=3)
+    args = parser.parse_args()
+    url = args.url or f"sqlite:///{tempfile.mkdtemp(prefix='assist-bench-')}/bench.sqlite3"
+    reset(url)
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=url,
+        STORAGE_DIR=tempfile.mkdtemp(prefix="bench-"),
+        CAMPAIGN_DRAW_INLINE=False,
+    )
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        seed(args.files, random.Random(2026))
+        db.session.execute(text("UPDATE applicants SET status = 'active'"))
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        campaign_id, list_id = make_campaign(args.files)
+        baseline, draws = [], []
+        for n in range(args.draws):
+            baseline.append(time_baseline(campaign_id, list_id))
+            draws.append(time_background_draw(app, list_id))
+            if n < args.draws - 1:
+                undraw(list_id)
+        # Every household listed, one in five visited: the pages at full size.
+        db.session.execute(
+            text("UPDATE campaign_entries SET status = 'listed' WHERE list_id = :l"),
+            {"l": list_id},
+        )
+        db.session.execute(
+            text(VISITS_SQL),
+            {"day": local_today(), "now": utcnow(), "list": list_id},
+        )
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        entry_id = db.session.scalar(
+            select(func.max(ListEntry.id)).where(ListEntry.list_id == list_id)
+        )
+        visited = db.session.scalar(text("SELECT count(*) FROM campaign_visits"))
+        db.session.remove()
+        engine = db.engine
+
+    results = []
+    # The city's users see the whole list: the largest pages there are.
+    for username in ("sz.supervisor", "sz.caseworker"):
+        client = app.test_client()
+        login(client, username)
+        pages = [
+            ("/healthz (floor)", "/healthz"),
+            ("campaign progress", f"/campaigns/{campaign_id}"),
+            ("list page (city list)", f"/campaigns/lists/{list_id}"),
+            ("visit page", f"/campaigns/entries/{entry_id}/visit"),
+            ("API campaign + progress", None),
+        ]
+        token = None
+        for label, path in pages:
+            if path is None:
+                if token is None:
+                    token = client.post(
+                        "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+                    ).get_json()["token"]
+                request = lambda c=client, t=token: c.get(  # noqa: E731
+                    f"/api/v1/campaigns/{campaign_id}", headers={"Authorization": f"Bearer {t}"}
+                )
+            else:
+                request = lambda c=client, p=path: c.get(p)  # noqa: E731
+            assert request().status_code == 200, (username, label)
+            results.append((username, *measure(engine, label, request, args.runs)))
+
+    print(f"\n{db_label(url)}, {args.files:,} active files, {threading.active_count()} thread(s)")
+    print(f"{'draw of the city-wide list':44} {'ms':>9} {'rows':>8}")
+    for n, ((base_ms, base_rows), (ms, count, inner_ms)) in enumerate(
+        zip(baseline, draws, strict=True), 1
+    ):
+        print(f"  run {n}: plain SQL INSERT … SELECT (rolled back) {base_ms:9.1f} {base_rows:8,}")
+        print(f"  run {n}: background draw, click → done       {ms:9.1f} {count:8,}")
+        print(f"  run {n}:   of which the draw itself (draw_ms)  {inner_ms:9.1f}")
+    print(
+        f"median: plain SQL {statistics.median(b for b, _ in baseline):.0f} ms, "
+        f"background draw {statistics.median(d for d, _, _ in draws):.0f} ms (budget 5000 ms)"
+    )
+    print(f"\npages with {args.files:,} listed and {visited:,} visited; median of {args.runs}")
+    print(f"{'user':22} {'page':26} {'ms':>8} {'× healthz':>10} {'SQL':>4}")
+    floors = {u: ms for u, label, ms, _s in results if label.startswith("/healthz")}
+    for username, label, ms, statements in results:
+        ratio = ms / floors[username] if floors[username] else 0
+        print(f"{username:22} {label:26} {ms:8.1f} {ratio:10.1f} {statements:4d}")
+
+
+if __name__ == "__main__":
+    main()
