@@ -69,6 +69,11 @@ class Config:
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
 
+    # Background jobs: RQ on REDIS_URL when set, else a local runner process the app starts.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "")  # rq | local | inline ("" = automatic)
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "assist")
+
     SECRET_KEY: str | None = None
     DATA_KEY: str | None = None  # Fernet key for personal data at rest
 
@@ -106,6 +111,8 @@ class TestingConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    # Jobs run at once in the test's process; tests/jobs runs them on real workers too.
+    JOBS_BACKEND = "inline"
     # Cheap hashes keep the suite fast; production uses argon2-cffi's defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

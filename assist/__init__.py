@@ -19,6 +19,7 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     if config is None or isinstance(config, str):
         config = CONFIGS[config or os.environ.get("ASSIST_CONFIG", "development")]
     config.init()
+    config_name = next((k for k, v in CONFIGS.items() if v is config), "development")
 
     app = Flask(
         __name__,
@@ -27,6 +28,7 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config)
+    app.config["CONFIG_NAME"] = config_name  # a local job runner starts with the same
     app.config.update(overrides)
     app.json.ensure_ascii = False
     app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
@@ -81,6 +83,7 @@ def _import_models() -> None:
     from assist.centres import models as _centres  # noqa: F401
     from assist.documents import models as _documents  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
+    from assist.jobs import models as _jobs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -127,3 +130,8 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(notices_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(print_jobs_cli)
+    from assist.jobs.cli import jobs_cli, scheduler, worker
+
+    app.cli.add_command(worker)
+    app.cli.add_command(scheduler)
+    app.cli.add_command(jobs_cli)

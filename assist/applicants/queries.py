@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Select, Text, and_, cast, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload
 
 from assist.applicants.models import Applicant, Category, FileStatus, ResidentId
@@ -190,7 +191,25 @@ def text_condition(q: str):
         return Applicant.phone.like(f"%{raw}%")
     if FILE_NO_RE.match(raw):  # a prefix as a range, so the unique index on file_no serves it
         return and_(Applicant.file_no >= raw, Applicant.file_no < raw + "\uffff")
-    return Applicant.name.like("%" + like_escape(q.strip()) + "%", escape="\\")
+    return name_condition(q.strip())
+
+
+def name_grams(text: str) -> list[str]:
+    """The characters (one-character text) or adjacent pairs every matching name contains."""
+    if len(text) == 1:
+        return [text]
+    return sorted({text[i : i + 2] for i in range(len(text) - 1)})
+
+
+def name_condition(text: str):
+    """Names containing `text`. On PostgreSQL the GIN index over each name's characters and
+    character pairs (`assist_name_grams`, migration `scale`) finds the candidates, so a
+    search does not read every name; LIKE keeps the exact meaning (and is all SQLite uses)."""
+    like = Applicant.name.like("%" + like_escape(text) + "%", escape="\\")
+    if not text or db.session.get_bind().dialect.name != "postgresql":
+        return like
+    grams = func.assist_name_grams(Applicant.name, type_=ARRAY(Text))
+    return and_(grams.contains(cast(name_grams(text), ARRAY(Text))), like)
 
 
 def id_hash_condition(id_hash: str):

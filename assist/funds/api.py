@@ -17,9 +17,9 @@ from assist.core.scoping import get_scoped_or_404
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
-from assist.funds import queries, services
+from assist.funds import checks, queries, services
 from assist.funds.models import LedgerEntry, Payment
-from assist.funds.reconcile import ledger_lines, verify_ledger
+from assist.funds.reconcile import ledger_lines
 
 TAGS = ["funds"]
 READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
@@ -433,9 +433,18 @@ def ledger_list():
 @api_route(
     "/ledger/verify",
     tags=TAGS,
-    summary="Reconcile the ledger in scope against balances, payments and cases",
+    summary="The latest background check of the ledger, for the centres in scope",
 )
 def ledger_verify():
     require_roles(*READERS)
-    differences = verify_ledger(queries.scope_ids(current_user))
-    return jsonify({"clean": not differences, "differences": [d.as_dict() for d in differences]})
+    check = checks.latest_check()
+    differences = checks.differences_in_scope(check, queries.scope_ids(current_user))
+    return jsonify(
+        {
+            "checked": check is not None,
+            "checked_at": check.finished_at.isoformat() + "Z" if check else None,
+            "rows_checked": check.rows_checked if check else 0,
+            "clean": check is not None and not differences,
+            "differences": [d.as_dict() for d in differences],
+        }
+    )

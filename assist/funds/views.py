@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
@@ -28,7 +29,7 @@ from assist.core.pagination import paginate
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
 from assist.core.timeutil import local_today
 from assist.extensions import db
-from assist.funds import batches, exports, queries, services
+from assist.funds import batches, checks, exports, queries, services
 from assist.funds.forms import (
     AllocateForm,
     BatchAddForm,
@@ -59,7 +60,7 @@ from assist.funds.models import (
     PaymentBatch,
     PaymentMethod,
 )
-from assist.funds.reconcile import ledger_lines, verify_ledger
+from assist.funds.reconcile import ledger_lines
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
 
@@ -311,16 +312,45 @@ def ledger():
 @login_required
 @roles_required(*READERS)
 def reconciliation():
+    """The latest stored ledger check, for the reader's centres; the check runs in the background."""
     ids = queries.scope_ids(current_user)
-    lines = ledger_lines(ids)
-    differences = verify_ledger(ids)
+    check = checks.latest_check()
+    pending = checks.pending_check()
+    if check is None and pending is None:
+        pending = checks.request_check()  # the first visit starts the first check
+        db.session.commit()
+        check = checks.latest_check()
+        pending = checks.pending_check()
+    lines = checks.lines_in_scope(check, ids)
     return render_template(
         "funds/reconciliation.html",
+        check=check,
+        pending=pending,
         lines=lines,
-        differences=differences,
+        differences=checks.differences_in_scope(check, ids),
         ledger_total=sum(ln.ledger_fen for ln in lines),
         balance_total=sum(ln.balance_fen or 0 for ln in lines),
+        form=EmptyForm(),
     )
+
+
+@bp.route("/reconciliation/run", methods=["POST"])
+@login_required
+@roles_required(*READERS)
+def run_reconciliation():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job = checks.request_check()
+    record(
+        "ledger.check_requested",
+        acting_user=current_user,
+        object_type="background_jobs",
+        object_id=job.id,
+        centre=current_user.centre,
+    )
+    db.session.commit()
+    flash(_("The ledger check has been queued; its result appears here when it ends."), "info")
+    return redirect(url_for("funds.reconciliation"))
 
 
 # --- payments ------------------------------------------------------------------------------
@@ -709,17 +739,34 @@ def _finance_cards(user) -> list[Card]:
 
 
 def _auditor_cards(user) -> list[Card]:
+    """The stored result of the last background ledger check: no ledger work on the request."""
     if not user.has_role(Role.AUDITOR):
         return []
-    differences = verify_ledger(queries.scope_ids(user))
+    check = checks.latest_check()
+    if check is None:
+        return [
+            Card(
+                _("Ledger reconciliation"),
+                _("not checked yet"),
+                url_for("funds.reconciliation"),
+                note=_("The check runs in the background every hour."),
+                tone="secondary",
+            )
+        ]
+    differences = checks.differences_in_scope(check, queries.scope_ids(user))
+    when = format_datetime(check.finished_at, "yyyy-MM-dd HH:mm")
     return [
         Card(
             _("Ledger reconciliation"),
             _("clean") if not differences else str(len(differences)),
             url_for("funds.reconciliation"),
-            note=_("ledger totals agree with the balances")
-            if not differences
-            else _("difference(s) to look into"),
+            note=(
+                _("ledger totals agree with the balances")
+                if not differences
+                else _("difference(s) to look into")
+            )
+            + " · "
+            + _("checked %(when)s, %(rows)s rows", when=when, rows=f"{check.rows_checked:,}"),
             tone="danger" if differences else "success",
         )
     ]

@@ -1,0 +1,40 @@
+"""The local runner: a process the app starts when no Redis is configured.
+
+It takes a lock in the storage directory (one runner per installation), then runs queued jobs
+and the periodic kinds until the process that started it goes away.
+"""
+
+import fcntl
+import json
+import logging
+import os
+import time
+
+
+def main() -> int:
+    from assist import create_app
+    from assist.extensions import db
+    from assist.jobs import engine
+
+    spec = json.loads(os.environ.get("ASSIST_JOB_APP") or "{}")
+    settings = {k: v for k, v in (spec.get("settings") or {}).items() if v is not None}
+    app = create_app(spec.get("config") or None, **settings, JOBS_BACKEND="runner")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s local-runner %(message)s")
+    parent = os.getppid()
+    with open(engine._lock_path(app), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0  # another runner serves this installation
+        with app.app_context():
+            while os.getppid() == parent:
+                engine.submit_due_periodic()
+                db.session.commit()
+                if not engine.run_queued(limit=1):
+                    db.session.remove()
+                    time.sleep(0.5)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
