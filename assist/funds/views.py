@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import exc, select
+from sqlalchemy.orm import joinedload
 
 from assist.audit.services import record
 from assist.auth.forms import EmptyForm
@@ -296,7 +297,7 @@ def ledger():
             mimetype=mime,
             headers={"Content-Disposition": f"attachment; filename=ledger-{stamp}.{export}"},
         )
-    page = paginate(stmt.order_by(LedgerEntry.id.desc()), per_page=50)
+    page = paginate(stmt, per_page=50, key=LedgerEntry.id)
     return render_template(
         "funds/ledger.html",
         page=page,
@@ -360,7 +361,11 @@ def run_reconciliation():
 @login_required
 @roles_required(Role.FINANCE, Role.AUDITOR)
 def to_pay():
-    stmt = queries.ready_to_pay_stmt(current_user).order_by(AidCase.approved_at, AidCase.id)
+    stmt = (
+        queries.ready_to_pay_stmt(current_user)
+        .options(joinedload(AidCase.centre))
+        .order_by(AidCase.approved_at, AidCase.id)
+    )
     page = paginate(stmt, per_page=50)
     count, remaining = queries.ready_to_pay_totals(current_user)
     return render_template("funds/to_pay.html", page=page, count=count, remaining=remaining)
@@ -478,12 +483,17 @@ def _items(form: PaymentForm) -> list[dict] | None:
 @login_required
 @roles_required(*READERS)
 def payments():
-    stmt = scoped(select(Payment), current_user, Payment.centre_id)
+    stmt = scoped(select(Payment), current_user, Payment.centre_id).options(
+        joinedload(Payment.case),
+        joinedload(Payment.centre),
+        joinedload(Payment.fund),
+        joinedload(Payment.paid_by),
+    )
     if request.args.get("status") in ("paid", "reversed"):
         stmt = stmt.where(Payment.status == request.args["status"])
     if request.args.get("method") in set(PaymentMethod):
         stmt = stmt.where(Payment.method == request.args["method"])
-    page = paginate(stmt.order_by(Payment.id.desc()), per_page=50)
+    page = paginate(stmt, per_page=50, key=Payment.id)
     return render_template("funds/payments.html", page=page, args=request.args)
 
 
@@ -534,7 +544,7 @@ def reverse(payment_id: int):
 @roles_required(*READERS)
 def batch_list():
     stmt = scoped(select(PaymentBatch), current_user, PaymentBatch.centre_id)
-    page = paginate(stmt.order_by(PaymentBatch.id.desc()), per_page=50)
+    page = paginate(stmt, per_page=50, key=PaymentBatch.id)
     return render_template("funds/batches.html", page=page)
 
 
@@ -574,6 +584,12 @@ def _batch(batch_id: int) -> PaymentBatch:
 
 
 def _render_batch(batch, *, blocking=None, pay_form=None, status=200):
+    # The items' cases and centres in one query, not one per row.
+    db.session.scalars(
+        select(BatchItem)
+        .where(BatchItem.batch_id == batch.id)
+        .options(joinedload(BatchItem.case).joinedload(AidCase.centre))
+    ).all()
     add_form = BatchAddForm()
     eligible = (
         batches.eligible_cases(batch, current_user) if batch.status == BatchStatus.DRAFT else []
