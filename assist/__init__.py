@@ -1,5 +1,6 @@
 """Assist: hardship-assistance case management for a city federation of trade unions."""
 
+import json
 import logging
 import os
 from datetime import timedelta
@@ -13,9 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 log = logging.getLogger(__name__)
 
+#: Environment variable through which an app passes its settings to a worker it starts.
+INHERITED_SETTINGS = "ASSIST_INHERITED_SETTINGS"
+
 
 def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI and error pages."""
+    inherited = json.loads(os.environ.get(INHERITED_SETTINGS) or "{}")
+    if inherited:  # a worker process started by an app (assist.jobs) shares its settings
+        config = config or inherited.get("config")
+        overrides = {**inherited.get("settings", {}), **overrides}
     if config is None or isinstance(config, str):
         config = CONFIGS[config or os.environ.get("ASSIST_CONFIG", "development")]
     config.init()
@@ -127,6 +135,9 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(centres_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    from assist.demo.bulk import seed_bulk_cmd
+
+    app.cli.add_command(seed_bulk_cmd)
     app.cli.add_command(notices_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(print_jobs_cli)

@@ -311,17 +311,26 @@ def ensure_local_runner(app) -> None:
         proc = _local_procs.get(id(app))
         if proc is not None and proc.poll() is None:
             return
-        env = dict(os.environ)
-        env["ASSIST_JOB_APP"] = json.dumps(
-            {
-                "config": app.config.get("CONFIG_NAME", "development"),
-                "settings": {k: app.config.get(k) for k in SHARED_SETTINGS},
-            }
-        )
+        env = dict(os.environ, **child_env(app))
         root = Path(__file__).resolve().parent.parent.parent
         _local_procs[id(app)] = subprocess.Popen(
             [sys.executable, "-m", "assist.jobs.local"], env=env, cwd=str(root)
         )
+
+
+def child_env(app, **settings) -> dict:
+    """Environment for a worker process that must run with this app's settings."""
+    from assist import INHERITED_SETTINGS
+
+    shared = {k: app.config.get(k) for k in SHARED_SETTINGS if app.config.get(k) is not None}
+    return {
+        INHERITED_SETTINGS: json.dumps(
+            {
+                "config": app.config.get("CONFIG_NAME", "development"),
+                "settings": {**shared, **settings},
+            }
+        )
+    }
 
 
 def stop_local_runner(app, timeout: float = 10) -> None:

@@ -5,7 +5,6 @@ and the periodic kinds until the process that started it goes away.
 """
 
 import fcntl
-import json
 import logging
 import os
 import time
@@ -16,9 +15,7 @@ def main() -> int:
     from assist.extensions import db
     from assist.jobs import engine
 
-    spec = json.loads(os.environ.get("ASSIST_JOB_APP") or "{}")
-    settings = {k: v for k, v in (spec.get("settings") or {}).items() if v is not None}
-    app = create_app(spec.get("config") or None, **settings, JOBS_BACKEND="runner")
+    app = create_app(JOBS_BACKEND="runner")  # the rest comes from the starting app's settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s local-runner %(message)s")
     parent = os.getppid()
     with open(engine._lock_path(app), "a") as lock:
