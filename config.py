@@ -74,6 +74,10 @@ class Config:
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "")  # rq | local | inline ("" = automatic)
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "assist")
 
+    # One JSON line per request (request id, user id, duration) and per log record.
+    LOG_JSON = os.environ.get("LOG_JSON", "") == "1"
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     SECRET_KEY: str | None = None
     DATA_KEY: str | None = None  # Fernet key for personal data at rest
 
@@ -131,6 +135,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    LOG_JSON = os.environ.get("LOG_JSON", "1") == "1"
 
     @classmethod
     def init(cls) -> None:

@@ -65,6 +65,9 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _register_documents()
     init_web(app)
+    from assist.core.requestlog import init_request_log
+
+    init_request_log(app)
     _register_cli(app)
     if not app.testing:
         # Say loudly at start-up when PDFs would be slow (no HarfBuzz subsetting) or
