@@ -141,6 +141,10 @@ def _register_cli(app: Flask) -> None:
     from assist.demo.bulk import seed_bulk_cmd
 
     app.cli.add_command(seed_bulk_cmd)
+    from assist.core.backup import backup_cmd, restore_cmd
+
+    app.cli.add_command(backup_cmd)
+    app.cli.add_command(restore_cmd)
     app.cli.add_command(notices_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(print_jobs_cli)
