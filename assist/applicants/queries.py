@@ -17,6 +17,8 @@ from sqlalchemy.orm import joinedload
 from assist.applicants.models import Applicant, Category, FileStatus, ResidentId
 from assist.applicants.services import REVIEW_WARNING_DAYS
 from assist.core.crypto import keyed_hash
+from assist.core.pagination import BoundedCount
+from assist.core.pagination import bounded_count as core_bounded_count
 from assist.core.scoping import in_scope, scoped
 from assist.core.timeutil import local_today
 from assist.extensions import db
@@ -289,8 +291,9 @@ def search(user, query: FileQuery, today: date | None = None) -> FilePage:
 # --- figures for the landing page ------------------------------------------------------------
 
 
-def count(user, *conditions) -> int:
-    stmt = select(func.count(Applicant.id)).where(
+def count(user, *conditions) -> BoundedCount:
+    """Files in scope matching `conditions`, counted up to COUNT_CAP (shown as "2,000+")."""
+    stmt = select(Applicant.id).where(
         in_scope(user, Applicant.centre_id), and_(*conditions) if conditions else literal(True)
     )
-    return db.session.scalar(stmt) or 0
+    return BoundedCount(*core_bounded_count(stmt))

@@ -57,6 +57,18 @@ def bounded_count(stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
+class BoundedCount(int):
+    """A count that stopped at a cap: prints as "2,000+" when there were more."""
+
+    def __new__(cls, value: int, is_capped: bool = False):
+        obj = super().__new__(cls, value)
+        obj.is_capped = is_capped
+        return obj
+
+    def __str__(self) -> str:
+        return f"{int(self):,}+" if self.is_capped else str(int(self))
+
+
 def _int_arg(name: str) -> int | None:
     try:
         value = int(request.args.get(name, ""))

@@ -21,6 +21,7 @@ def worker(burst):
     app = current_app._get_current_object()
     if engine.backend(app) != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run in the app's local runner.")
+    app.testing = False  # a worker is never a test body (see assist.core.database)
     engine.set_worker_app(app)
     queue = engine._rq_queue(app)
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)

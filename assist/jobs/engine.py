@@ -129,15 +129,17 @@ def execute(job_id: int) -> bool:
     if claimed != 1:
         return False
     job = db.session.get(BackgroundJob, job_id)
+    kind, params = job.kind, dict(job.params or {})
+    db.session.commit()  # hold no transaction (on SQLite: no write lock) while the job runs
     stop = threading.Event()
     beat = threading.Thread(
         target=_heartbeat, args=(db.engine, job_id, stop), daemon=True, name="job-heartbeat"
     )
     beat.start()
     try:
-        result = get_kind(job.kind).run(dict(job.params or {}))
+        result = get_kind(kind).run(params)
     except Exception as exc:  # noqa: BLE001 - recorded on the job; the worker carries on
-        log.exception("background job %s (%s) failed", job_id, job.kind)
+        log.exception("background job %s (%s) failed", job_id, kind)
         db.session.rollback()
         stop.set()
         beat.join()

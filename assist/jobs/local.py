@@ -15,7 +15,9 @@ def main() -> int:
     from assist.extensions import db
     from assist.jobs import engine
 
-    app = create_app(JOBS_BACKEND="runner")  # the rest comes from the starting app's settings
+    # The rest comes from the starting app's settings. A worker is never a test body: its
+    # transactions take SQLite's write lock up front like a request's (assist.core.database).
+    app = create_app(JOBS_BACKEND="runner", TESTING=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s local-runner %(message)s")
     parent = os.getppid()
     with open(engine._lock_path(app), "a") as lock:
