@@ -1,7 +1,7 @@
 """scale: background jobs, stored ledger checks, and a bigram index for name search
 
 Revision ID: scale
-Revises: 0006
+Revises: warmth
 Create Date: 2026-12-01 08:40:00
 
 On PostgreSQL, `assist_name_grams(name)` gives every character and every pair of adjacent
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'scale'
-down_revision = '0006'
+down_revision = 'warmth'
 branch_labels = None
 depends_on = None
 
