@@ -139,12 +139,16 @@ class _Ledger:
         self.fund_id = fund_id
         self.rows: list[dict] = []
         self.balances: dict[int, int] = {}
+        self.totals: dict[int, dict] = {}
         self.next_id = 1
         self.at = datetime(YEAR, 1, 2)
 
     def add(self, centre_id: int, kind: str, amount: int, **extra) -> int:
         balance = self.balances.get(centre_id, 0) + amount
         self.balances[centre_id] = balance
+        totals = self.totals.setdefault(centre_id, {"entries": 0, "by_kind": {}})
+        totals["entries"] += 1
+        totals["by_kind"][kind] = totals["by_kind"].get(kind, 0) + amount
         row_id = self.next_id
         self.next_id += 1
         self.rows.append(
@@ -313,7 +317,14 @@ def seed_bulk(files: int, cases_per_file: int, seed: int = 2026) -> dict:
     copy_rows(
         Balance,
         [
-            {"fund_id": fund.id, "centre_id": cid, "balance_fen": bal, "updated_at": paid_at}
+            {
+                "fund_id": fund.id,
+                "centre_id": cid,
+                "balance_fen": bal,
+                "entries": ledger.totals[cid]["entries"],
+                "by_kind": ledger.totals[cid]["by_kind"],
+                "updated_at": paid_at,
+            }
             for cid, bal in ledger.balances.items()
         ],
     )

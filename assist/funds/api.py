@@ -19,7 +19,7 @@ from assist.documents.views import pdf_response
 from assist.extensions import db
 from assist.funds import checks, queries, services
 from assist.funds.models import LedgerEntry, Payment
-from assist.funds.reconcile import ledger_lines
+from assist.funds.reconcile import balance_lines
 
 TAGS = ["funds"]
 READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
@@ -213,7 +213,7 @@ def payment_json(p: Payment) -> dict:
 def funds_list():
     require_roles(*READERS)
     year = request.args.get("year", type=int)
-    lines = ledger_lines(queries.scope_ids(current_user), year=year)
+    lines = balance_lines(queries.scope_ids(current_user), year=year)
     by_fund: dict[int, list] = {}
     for line in lines:
         by_fund.setdefault(line.fund.id, []).append(line)

@@ -121,6 +121,10 @@ class Balance(db.Model):
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"))
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: The ledger's totals for this (fund, centre), kept with the balance under the same lock
+    #: so the funds pages need not sum the ledger: rows written, and signed sums by kind.
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    by_kind: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     fund: Mapped[Fund] = relationship()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from assist.cases.models import AidCase
 from assist.centres.models import Centre
@@ -97,6 +97,11 @@ _MESSAGES = {
     ),
     "negative_balance": lambda d: _(
         "%(fund)s · %(centre)s: the balance is negative.",
+        fund=d.params.get("fund", ""),
+        centre=d.params.get("centre", ""),
+    ),
+    "totals_mismatch": lambda d: _(
+        "%(fund)s · %(centre)s: the totals kept on the balance row differ from the ledger's.",
         fund=d.params.get("fund", ""),
         centre=d.params.get("centre", ""),
     ),
@@ -243,6 +248,38 @@ def ledger_lines(centre_ids=None, *, fund_id: int | None = None, year: int | Non
     return lines
 
 
+def balance_lines(centre_ids=None, *, fund_id: int | None = None, year: int | None = None):
+    """Per (fund, centre): the totals kept on the balance row; no ledger rows are read.
+
+    The ledger check compares these totals with the ledger (`totals_mismatch`).
+    """
+    stmt = select(Balance).join(Fund, Fund.id == Balance.fund_id)
+    if centre_ids is not None:
+        stmt = stmt.where(Balance.centre_id.in_(list(centre_ids)))
+    if fund_id is not None:
+        stmt = stmt.where(Balance.fund_id == fund_id)
+    if year is not None:
+        stmt = stmt.where(Fund.year == year)
+    stmt = stmt.options(joinedload(Balance.fund), joinedload(Balance.centre))
+    lines = []
+    for balance in db.session.scalars(stmt):
+        by_kind = {EntryKind(k): int(v) for k, v in (balance.by_kind or {}).items()}
+        if not balance.entries:
+            continue
+        lines.append(
+            Line(
+                fund=balance.fund,
+                centre=balance.centre,
+                by_kind=by_kind,
+                ledger_fen=sum(by_kind.values()),
+                entries=balance.entries,
+                balance_fen=balance.balance_fen,
+            )
+        )
+    lines.sort(key=lambda ln: (-ln.fund.year, ln.fund.name, ln.centre.path))
+    return lines
+
+
 def verify_ledger(centre_ids=None) -> list[Difference]:
     """Check every rule the ledger must keep; return each difference found (empty: clean).
 
@@ -252,6 +289,7 @@ def verify_ledger(centre_ids=None) -> list[Difference]:
     scope = list(centre_ids) if centre_ids is not None else None
     out: list[Difference] = []
     out += _check_balances(scope)
+    out += _check_totals(scope)
     out += _check_rows(scope)
     out += _check_transfers(scope)
     out += _check_payments(scope)
@@ -335,6 +373,47 @@ def _check_balances(scope) -> list[Difference]:
         if balance is not None and balance < 0:
             out.append(Difference("negative_balance", fund_id, centre_id, 0, balance, None, names))
     return out
+
+
+def _check_totals(scope) -> list[Difference]:
+    """The totals kept on each balance row equal the ledger's, kind by kind."""
+    stored = {
+        (b.fund_id, b.centre_id): b
+        for b in db.session.scalars(select(Balance).where(_within(Balance.centre_id, scope)))
+    }
+    sums: dict[tuple[int, int], dict] = defaultdict(lambda: {"by_kind": {}, "entries": 0})
+    for fid, cid, kind, total, count in db.session.execute(
+        select(
+            LedgerEntry.fund_id,
+            LedgerEntry.centre_id,
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.amount_fen),
+            func.count(LedgerEntry.id),
+        )
+        .where(_within(LedgerEntry.centre_id, scope))
+        .group_by(LedgerEntry.fund_id, LedgerEntry.centre_id, LedgerEntry.kind)
+    ):
+        sums[(fid, cid)]["by_kind"][str(kind)] = int(total)
+        sums[(fid, cid)]["entries"] += int(count)
+    wrong = []
+    for key, balance in stored.items():
+        ledger = sums.get(key, {"by_kind": {}, "entries": 0})
+        kept = {k: int(v) for k, v in (balance.by_kind or {}).items() if v}
+        if (
+            kept != {k: v for k, v in ledger["by_kind"].items() if v}
+            or (balance.entries or 0) != ledger["entries"]
+        ):
+            wrong.append(key)
+    funds, centres = _names([k[0] for k in wrong], [k[1] for k in wrong])
+    return [
+        Difference(
+            "totals_mismatch",
+            fund_id,
+            centre_id,
+            params={"fund": funds.get(fund_id, ""), "centre": centres.get(centre_id, "")},
+        )
+        for fund_id, centre_id in wrong
+    ]
 
 
 def _check_rows(scope) -> list[Difference]:

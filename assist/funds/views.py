@@ -61,7 +61,7 @@ from assist.funds.models import (
     PaymentBatch,
     PaymentMethod,
 )
-from assist.funds.reconcile import ledger_lines
+from assist.funds.reconcile import balance_lines
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
 
@@ -113,7 +113,7 @@ def home():
 @roles_required(*READERS)
 def index():
     year = _year_arg()
-    lines = ledger_lines(queries.scope_ids(current_user), year=year)
+    lines = balance_lines(queries.scope_ids(current_user), year=year)
     funds = queries.visible_funds(current_user, year)
     years = sorted({f.year for f in queries.visible_funds(current_user)}, reverse=True)
     by_fund: dict[int, list] = {}
@@ -162,7 +162,7 @@ def _fund_forms(fund):
 def _render_fund(fund, forms=None, status: int = 200):
     receive, allocate, give_back = forms or _fund_forms(fund)
     ids = queries.scope_ids(current_user)
-    lines = ledger_lines(ids, fund_id=fund.id)
+    lines = balance_lines(ids, fund_id=fund.id)
     own = next((ln for ln in lines if ln.centre.id == current_user.centre_id), None)
     recent = db.session.scalars(
         scoped(select(LedgerEntry), current_user, LedgerEntry.centre_id)

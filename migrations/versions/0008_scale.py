@@ -1,4 +1,4 @@
-"""scale: background jobs, stored ledger checks, and a bigram index for name search
+"""scale: background jobs, stored ledger checks, ledger totals on balances, name bigram index
 
 Revision ID: scale
 Revises: warmth
@@ -9,6 +9,8 @@ characters of a name; a GIN index over it serves `name LIKE '%建国%'` searches
 `assist_name_grams(name) @> ARRAY['建国']`, two-character queries included, and is kept up to
 date with the row by the database itself. SQLite keeps the plain LIKE.
 """
+import json
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -63,6 +65,29 @@ def upgrade():
     with op.batch_alter_table('ledger_checks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_checks_finished_at'), ['finished_at'], unique=False)
 
+    # The ledger's totals kept on each balance row (funds pages no longer sum the ledger).
+    with op.batch_alter_table('fund_balances', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('entries', sa.BigInteger(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('by_kind', sa.JSON(), nullable=False, server_default='{}'))
+    bind = op.get_bind()
+    totals = {}
+    for fund_id, centre_id, kind, total, count in bind.execute(sa.text(
+        "SELECT fund_id, centre_id, kind, sum(amount_fen), count(*) FROM ledger_entries "
+        "GROUP BY fund_id, centre_id, kind"
+    )):
+        t = totals.setdefault((fund_id, centre_id), {"entries": 0, "by_kind": {}})
+        t["entries"] += int(count)
+        t["by_kind"][kind] = int(total)
+    json_param = "CAST(:j AS json)" if bind.dialect.name == 'postgresql' else ":j"
+    for (fund_id, centre_id), t in totals.items():
+        bind.execute(
+            sa.text(
+                f"UPDATE fund_balances SET entries = :n, by_kind = {json_param} "  # noqa: S608
+                "WHERE fund_id = :f AND centre_id = :c"
+            ),
+            {"n": t["entries"], "j": json.dumps(t["by_kind"]), "f": fund_id, "c": centre_id},
+        )
+
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(NAME_GRAMS)
         op.execute(
@@ -75,6 +100,9 @@ def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP INDEX IF EXISTS ix_applicants_name_grams")
         op.execute("DROP FUNCTION IF EXISTS assist_name_grams(text)")
+    with op.batch_alter_table('fund_balances', schema=None) as batch_op:
+        batch_op.drop_column('by_kind')
+        batch_op.drop_column('entries')
     with op.batch_alter_table('ledger_checks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_checks_finished_at'))
     op.drop_table('ledger_checks')

@@ -190,3 +190,15 @@ def test_exports_neutralise_formulas_and_keep_amounts_numeric(client, network):
     for r in sheet.iter_rows(values_only=True):
         for v in r:
             assert not (isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")))
+
+
+def test_balance_totals_feed_the_pages_and_the_check_catches_a_change(client, network):
+    _some_money(network)
+    login(client, "sz.auditor")
+    html = client.get("/funds/balances").get_data(as_text=True)
+    assert "10,000.00" in html  # received at the city, from the balance row's totals
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE fund_balances SET entries = entries + 1"))
+    db.session.rollback()
+    codes = [d.code for d in verify_ledger()]
+    assert codes.count("totals_mismatch") == 3
