@@ -100,3 +100,17 @@ def test_a_failing_job_is_recorded_and_a_stale_one_is_resumed(worker_app, networ
     assert engine.resume_stale() == 1
     job = _wait_for(job.id)
     assert (job.status, job.attempts) == ("done", 2)
+
+
+def test_the_periodic_kinds_are_registered_with_their_periods(app):
+    from assist.jobs.registry import periodic_kinds
+
+    every = {k.name: k.every for k in periodic_kinds()}
+    assert every["funds.verify_ledger"] == 3600
+    assert every["cases.close_expired_notices"] == 300
+    assert every["documents.print"] == 60
+    db.session.commit()
+    submitted = {job.kind for job in engine.submit_due_periodic()}
+    assert submitted == set(every)  # nothing ran yet: every periodic kind is due
+    db.session.commit()  # (the test configuration runs them at once)
+    assert not engine.submit_due_periodic()  # and none is due again right after
