@@ -68,6 +68,9 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     from assist.core.requestlog import init_request_log
 
     init_request_log(app)
+    from assist.jobs.engine import init_app as init_jobs
+
+    init_jobs(app)
     _register_cli(app)
     if not app.testing:
         # Say loudly at start-up when PDFs would be slow (no HarfBuzz subsetting) or

@@ -335,6 +335,17 @@ def child_env(app, **settings) -> dict:
     }
 
 
+def init_app(app) -> None:
+    """Without Redis, start the local runner with the first request a web process serves, so
+    the periodic work runs even before anything is submitted (`make run` needs no more)."""
+
+    @app.before_request
+    def _start_local_runner():
+        if "assist_local_runner" not in app.extensions and backend(app) == "local":
+            app.extensions["assist_local_runner"] = True
+            ensure_local_runner(app)
+
+
 def stop_local_runner(app, timeout: float = 10) -> None:
     with _local_lock:
         proc = _local_procs.pop(id(app), None)
