@@ -73,6 +73,15 @@ class Config:
     MUTUAL_AID_PAYMENT_WORKING_DAYS = _env_int("MUTUAL_AID_PAYMENT_WORKING_DAYS", 15)
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
 
+    # Background jobs: RQ on REDIS_URL when set, else a local runner process the app starts.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "")  # rq | local | inline ("" = automatic)
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "assist")
+
+    # One JSON line per request (request id, user id, duration) and per log record.
+    LOG_JSON = os.environ.get("LOG_JSON", "") == "1"
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     SECRET_KEY: str | None = None
     DATA_KEY: str | None = None  # Fernet key for personal data at rest
 
@@ -110,6 +119,8 @@ class TestingConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    # Jobs run at once in the test's process; tests/jobs runs them on real workers too.
+    JOBS_BACKEND = "inline"
     # Cheap hashes keep the suite fast; production uses argon2-cffi's defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
@@ -128,6 +139,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    LOG_JSON = os.environ.get("LOG_JSON", "1") == "1"
 
     @classmethod
     def init(cls) -> None:

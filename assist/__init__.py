@@ -1,5 +1,6 @@
 """Assist: hardship-assistance case management for a city federation of trade unions."""
 
+import json
 import logging
 import os
 from datetime import timedelta
@@ -13,12 +14,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 log = logging.getLogger(__name__)
 
+#: Environment variable through which an app passes its settings to a worker it starts.
+INHERITED_SETTINGS = "ASSIST_INHERITED_SETTINGS"
+
 
 def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI and error pages."""
+    inherited = json.loads(os.environ.get(INHERITED_SETTINGS) or "{}")
+    if inherited:  # a worker process started by an app (assist.jobs) shares its settings
+        config = config or inherited.get("config")
+        overrides = {**inherited.get("settings", {}), **overrides}
     if config is None or isinstance(config, str):
         config = CONFIGS[config or os.environ.get("ASSIST_CONFIG", "development")]
     config.init()
+    config_name = next((k for k, v in CONFIGS.items() if v is config), "development")
 
     app = Flask(
         __name__,
@@ -27,6 +36,7 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
         instance_path=str(INSTANCE_DIR),
     )
     app.config.from_object(config)
+    app.config["CONFIG_NAME"] = config_name  # a local job runner starts with the same
     app.config.update(overrides)
     app.json.ensure_ascii = False
     app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
@@ -58,6 +68,12 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _register_documents()
     init_web(app)
+    from assist.core.requestlog import init_request_log
+
+    init_request_log(app)
+    from assist.jobs.engine import init_app as init_jobs
+
+    init_jobs(app)
     _register_cli(app)
     if not app.testing:
         # Say loudly at start-up when PDFs would be slow (no HarfBuzz subsetting) or
@@ -87,6 +103,7 @@ def _import_models() -> None:
     from assist.exchange import models as _exchange  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
     from assist.imports import models as _imports  # noqa: F401
+    from assist.jobs import models as _jobs  # noqa: F401
     from assist.mutual_aid import models as _mutual_aid  # noqa: F401
     from assist.pairings import models as _pairings  # noqa: F401
     from assist.pairings import services as _pairing_hooks  # noqa: F401  (ends pairs on exit)
@@ -165,6 +182,13 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(centres_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    from assist.demo.bulk import seed_bulk_cmd
+
+    app.cli.add_command(seed_bulk_cmd)
+    from assist.core.backup import backup_cmd, restore_cmd
+
+    app.cli.add_command(backup_cmd)
+    app.cli.add_command(restore_cmd)
     app.cli.add_command(notices_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(print_jobs_cli)
@@ -172,6 +196,11 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(stats_cli)
     from assist.campaigns import demo as _campaigns_demo  # noqa: F401  (seeds after the funds)
+    from assist.jobs.cli import jobs_cli, scheduler, worker
+
+    app.cli.add_command(worker)
+    app.cli.add_command(scheduler)
+    app.cli.add_command(jobs_cli)
     from assist.campaigns.cli import campaigns_cli
 
     app.cli.add_command(campaigns_cli)

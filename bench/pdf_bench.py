@@ -199,7 +199,15 @@ ABLATIONS = [
 ]
 
 
-def naive_render(html: str, static_root: pathlib.Path = STATIC) -> bytes:
+def stock_render(html: str, static_root: pathlib.Path = STATIC) -> bytes:
+    """``html`` with the project's print.css and nothing else, by stock WeasyPrint 70: none
+    of assist.documents.pdf's engine measures, and none of naive_render's extra CSS."""
+    return naive_render(html, static_root, extra_css="")
+
+
+def naive_render(
+    html: str, static_root: pathlib.Path = STATIC, *, extra_css: str | None = None
+) -> bytes:
     """``html`` rendered the way a first attempt would: stock WeasyPrint 70, a new
     FontConfiguration and print.css per document, automatic table layout, collapsed
     borders, Sans Bold headings, and none of assist.documents.pdf's engine measures."""
@@ -210,7 +218,7 @@ def naive_render(html: str, static_root: pathlib.Path = STATIC) -> bytes:
         font_config = FontConfiguration()
         stylesheet = weasyprint.CSS(filename=static_root / pdf.PRINT_CSS, font_config=font_config)
         return weasyprint.HTML(
-            string=_with_style(html, NAIVE_CSS),
+            string=_with_style(html, NAIVE_CSS if extra_css is None else extra_css),
             base_url="assist-static:/",
             url_fetcher=pdf.StaticOnlyURLFetcher(static_root),
         ).write_pdf(stylesheets=[stylesheet], font_config=font_config)

@@ -3,7 +3,18 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assist.auth.models import User
@@ -76,6 +87,13 @@ class Applicant(db.Model):
     __table_args__ = (
         Index("ix_applicants_centre_status", "centre_id", "status"),
         Index("ix_applicants_centre_name", "centre_id", "name"),
+        # Name search on PostgreSQL: characters and character pairs of the name (migration
+        # `scale` defines the function); see applicants.queries.name_condition.
+        Index(
+            "ix_applicants_name_grams",
+            func.assist_name_grams(text("name")),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

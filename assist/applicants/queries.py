@@ -10,13 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Select, Text, and_, cast, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload
 
 from assist.applicants.models import Applicant, Category, Cause, FileStatus, ResidentId
 from assist.applicants.services import REVIEW_WARNING_DAYS
 from assist.centres.scoping import in_scope, in_subtree, scoped
 from assist.core.crypto import keyed_hash
+from assist.core.pagination import BoundedCount
+from assist.core.pagination import bounded_count as core_bounded_count
 from assist.core.timeutil import local_today
 from assist.extensions import db
 
@@ -197,7 +200,25 @@ def text_condition(q: str):
         return Applicant.phone.like(f"%{raw}%")
     if FILE_NO_RE.match(raw):  # a prefix as a range, so the unique index on file_no serves it
         return and_(Applicant.file_no >= raw, Applicant.file_no < raw + "\uffff")
-    return Applicant.name.like("%" + like_escape(q.strip()) + "%", escape="\\")
+    return name_condition(q.strip())
+
+
+def name_grams(text: str) -> list[str]:
+    """The characters (one-character text) or adjacent pairs every matching name contains."""
+    if len(text) == 1:
+        return [text]
+    return sorted({text[i : i + 2] for i in range(len(text) - 1)})
+
+
+def name_condition(text: str):
+    """Names containing `text`. On PostgreSQL the GIN index over each name's characters and
+    character pairs (`assist_name_grams`, migration `scale`) finds the candidates, so a
+    search does not read every name; LIKE keeps the exact meaning (and is all SQLite uses)."""
+    like = Applicant.name.like("%" + like_escape(text) + "%", escape="\\")
+    if not text or db.session.get_bind().dialect.name != "postgresql":
+        return like
+    grams = func.assist_name_grams(Applicant.name, type_=ARRAY(Text))
+    return and_(grams.contains(cast(name_grams(text), ARRAY(Text))), like)
 
 
 def id_hash_condition(id_hash: str):
@@ -284,8 +305,9 @@ def search(user, query: FileQuery, today: date | None = None) -> FilePage:
 # --- figures for the landing page ------------------------------------------------------------
 
 
-def count(user, *conditions) -> int:
-    stmt = select(func.count(Applicant.id)).where(
+def count(user, *conditions) -> BoundedCount:
+    """Files in scope matching `conditions`, counted up to COUNT_CAP (shown as "2,000+")."""
+    stmt = select(Applicant.id).where(
         in_scope(user, Applicant.centre_id), and_(*conditions) if conditions else literal(True)
     )
-    return db.session.scalar(stmt) or 0
+    return BoundedCount(*core_bounded_count(stmt))

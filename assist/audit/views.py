@@ -47,5 +47,5 @@ def index():
         stmt = stmt.where(AuditEntry.at >= local_to_utc(start))
     if end:
         stmt = stmt.where(AuditEntry.at < local_to_utc(end + timedelta(days=1)))
-    page = paginate(stmt.order_by(AuditEntry.id.desc()), per_page=50)
+    page = paginate(stmt, per_page=50, key=AuditEntry.id)
     return render_template("audit/index.html", page=page, args=args)

@@ -1,16 +1,15 @@
 """Drawing a list's candidates in the background, its state kept on the list row.
 
 The print-job engine (assist.documents.jobs) renders many items on a process pool; a draw is
-one INSERT … SELECT that the database runs in a second or two, so it runs in a thread of
-the web process (or inline in tests) with its state, count and duration on the list:
+one INSERT … SELECT that the database runs in a second or two, run as a job of the job
+engine (assist.jobs: an RQ worker or the local runner; inline in tests) with its state,
+count and duration on the list:
 queued → running → done / failed. `flask campaigns draw-pending` runs any left queued.
 """
 
 import logging
-import threading
 import time
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -19,6 +18,8 @@ from assist.campaigns.models import CampaignList
 from assist.campaigns.services import check_edit_list, draw_candidates
 from assist.core.errors import DomainError
 from assist.extensions import db
+from assist.jobs import engine
+from assist.jobs.registry import register_kind
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +67,18 @@ def run_draw(list_id: int) -> int:
     return count
 
 
-def start_draw(list_id: int, app=None) -> None:
-    """Run the draw in a background thread (inline when CAMPAIGN_DRAW_INLINE is set)."""
-    app = app or current_app._get_current_object()
-    if app.config.get("CAMPAIGN_DRAW_INLINE", app.testing):
-        run_draw(list_id)
-        return
+def start_draw(list_id: int) -> None:
+    """Hand the draw to the job engine (a worker process; inline in tests)."""
+    engine.submit(DRAW_KIND, {"list_id": list_id}, dedupe=True)
+    db.session.commit()
 
-    def work():
-        with app.app_context():
-            run_draw(list_id)
-            db.session.remove()
 
-    threading.Thread(target=work, name=f"draw-{list_id}", daemon=True).start()
+def _run_draw_job(params: dict) -> dict:
+    return {"candidates": run_draw(int(params["list_id"]))}
+
+
+DRAW_KIND = "campaigns.draw"
+register_kind(DRAW_KIND, _run_draw_job, timeout=600)
 
 
 def run_pending(limit: int = 50) -> int:

@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 
 from assist.cases import services
 from assist.extensions import db
+from assist.jobs.registry import register_kind
 
 
 @click.group("notices")
@@ -12,9 +13,7 @@ def notices_cli():
     """Public notices (公示) of approved aid cases."""
 
 
-@notices_cli.command("close-expired")
-@with_appcontext
-def close_expired():
+def close_all_expired() -> int:
     """Move every case whose notice ended without an open objection to ready-to-pay."""
     total = 0
     while True:
@@ -22,5 +21,18 @@ def close_expired():
         db.session.commit()
         total += done
         if not done:
-            break
+            return total
+
+
+# The job engine runs it every five minutes (RQ's scheduler or the local runner).
+register_kind(
+    "cases.close_expired_notices", lambda params: {"cases": close_all_expired()}, every=300
+)
+
+
+@notices_cli.command("close-expired")
+@with_appcontext
+def close_expired():
+    """Move every case whose notice ended without an open objection to ready-to-pay."""
+    total = close_all_expired()
     click.echo(f"{total} case(s) moved from public notice to ready to pay.")

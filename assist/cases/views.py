@@ -141,7 +141,7 @@ def index():
         stmt = stmt.where(in_subtree(chosen, AidCase.centre_id))
     if q:
         stmt = queries.search(stmt, q)
-    page = paginate(stmt.order_by(AidCase.id.desc()), per_page=50)
+    page = paginate(stmt, per_page=50, key=AidCase.id)
     return render_template(
         "cases/index.html",
         page=page,

@@ -43,6 +43,7 @@ _PASSWORD_CHANGE_ALLOWED = {
     "auth.logout",
     "static",
     "home.healthz",
+    "home.readyz",
     "home.set_language",
 }
 

@@ -4,12 +4,13 @@ A job's items are rendered by a pool of worker processes (one per core); the par
 each document's data and HTML (quick database work) and records every finished PDF at once,
 so a restart loses nothing that was finished. A job whose runner died (no heartbeat for
 STALE_AFTER) is claimed again by the next runner and carries on with its pending items.
+The runner itself is a job of the one job engine (`assist.jobs`): an RQ worker, or the
+app's local runner process, never a web worker.
 """
 
 import logging
 import multiprocessing
 import os
-import threading
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from datetime import timedelta
@@ -28,14 +29,15 @@ from assist.documents.models import IssuedDocument, PrintJob, PrintJobItem
 from assist.documents.registry import DocumentSpec, get_spec
 from assist.documents.services import finish, prepare
 from assist.extensions import db
+from assist.jobs import engine
+from assist.jobs.registry import register_kind
 
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(seconds=60)
 OPEN_STATES = ("queued", "running")
 
-_runner_lock = threading.Lock()
-_runner_threads: dict[int, threading.Thread] = {}
+PRINT_KIND = "documents.print"
 
 
 def create_job(spec: DocumentSpec, value: str, *, acting_user, output: str) -> PrintJob:
@@ -88,17 +90,16 @@ def cancel_job(job: PrintJob, *, acting_user) -> None:
 
 
 def kick(app=None) -> None:
-    """Make sure a runner thread is working through the runnable jobs of this app."""
-    app = app or current_app._get_current_object()
-    with _runner_lock:
-        thread = _runner_threads.get(id(app))
-        if thread is not None and thread.is_alive():
-            return
-        thread = threading.Thread(
-            target=run_pending, args=(app,), daemon=True, name="assist-print-runner"
-        )
-        _runner_threads[id(app)] = thread
-        thread.start()
+    """Hand runnable print jobs (queued, or stalled by a dead runner) to the job engine."""
+    if db.session.scalar(select(PrintJob.id).where(_runnable()).limit(1)) is None:
+        return
+    engine.submit(PRINT_KIND, dedupe=True)
+    db.session.commit()
+
+
+def _run_print_jobs(params: dict) -> dict:
+    """The job kind: run every runnable print job in this worker."""
+    return {"print_jobs": run_pending(current_app._get_current_object())}
 
 
 def run_pending(app) -> int:
@@ -247,6 +248,10 @@ def _assemble(job: PrintJob, out: Path) -> None:
     job.status = "done" if not failed else "done_with_errors"
     job.error = _("%(n)d document(s) could not be printed.", n=failed) if failed else ""
     job.finished_at = utcnow()
+
+
+# Every minute the engine also resumes a print job whose runner died.
+register_kind(PRINT_KIND, _run_print_jobs, every=60, timeout=6 * 3600)
 
 
 def _safe(label: str) -> str:

@@ -11,15 +11,15 @@ from assist.api import api_route, created, json_body, require_roles
 from assist.auth.models import Role
 from assist.cases.models import AidCase
 from assist.centres.models import Centre
-from assist.centres.scoping import get_scoped_or_404, subtree_ids
+from assist.centres.scoping import get_scoped_or_404
 from assist.core.errors import NotFound, ValidationError
 from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
-from assist.funds import queries, services
+from assist.funds import checks, queries, services
 from assist.funds.models import LedgerEntry, Payment
-from assist.funds.reconcile import ledger_lines, verify_ledger
+from assist.funds.reconcile import balance_lines
 
 TAGS = ["funds"]
 READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
@@ -214,7 +214,7 @@ def payment_json(p: Payment) -> dict:
 def funds_list():
     require_roles(*READERS)
     year = request.args.get("year", type=int)
-    lines = ledger_lines(subtree_ids(current_user), year=year)
+    lines = balance_lines(queries.scope_ids(current_user), year=year)
     by_fund: dict[int, list] = {}
     for line in lines:
         by_fund.setdefault(line.fund.id, []).append(line)
@@ -426,9 +426,18 @@ def ledger_list():
 @api_route(
     "/ledger/verify",
     tags=TAGS,
-    summary="Reconcile the ledger in scope against balances, payments and cases",
+    summary="The latest background check of the ledger, for the centres in scope",
 )
 def ledger_verify():
     require_roles(*READERS)
-    differences = verify_ledger(queries.scope_ids(current_user))
-    return jsonify({"clean": not differences, "differences": [d.as_dict() for d in differences]})
+    check = checks.latest_check()
+    differences = checks.differences_in_scope(check, queries.scope_ids(current_user))
+    return jsonify(
+        {
+            "checked": check is not None,
+            "checked_at": check.finished_at.isoformat() + "Z" if check else None,
+            "rows_checked": check.rows_checked if check else 0,
+            "clean": check is not None and not differences,
+            "differences": [d.as_dict() for d in differences],
+        }
+    )

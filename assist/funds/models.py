@@ -126,6 +126,10 @@ class Balance(db.Model):
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"))
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: The ledger's totals for this (fund, centre), kept with the balance under the same lock
+    #: so the funds pages need not sum the ledger: rows written, and signed sums by kind.
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    by_kind: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     fund: Mapped[Fund] = relationship()
@@ -283,3 +287,24 @@ class Payment(db.Model):
     @property
     def is_reversed(self) -> bool:
         return self.status == PaymentStatus.REVERSED
+
+
+class LedgerCheck(db.Model):
+    """The stored result of one full ledger verification, run in the background.
+
+    Pages show the latest one instead of checking the whole ledger on every request.
+    """
+
+    __tablename__ = "ledger_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    rows_checked: Mapped[int] = mapped_column(BigInteger, default=0)
+    difference_count: Mapped[int] = mapped_column(default=0)
+    #: The differences found (Difference.as_dict without the worded message), at most
+    #: MAX_STORED of them.
+    differences: Mapped[list] = mapped_column(JSON, default=list)
+    #: Per (fund, centre): ledger rows, ledger total and balance row, for the reconciliation page.
+    lines: Mapped[list] = mapped_column(JSON, default=list)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("background_jobs.id"))

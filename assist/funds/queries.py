@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from assist.cases.models import AidCase
 from assist.cases.services import payable_clause
@@ -117,8 +118,17 @@ def _local_day(value: str | None):
 
 
 def ledger_stmt(user, args):
-    """The ledger rows in scope that match the page's or the API's filters."""
-    stmt = scoped(select(LedgerEntry), user, LedgerEntry.centre_id)
+    """The ledger rows in scope that match the page's or the API's filters.
+
+    The rows come with what a list shows of them (fund, centres, case, user) in the same query.
+    """
+    stmt = scoped(select(LedgerEntry), user, LedgerEntry.centre_id).options(
+        joinedload(LedgerEntry.fund),
+        joinedload(LedgerEntry.centre),
+        joinedload(LedgerEntry.counterpart_centre),
+        joinedload(LedgerEntry.case),
+        joinedload(LedgerEntry.user),
+    )
     fund_id = args.get("fund", type=int)
     if fund_id:
         stmt = stmt.where(LedgerEntry.fund_id == fund_id)

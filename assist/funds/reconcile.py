@@ -1,14 +1,16 @@
 """Reconciliation: the ledger against the balances, payments and cases, to the 分.
 
-`verify_ledger()` is what `flask ledger verify` and the reconciliation page run. It reports
-every difference it finds instead of stopping at the first.
+`verify_ledger()` is what `flask ledger verify` and the background check (`funds.checks`) run.
+It reports every difference it finds instead of stopping at the first, and leaves the work to
+the database: only the rows that disagree come back.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from assist.cases.models import AidCase
 from assist.centres.models import Centre
@@ -33,15 +35,21 @@ TRANSFER_PAIRS = {
 
 @dataclass
 class Difference:
-    """One thing that does not reconcile."""
+    """One thing that does not reconcile, worded when shown (in the reader's language) from
+    its code and the names it carries, so a stored check reads right in either language."""
 
     code: str
-    message: str
     fund_id: int | None = None
     centre_id: int | None = None
     expected_fen: int | None = None
     actual_fen: int | None = None
     entry_id: int | None = None
+    #: Names and figures for the message: fund, centre, case number, payment id…
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return _MESSAGES[self.code](self)
 
     def as_dict(self) -> dict:
         return {
@@ -52,7 +60,100 @@ class Difference:
             "expected_fen": self.expected_fen,
             "actual_fen": self.actual_fen,
             "entry_id": self.entry_id,
+            "params": self.params,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Difference":
+        return cls(
+            data["code"],
+            data.get("fund_id"),
+            data.get("centre_id"),
+            data.get("expected_fen"),
+            data.get("actual_fen"),
+            data.get("entry_id"),
+            data.get("params") or {},
+        )
+
+
+def _y(fen) -> str:
+    return format_yuan(fen or 0)
+
+
+_MESSAGES = {
+    "missing_balance": lambda d: _(
+        "%(fund)s · %(centre)s: ledger rows total ¥%(ledger)s but there is no balance row.",
+        fund=d.params.get("fund", ""),
+        centre=d.params.get("centre", ""),
+        ledger=_y(d.expected_fen),
+    ),
+    "balance_mismatch": lambda d: _(
+        "%(fund)s · %(centre)s: the ledger gives ¥%(ledger)s, the balance row says "
+        "¥%(balance)s (difference ¥%(diff)s).",
+        fund=d.params.get("fund", ""),
+        centre=d.params.get("centre", ""),
+        ledger=_y(d.expected_fen),
+        balance=_y(d.actual_fen),
+        diff=_y((d.actual_fen or 0) - (d.expected_fen or 0)),
+    ),
+    "negative_balance": lambda d: _(
+        "%(fund)s · %(centre)s: the balance is negative.",
+        fund=d.params.get("fund", ""),
+        centre=d.params.get("centre", ""),
+    ),
+    "totals_mismatch": lambda d: _(
+        "%(fund)s · %(centre)s: the totals kept on the balance row differ from the ledger's.",
+        fund=d.params.get("fund", ""),
+        centre=d.params.get("centre", ""),
+    ),
+    "wrong_sign": lambda d: _("Ledger row %(id)d has the wrong sign for its kind.", id=d.entry_id),
+    "running_balance": lambda d: _(
+        "Ledger row %(id)d says the balance after it is ¥%(after)s; the rows before it give "
+        "¥%(expected)s.",
+        id=d.entry_id,
+        after=_y(d.actual_fen),
+        expected=_y(d.expected_fen),
+    ),
+    "unpaired_transfer": lambda d: (
+        _(
+            "Ledger row %(id)d sends ¥%(amount)s but %(n)d row(s) receive it.",
+            id=d.entry_id,
+            amount=_y(d.params.get("amount_fen")),
+            n=d.params.get("answered", 0),
+        )
+        if d.params.get("side") == "sending"
+        else _(
+            "Ledger row %(id)d receives ¥%(amount)s without a matching sending row.",
+            id=d.entry_id,
+            amount=_y(d.params.get("amount_fen")),
+        )
+    ),
+    "payment_mismatch": lambda d: (
+        _(
+            "Payment no. %(id)d (¥%(amount)s, %(status)s) does not match its ledger rows.",
+            id=d.params.get("payment_id", 0),
+            amount=_y(d.params.get("amount_fen")),
+            status=d.params.get("status", ""),
+        )
+        if d.params.get("status")
+        else _(
+            "Ledger rows name payment no. %(id)d, which does not exist.",
+            id=d.params.get("payment_id", 0),
+        )
+    ),
+    "case_paid_mismatch": lambda d: _(
+        "Case %(no)s records ¥%(recorded)s paid; its payments total ¥%(paid)s.",
+        no=d.params.get("case_no", ""),
+        recorded=_y(d.actual_fen),
+        paid=_y(d.expected_fen),
+    ),
+    "over_approved": lambda d: _(
+        "Case %(no)s is paid ¥%(paid)s, above the ¥%(approved)s approved.",
+        no=d.params.get("case_no", ""),
+        paid=_y(d.actual_fen),
+        approved=_y(d.expected_fen),
+    ),
+}
 
 
 @dataclass
@@ -157,258 +258,407 @@ def ledger_lines(centre_ids=None, *, fund_id: int | None = None, year: int | Non
     return lines
 
 
+def balance_lines(centre_ids=None, *, fund_id: int | None = None, year: int | None = None):
+    """Per (fund, centre): the totals kept on the balance row; no ledger rows are read.
+
+    The ledger check compares these totals with the ledger (`totals_mismatch`).
+    """
+    stmt = select(Balance).join(Fund, Fund.id == Balance.fund_id)
+    if centre_ids is not None:
+        stmt = stmt.where(Balance.centre_id.in_(list(centre_ids)))
+    if fund_id is not None:
+        stmt = stmt.where(Balance.fund_id == fund_id)
+    if year is not None:
+        stmt = stmt.where(Fund.year == year)
+    stmt = stmt.options(joinedload(Balance.fund), joinedload(Balance.centre))
+    lines = []
+    for balance in db.session.scalars(stmt):
+        by_kind = {EntryKind(k): int(v) for k, v in (balance.by_kind or {}).items()}
+        if not balance.entries:
+            continue
+        lines.append(
+            Line(
+                fund=balance.fund,
+                centre=balance.centre,
+                by_kind=by_kind,
+                ledger_fen=sum(by_kind.values()),
+                entries=balance.entries,
+                balance_fen=balance.balance_fen,
+            )
+        )
+    lines.sort(key=lambda ln: (-ln.fund.year, ln.fund.name, ln.centre.path))
+    return lines
+
+
 def verify_ledger(centre_ids=None) -> list[Difference]:
-    """Check every rule the ledger must keep; return each difference found (empty: clean)."""
-    scope = set(centre_ids) if centre_ids is not None else None
+    """Check every rule the ledger must keep; return each difference found (empty: clean).
+
+    The database does the work (grouped joins, window functions) and returns only the rows
+    that disagree, so the check's memory stays flat however long the ledger grows.
+    """
+    scope = list(centre_ids) if centre_ids is not None else None
     out: list[Difference] = []
-
-    def in_scope(centre_id) -> bool:
-        return scope is None or centre_id in scope
-
-    for line in ledger_lines(centre_ids):
-        if line.balance_fen is None:
-            out.append(
-                Difference(
-                    "missing_balance",
-                    _(
-                        "%(fund)s · %(centre)s: ledger rows total ¥%(ledger)s but there is no "
-                        "balance row.",
-                        fund=line.fund.name,
-                        centre=line.centre.name,
-                        ledger=format_yuan(line.ledger_fen),
-                    ),
-                    line.fund.id,
-                    line.centre.id,
-                    line.ledger_fen,
-                    None,
-                )
-            )
-        elif line.difference_fen:
-            out.append(
-                Difference(
-                    "balance_mismatch",
-                    _(
-                        "%(fund)s · %(centre)s: the ledger gives ¥%(ledger)s, the balance row "
-                        "says ¥%(balance)s (difference ¥%(diff)s).",
-                        fund=line.fund.name,
-                        centre=line.centre.name,
-                        ledger=format_yuan(line.ledger_fen),
-                        balance=format_yuan(line.balance_fen),
-                        diff=format_yuan(line.difference_fen),
-                    ),
-                    line.fund.id,
-                    line.centre.id,
-                    line.ledger_fen,
-                    line.balance_fen,
-                )
-            )
-        if line.balance_fen is not None and line.balance_fen < 0:
-            out.append(
-                Difference(
-                    "negative_balance",
-                    _(
-                        "%(fund)s · %(centre)s: the balance is negative.",
-                        fund=line.fund.name,
-                        centre=line.centre.name,
-                    ),
-                    line.fund.id,
-                    line.centre.id,
-                    0,
-                    line.balance_fen,
-                )
-            )
-
-    entries_stmt = select(LedgerEntry).order_by(LedgerEntry.id)
-    entries = [e for e in db.session.scalars(entries_stmt) if in_scope(e.centre_id)]
-    by_id = {e.id: e for e in entries}
-    running: dict[tuple[int, int], int] = defaultdict(int)
-    answered: dict[int, int] = defaultdict(int)
-    for e in entries:
-        kind = EntryKind(e.kind)
-        if (e.amount_fen > 0) != (ENTRY_SIGN[kind] > 0):
-            out.append(
-                Difference(
-                    "wrong_sign",
-                    _("Ledger row %(id)d has the wrong sign for its kind.", id=e.id),
-                    e.fund_id,
-                    e.centre_id,
-                    entry_id=e.id,
-                )
-            )
-        key = (e.fund_id, e.centre_id)
-        running[key] += e.amount_fen
-        if e.balance_after_fen != running[key]:
-            out.append(
-                Difference(
-                    "running_balance",
-                    _(
-                        "Ledger row %(id)d says the balance after it is ¥%(after)s; the rows "
-                        "before it give ¥%(expected)s.",
-                        id=e.id,
-                        after=format_yuan(e.balance_after_fen),
-                        expected=format_yuan(running[key]),
-                    ),
-                    e.fund_id,
-                    e.centre_id,
-                    running[key],
-                    e.balance_after_fen,
-                    e.id,
-                )
-            )
-            running[key] = e.balance_after_fen  # report each break once, not every row after
-        if kind in TRANSFER_PAIRS:
-            out.extend(_check_pair(e, by_id, scope))
-            if e.related_entry_id:
-                answered[e.related_entry_id] += 1
-    for e in entries:
-        if EntryKind(e.kind) in TRANSFER_PAIRS.values() and answered[e.id] != 1:
-            if scope is None or e.counterpart_centre_id in scope:
-                out.append(
-                    Difference(
-                        "unpaired_transfer",
-                        _(
-                            "Ledger row %(id)d sends ¥%(amount)s but %(n)d row(s) receive it.",
-                            id=e.id,
-                            amount=format_yuan(-e.amount_fen),
-                            n=answered[e.id],
-                        ),
-                        e.fund_id,
-                        e.centre_id,
-                        entry_id=e.id,
-                    )
-                )
-    out.extend(_check_payments(entries, scope))
-    out.extend(_check_cases(scope))
+    out += _check_balances(scope)
+    out += _check_totals(scope)
+    out += _check_rows(scope)
+    out += _check_transfers(scope)
+    out += _check_payments(scope)
+    out += _check_cases(scope)
     return out
 
 
-def _check_pair(e: LedgerEntry, by_id: dict, scope) -> list[Difference]:
-    source = by_id.get(e.related_entry_id) if e.related_entry_id else None
-    if source is None and scope is not None and e.counterpart_centre_id not in scope:
-        return []  # the giving side lies outside the reader's scope
-    expected = TRANSFER_PAIRS[EntryKind(e.kind)]
-    # A transfer moves money between two funds at one centre; the others, within one fund.
-    between_funds = expected == EntryKind.TRANSFER_OUT
-    if (
-        source is None
-        or source.kind != expected
-        or source.amount_fen != -e.amount_fen
-        or (source.fund_id != e.fund_id) is not between_funds
-        or source.centre_id != e.counterpart_centre_id
-        or source.counterpart_centre_id != e.centre_id
-    ):
-        return [
-            Difference(
-                "unpaired_transfer",
-                _(
-                    "Ledger row %(id)d receives ¥%(amount)s without a matching sending row.",
-                    id=e.id,
-                    amount=format_yuan(e.amount_fen),
-                ),
-                e.fund_id,
-                e.centre_id,
-                entry_id=e.id,
-            )
-        ]
-    return []
+def rows_in_scope(centre_ids=None) -> int:
+    """How many ledger rows a check over this scope reads."""
+    stmt = select(func.count(LedgerEntry.id))
+    if centre_ids is not None:
+        stmt = stmt.where(LedgerEntry.centre_id.in_(list(centre_ids)))
+    return db.session.scalar(stmt) or 0
 
 
-def _check_payments(entries: list[LedgerEntry], scope) -> list[Difference]:
-    out = []
-    rows: dict[int, dict[str, list[LedgerEntry]]] = defaultdict(lambda: defaultdict(list))
-    for e in entries:
-        if e.payment_id:
-            rows[e.payment_id][e.kind].append(e)
-    payments = list(db.session.scalars(select(Payment).order_by(Payment.id)))
-    known = {p.id for p in payments}
-    for p in payments:
-        if scope is not None and p.centre_id not in scope:
-            continue
-        paid = rows[p.id][EntryKind.PAYMENT]
-        reversed_ = rows[p.id][EntryKind.REVERSAL]
-        expect_reversal = 1 if p.status == PaymentStatus.REVERSED else 0
-        ok = (
-            len(paid) == 1
-            and paid[0].amount_fen == -p.amount_fen
-            and paid[0].fund_id == p.fund_id
-            and paid[0].centre_id == p.centre_id
-            and paid[0].case_id == p.case_id
-            and len(reversed_) == expect_reversal
-            and all(r.amount_fen == p.amount_fen for r in reversed_)
+def _within(column, scope):
+    return literal(True) if scope is None else column.in_(scope)
+
+
+def _names(fund_ids, centre_ids) -> tuple[dict, dict]:
+    funds = dict(
+        db.session.execute(select(Fund.id, Fund.name).where(Fund.id.in_(set(fund_ids)))).all()
+    )
+    centres = dict(
+        db.session.execute(
+            select(Centre.id, Centre.name).where(Centre.id.in_(set(centre_ids)))
+        ).all()
+    )
+    return funds, centres
+
+
+def _check_balances(scope) -> list[Difference]:
+    """Each (fund, centre): the balance row equals the sum of its ledger rows, and is ≥ 0."""
+    sums = (
+        select(
+            LedgerEntry.fund_id.label("fund_id"),
+            LedgerEntry.centre_id.label("centre_id"),
+            func.sum(LedgerEntry.amount_fen).label("ledger_fen"),
         )
-        if not ok:
+        .where(_within(LedgerEntry.centre_id, scope))
+        .group_by(LedgerEntry.fund_id, LedgerEntry.centre_id)
+        .subquery()
+    )
+    bal = (
+        select(Balance.fund_id, Balance.centre_id, Balance.balance_fen)
+        .where(_within(Balance.centre_id, scope))
+        .subquery()
+    )
+    ledger_fen = func.coalesce(sums.c.ledger_fen, 0)
+    both = or_(
+        bal.c.balance_fen.is_(None),
+        bal.c.balance_fen != ledger_fen,
+        bal.c.balance_fen < 0,
+    )
+    joined = sums.join(
+        bal,
+        and_(sums.c.fund_id == bal.c.fund_id, sums.c.centre_id == bal.c.centre_id),
+        full=True,
+    )
+    rows = db.session.execute(
+        select(
+            func.coalesce(sums.c.fund_id, bal.c.fund_id),
+            func.coalesce(sums.c.centre_id, bal.c.centre_id),
+            ledger_fen,
+            bal.c.balance_fen,
+        )
+        .select_from(joined)
+        .where(both)
+    ).all()
+    funds, centres = _names([r[0] for r in rows], [r[1] for r in rows])
+    out = []
+    for fund_id, centre_id, ledger, balance in rows:
+        ledger = int(ledger)  # PostgreSQL sums bigints as numeric
+        names = {"fund": funds.get(fund_id, ""), "centre": centres.get(centre_id, "")}
+        if balance is None:
+            out.append(Difference("missing_balance", fund_id, centre_id, ledger, None, None, names))
+        elif balance != ledger:
+            out.append(
+                Difference("balance_mismatch", fund_id, centre_id, ledger, balance, None, names)
+            )
+        if balance is not None and balance < 0:
+            out.append(Difference("negative_balance", fund_id, centre_id, 0, balance, None, names))
+    return out
+
+
+def _check_totals(scope) -> list[Difference]:
+    """The totals kept on each balance row equal the ledger's, kind by kind."""
+    stored = {
+        (b.fund_id, b.centre_id): b
+        for b in db.session.scalars(select(Balance).where(_within(Balance.centre_id, scope)))
+    }
+    sums: dict[tuple[int, int], dict] = defaultdict(lambda: {"by_kind": {}, "entries": 0})
+    for fid, cid, kind, total, count in db.session.execute(
+        select(
+            LedgerEntry.fund_id,
+            LedgerEntry.centre_id,
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.amount_fen),
+            func.count(LedgerEntry.id),
+        )
+        .where(_within(LedgerEntry.centre_id, scope))
+        .group_by(LedgerEntry.fund_id, LedgerEntry.centre_id, LedgerEntry.kind)
+    ):
+        sums[(fid, cid)]["by_kind"][str(kind)] = int(total)
+        sums[(fid, cid)]["entries"] += int(count)
+    wrong = []
+    for key, balance in stored.items():
+        ledger = sums.get(key, {"by_kind": {}, "entries": 0})
+        kept = {k: int(v) for k, v in (balance.by_kind or {}).items() if v}
+        if (
+            kept != {k: v for k, v in ledger["by_kind"].items() if v}
+            or (balance.entries or 0) != ledger["entries"]
+        ):
+            wrong.append(key)
+    funds, centres = _names([k[0] for k in wrong], [k[1] for k in wrong])
+    return [
+        Difference(
+            "totals_mismatch",
+            fund_id,
+            centre_id,
+            params={"fund": funds.get(fund_id, ""), "centre": centres.get(centre_id, "")},
+        )
+        for fund_id, centre_id in wrong
+    ]
+
+
+def _check_rows(scope) -> list[Difference]:
+    """Each row's sign fits its kind, and its balance-after chains from the row before it."""
+    plus = [k.value for k, sign in ENTRY_SIGN.items() if sign > 0]
+    previous = func.coalesce(
+        func.lag(LedgerEntry.balance_after_fen).over(
+            partition_by=(LedgerEntry.fund_id, LedgerEntry.centre_id), order_by=LedgerEntry.id
+        ),
+        0,
+    )
+    chained = (
+        select(
+            LedgerEntry.id.label("id"),
+            LedgerEntry.fund_id.label("fund_id"),
+            LedgerEntry.centre_id.label("centre_id"),
+            LedgerEntry.kind.label("kind"),
+            LedgerEntry.amount_fen.label("amount_fen"),
+            LedgerEntry.balance_after_fen.label("after"),
+            (previous + LedgerEntry.amount_fen).label("expected"),
+        )
+        .where(_within(LedgerEntry.centre_id, scope))
+        .subquery()
+    )
+    wrong_sign = (chained.c.amount_fen > 0) != chained.c.kind.in_(plus)
+    rows = db.session.execute(
+        select(chained, wrong_sign.label("wrong_sign"))
+        .where(or_(wrong_sign, chained.c.after != chained.c.expected))
+        .order_by(chained.c.id)
+    ).all()
+    out = []
+    for row in rows:
+        expected = int(row.expected)
+        if row.wrong_sign:
+            out.append(Difference("wrong_sign", row.fund_id, row.centre_id, entry_id=row.id))
+        if row.after != expected:
             out.append(
                 Difference(
-                    "payment_mismatch",
-                    _(
-                        "Payment no. %(id)d (¥%(amount)s, %(status)s) does not match its ledger "
-                        "rows.",
-                        id=p.id,
-                        amount=format_yuan(p.amount_fen),
-                        status=p.status,
-                    ),
-                    p.fund_id,
-                    p.centre_id,
-                    p.amount_fen,
+                    "running_balance", row.fund_id, row.centre_id, expected, row.after, row.id
                 )
             )
-    for payment_id, kinds in rows.items():
-        if payment_id not in known:
-            out.append(
-                Difference(
-                    "payment_mismatch",
-                    _("Ledger rows name payment no. %(id)d, which does not exist.", id=payment_id),
-                    entry_id=next(iter(kinds.values()))[0].id,
-                )
-            )
+    return out
+
+
+def _check_transfers(scope) -> list[Difference]:
+    """Every allocation and return has both sides: one receiving row answers each sending row."""
+    receiving = list(TRANSFER_PAIRS)
+    sending = list(TRANSFER_PAIRS.values())
+    e = aliased(LedgerEntry)
+    src = aliased(LedgerEntry)
+    # The giving row counts only when the reader may see it; outside the scope it is not
+    # reported when the giving centre lies outside the scope too.
+    src_visible = and_(src.id.is_not(None), _within(src.centre_id, scope))
+    expected_kind = case(
+        *((e.kind == k.value, v.value) for k, v in TRANSFER_PAIRS.items()), else_=""
+    )
+    matches = and_(
+        src_visible,
+        src.kind == expected_kind,
+        src.amount_fen == -e.amount_fen,
+        # A transfer moves money between two funds at one centre; the others, within one fund.
+        or_(
+            and_(e.kind == EntryKind.TRANSFER_IN.value, src.fund_id != e.fund_id),
+            and_(e.kind != EntryKind.TRANSFER_IN.value, src.fund_id == e.fund_id),
+        ),
+        src.centre_id == e.counterpart_centre_id,
+        src.counterpart_centre_id == e.centre_id,
+    )
+    hidden_giver = and_(~src_visible, ~_within(e.counterpart_centre_id, scope))
+    rows = db.session.execute(
+        select(e.id, e.fund_id, e.centre_id, e.amount_fen)
+        .select_from(e)
+        .outerjoin(src, src.id == e.related_entry_id)
+        .where(
+            e.kind.in_([k.value for k in receiving]),
+            _within(e.centre_id, scope),
+            ~matches,
+            ~hidden_giver,
+        )
+        .order_by(e.id)
+    ).all()
+    out = [
+        Difference(
+            "unpaired_transfer",
+            fund_id,
+            centre_id,
+            entry_id=entry_id,
+            params={"side": "receiving", "amount_fen": amount},
+        )
+        for entry_id, fund_id, centre_id, amount in rows
+    ]
+    answers = (
+        select(
+            LedgerEntry.related_entry_id.label("entry_id"), func.count(LedgerEntry.id).label("n")
+        )
+        .where(
+            LedgerEntry.kind.in_([k.value for k in receiving]),
+            LedgerEntry.related_entry_id.is_not(None),
+            _within(LedgerEntry.centre_id, scope),
+        )
+        .group_by(LedgerEntry.related_entry_id)
+        .subquery()
+    )
+    answered = func.coalesce(answers.c.n, 0)
+    rows = db.session.execute(
+        select(
+            LedgerEntry.id,
+            LedgerEntry.fund_id,
+            LedgerEntry.centre_id,
+            LedgerEntry.amount_fen,
+            answered,
+        )
+        .outerjoin(answers, answers.c.entry_id == LedgerEntry.id)
+        .where(
+            LedgerEntry.kind.in_([k.value for k in sending]),
+            _within(LedgerEntry.centre_id, scope),
+            _within(LedgerEntry.counterpart_centre_id, scope),
+            answered != 1,
+        )
+        .order_by(LedgerEntry.id)
+    ).all()
+    out += [
+        Difference(
+            "unpaired_transfer",
+            fund_id,
+            centre_id,
+            entry_id=entry_id,
+            params={"side": "sending", "amount_fen": -amount, "answered": int(n)},
+        )
+        for entry_id, fund_id, centre_id, amount, n in rows
+    ]
+    return out
+
+
+def _check_payments(scope) -> list[Difference]:
+    """Each payment has exactly one matching payment row, and one reversal row if reversed."""
+    e = LedgerEntry
+    p = Payment
+
+    def count(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    is_paid_row = e.kind == EntryKind.PAYMENT.value
+    is_reversal = e.kind == EntryKind.REVERSAL.value
+    good_paid_row = and_(
+        is_paid_row,
+        e.amount_fen == -p.amount_fen,
+        e.fund_id == p.fund_id,
+        e.centre_id == p.centre_id,
+        e.case_id == p.case_id,
+    )
+    expected_reversals = case((p.status == PaymentStatus.REVERSED.value, 1), else_=0)
+    agrees = and_(
+        count(is_paid_row) == 1,
+        count(good_paid_row) == 1,
+        count(is_reversal) == func.max(expected_reversals),
+        count(and_(is_reversal, e.amount_fen != p.amount_fen)) == 0,
+    )
+    rows = db.session.execute(
+        select(p.id, p.fund_id, p.centre_id, p.amount_fen, p.status)
+        .outerjoin(e, and_(e.payment_id == p.id, _within(e.centre_id, scope)))
+        .where(_within(p.centre_id, scope))
+        .group_by(p.id, p.fund_id, p.centre_id, p.amount_fen, p.status)
+        .having(~agrees)
+        .order_by(p.id)
+    ).all()
+    out = [
+        Difference(
+            "payment_mismatch",
+            fund_id,
+            centre_id,
+            amount,
+            params={"payment_id": pid, "amount_fen": amount, "status": status},
+        )
+        for pid, fund_id, centre_id, amount, status in rows
+    ]
+    orphans = db.session.execute(
+        select(e.payment_id, func.min(e.id), func.min(e.centre_id))
+        .outerjoin(p, p.id == e.payment_id)
+        .where(e.payment_id.is_not(None), p.id.is_(None), _within(e.centre_id, scope))
+        .group_by(e.payment_id)
+    ).all()
+    out += [
+        Difference(
+            "payment_mismatch",
+            centre_id=centre_id,
+            entry_id=entry_id,
+            params={"payment_id": payment_id},
+        )
+        for payment_id, entry_id, centre_id in orphans
+    ]
     return out
 
 
 def _check_cases(scope) -> list[Difference]:
     """Each case's paid amount equals its unreversed payments and stays within approval."""
+    paid = (
+        select(Payment.case_id.label("case_id"), func.sum(Payment.amount_fen).label("fen"))
+        .where(Payment.status == PaymentStatus.PAID.value)
+        .group_by(Payment.case_id)
+        .subquery()
+    )
+    paid_fen = func.coalesce(paid.c.fen, 0)
+    approved = func.coalesce(AidCase.amount_approved_fen, 0)
+    rows = db.session.execute(
+        select(AidCase.case_no, AidCase.centre_id, AidCase.paid_fen, approved, paid_fen)
+        .outerjoin(paid, paid.c.case_id == AidCase.id)
+        .where(
+            _within(AidCase.centre_id, scope),
+            or_(AidCase.paid_fen != paid_fen, AidCase.paid_fen > approved),
+        )
+        .order_by(AidCase.id)
+    ).all()
     out = []
-    paid = dict(
-        db.session.execute(
-            select(Payment.case_id, func.sum(Payment.amount_fen))
-            .where(Payment.status == PaymentStatus.PAID)
-            .group_by(Payment.case_id)
-        ).all()
-    )
-    stmt = select(AidCase).where(
-        (AidCase.paid_fen != 0) | AidCase.id.in_(select(Payment.case_id).distinct())
-    )
-    for case in db.session.scalars(stmt):
-        if scope is not None and case.centre_id not in scope:
-            continue
-        expected = int(paid.get(case.id) or 0)
-        if case.paid_fen != expected:
+    for case_no, centre_id, recorded, approved_fen, expected in rows:
+        expected = int(expected)
+        params = {"case_no": case_no}
+        if recorded != expected:
             out.append(
                 Difference(
                     "case_paid_mismatch",
-                    _(
-                        "Case %(no)s records ¥%(recorded)s paid; its payments total ¥%(paid)s.",
-                        no=case.case_no,
-                        recorded=format_yuan(case.paid_fen),
-                        paid=format_yuan(expected),
-                    ),
-                    centre_id=case.centre_id,
+                    centre_id=centre_id,
                     expected_fen=expected,
-                    actual_fen=case.paid_fen,
+                    actual_fen=recorded,
+                    params=params,
                 )
             )
-        if case.paid_fen > (case.amount_approved_fen or 0):
+        if recorded > approved_fen:
             out.append(
                 Difference(
                     "over_approved",
-                    _(
-                        "Case %(no)s is paid ¥%(paid)s, above the ¥%(approved)s approved.",
-                        no=case.case_no,
-                        paid=format_yuan(case.paid_fen),
-                        approved=format_yuan(case.amount_approved_fen or 0),
-                    ),
-                    centre_id=case.centre_id,
-                    expected_fen=case.amount_approved_fen,
-                    actual_fen=case.paid_fen,
+                    centre_id=centre_id,
+                    expected_fen=approved_fen,
+                    actual_fen=recorded,
+                    params=params,
                 )
             )
     return out

@@ -136,6 +136,10 @@ def _post(
             ),
         )
     balance.balance_fen = after
+    balance.entries = (balance.entries or 0) + 1
+    totals = dict(balance.by_kind or {})
+    totals[str(kind)] = totals.get(str(kind), 0) + signed
+    balance.by_kind = totals
     balance.updated_at = utcnow()
     entry = LedgerEntry(
         fund_id=balance.fund_id,

@@ -10,10 +10,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from assist.audit.services import record
 from assist.auth.forms import EmptyForm
@@ -26,7 +28,6 @@ from assist.centres.scoping import (
     roles_required,
     scoped,
     scoped_centres,
-    subtree_ids,
 )
 from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors, perform
@@ -35,7 +36,7 @@ from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
 from assist.core.timeutil import local_today
 from assist.extensions import db
-from assist.funds import batches, exports, queries, services
+from assist.funds import batches, checks, exports, queries, services
 from assist.funds.forms import (
     AllocateForm,
     BatchAddForm,
@@ -66,7 +67,7 @@ from assist.funds.models import (
     PaymentBatch,
     PaymentMethod,
 )
-from assist.funds.reconcile import ledger_lines, verify_ledger
+from assist.funds.reconcile import balance_lines
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
 
@@ -118,7 +119,7 @@ def home():
 @roles_required(*READERS)
 def index():
     year = _year_arg()
-    lines = ledger_lines(subtree_ids(current_user), year=year)
+    lines = balance_lines(queries.scope_ids(current_user), year=year)
     funds = queries.visible_funds(current_user, year)
     years = sorted({f.year for f in queries.visible_funds(current_user)}, reverse=True)
     by_fund: dict[int, list] = {}
@@ -165,7 +166,8 @@ def _fund_forms(fund):
 
 def _render_fund(fund, forms=None, status: int = 200):
     receive, allocate, give_back = forms or _fund_forms(fund)
-    lines = ledger_lines(subtree_ids(current_user), fund_id=fund.id)
+    ids = queries.scope_ids(current_user)
+    lines = balance_lines(ids, fund_id=fund.id)
     own = next((ln for ln in lines if ln.centre.id == current_user.centre_id), None)
     recent = db.session.scalars(
         scoped(select(LedgerEntry), current_user, LedgerEntry.centre_id)
@@ -300,7 +302,7 @@ def ledger():
             mimetype=mime,
             headers={"Content-Disposition": f"attachment; filename=ledger-{stamp}.{export}"},
         )
-    page = paginate(stmt.order_by(LedgerEntry.id.desc()), per_page=50)
+    page = paginate(stmt, per_page=50, key=LedgerEntry.id)
     return render_template(
         "funds/ledger.html",
         page=page,
@@ -316,15 +318,45 @@ def ledger():
 @login_required
 @roles_required(*READERS)
 def reconciliation():
-    lines = ledger_lines(subtree_ids(current_user))
-    differences = verify_ledger(queries.scope_ids(current_user))
+    """The latest stored ledger check, for the reader's centres; the check runs in the background."""
+    ids = queries.scope_ids(current_user)
+    check = checks.latest_check()
+    pending = checks.pending_check()
+    if check is None and pending is None:
+        pending = checks.request_check()  # the first visit starts the first check
+        db.session.commit()
+        check = checks.latest_check()
+        pending = checks.pending_check()
+    lines = checks.lines_in_scope(check, ids)
     return render_template(
         "funds/reconciliation.html",
+        check=check,
+        pending=pending,
         lines=lines,
-        differences=differences,
+        differences=checks.differences_in_scope(check, ids),
         ledger_total=sum(ln.ledger_fen for ln in lines),
         balance_total=sum(ln.balance_fen or 0 for ln in lines),
+        form=EmptyForm(),
     )
+
+
+@bp.route("/reconciliation/run", methods=["POST"])
+@login_required
+@roles_required(*READERS)
+def run_reconciliation():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job = checks.request_check()
+    record(
+        "ledger.check_requested",
+        acting_user=current_user,
+        object_type="background_jobs",
+        object_id=job.id,
+        centre=current_user.centre,
+    )
+    db.session.commit()
+    flash(_("The ledger check has been queued; its result appears here when it ends."), "info")
+    return redirect(url_for("funds.reconciliation"))
 
 
 # --- payments ------------------------------------------------------------------------------
@@ -334,7 +366,11 @@ def reconciliation():
 @login_required
 @roles_required(Role.FINANCE, Role.AUDITOR)
 def to_pay():
-    stmt = queries.ready_to_pay_stmt(current_user).order_by(AidCase.approved_at, AidCase.id)
+    stmt = (
+        queries.ready_to_pay_stmt(current_user)
+        .options(joinedload(AidCase.centre))
+        .order_by(AidCase.approved_at, AidCase.id)
+    )
     page = paginate(stmt, per_page=50)
     count, remaining = queries.ready_to_pay_totals(current_user)
     return render_template("funds/to_pay.html", page=page, count=count, remaining=remaining)
@@ -451,12 +487,17 @@ def _items(form: PaymentForm) -> list[dict] | None:
 @login_required
 @roles_required(*READERS)
 def payments():
-    stmt = scoped(select(Payment), current_user, Payment.centre_id)
+    stmt = scoped(select(Payment), current_user, Payment.centre_id).options(
+        joinedload(Payment.case),
+        joinedload(Payment.centre),
+        joinedload(Payment.fund),
+        joinedload(Payment.paid_by),
+    )
     if request.args.get("status") in ("paid", "reversed"):
         stmt = stmt.where(Payment.status == request.args["status"])
     if request.args.get("method") in set(PaymentMethod):
         stmt = stmt.where(Payment.method == request.args["method"])
-    page = paginate(stmt.order_by(Payment.id.desc()), per_page=50)
+    page = paginate(stmt, per_page=50, key=Payment.id)
     return render_template("funds/payments.html", page=page, args=request.args)
 
 
@@ -505,7 +546,7 @@ def reverse(payment_id: int):
 @roles_required(*READERS)
 def batch_list():
     stmt = scoped(select(PaymentBatch), current_user, PaymentBatch.centre_id)
-    page = paginate(stmt.order_by(PaymentBatch.id.desc()), per_page=50)
+    page = paginate(stmt, per_page=50, key=PaymentBatch.id)
     return render_template("funds/batches.html", page=page)
 
 
@@ -544,6 +585,12 @@ def _batch(batch_id: int) -> PaymentBatch:
 
 
 def _render_batch(batch, *, blocking=None, pay_form=None, status=200):
+    # The items' cases and centres in one query, not one per row.
+    db.session.scalars(
+        select(BatchItem)
+        .where(BatchItem.batch_id == batch.id)
+        .options(joinedload(BatchItem.case).joinedload(AidCase.centre))
+    ).all()
     add_form = BatchAddForm()
     eligible = (
         batches.eligible_cases(batch, current_user) if batch.status == BatchStatus.DRAFT else []
@@ -701,17 +748,34 @@ def _finance_cards(user) -> list[Card]:
 
 
 def _auditor_cards(user) -> list[Card]:
+    """The stored result of the last background ledger check: no ledger work on the request."""
     if not user.has_role(Role.AUDITOR):
         return []
-    differences = verify_ledger(queries.scope_ids(user))
+    check = checks.latest_check()
+    if check is None:
+        return [
+            Card(
+                _("Ledger reconciliation"),
+                _("not checked yet"),
+                url_for("funds.reconciliation"),
+                note=_("The check runs in the background every hour."),
+                tone="secondary",
+            )
+        ]
+    differences = checks.differences_in_scope(check, queries.scope_ids(user))
+    when = format_datetime(check.finished_at, "yyyy-MM-dd HH:mm")
     return [
         Card(
             _("Ledger reconciliation"),
             _("clean") if not differences else str(len(differences)),
             url_for("funds.reconciliation"),
-            note=_("ledger totals agree with the balances")
-            if not differences
-            else _("difference(s) to look into"),
+            note=(
+                _("ledger totals agree with the balances")
+                if not differences
+                else _("difference(s) to look into")
+            )
+            + " · "
+            + _("checked %(when)s, %(rows)s rows", when=when, rows=f"{check.rows_checked:,}"),
             tone="danger" if differences else "success",
         )
     ]

@@ -63,6 +63,56 @@ def healthz():
     return jsonify(status="ok", database="ok", pdf=pdf)
 
 
+@bp.route("/readyz")
+def readyz():
+    """Readiness: the database answers at the migrations' head, Redis answers, workers run."""
+    from assist.jobs import engine
+
+    checks: dict[str, str] = {}
+    try:
+        current = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+        checks["database"] = "ok"
+        checks["migrations"] = "ok" if current == _migrations_head() else f"at {current}"
+    except Exception:  # noqa: BLE001 - any failure means the database is not usable
+        db.session.rollback()
+        checks["database"] = "unreachable"
+    app = current_app._get_current_object()
+    backend = engine.backend(app)
+    checks["jobs"] = backend
+    if app.config.get("REDIS_URL"):
+        try:
+            engine.redis_connection(app).ping()
+            checks["redis"] = "ok"
+        except Exception:  # noqa: BLE001 - any failure means Redis is unreachable
+            checks["redis"] = "unreachable"
+    if backend == "rq" and checks.get("redis") == "ok":
+        checks["workers"] = "ok" if engine.workers_seen(app) else "none seen"
+    ready = all(v in ("ok", backend) for v in checks.values())
+    return jsonify(status="ok" if ready else "not ready", **checks), 200 if ready else 503
+
+
+_HEAD: list[str] = []
+
+
+def _migrations_head() -> str:
+    """The newest migration of this code (read once per process)."""
+    if not _HEAD:
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        directory = current_app.extensions["migrate"].directory
+        _HEAD.append(
+            ScriptDirectory.from_config(_alembic_config(Config, directory)).get_current_head()
+        )
+    return _HEAD[0]
+
+
+def _alembic_config(config_class, directory: str):
+    config = config_class()
+    config.set_main_option("script_location", directory)
+    return config
+
+
 def _admin_cards(user) -> list[Card]:
     if not user.has_role(Role.ADMIN):
         return []

@@ -5,12 +5,15 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from assist.audit.models import AuditEntry
 from assist.extensions import db
+from assist.funds.checks import run_check
 from assist.funds.exports import neutralise
+from assist.funds.models import LedgerCheck
 from assist.funds.reconcile import verify_ledger
-from tests.conftest import api_token, login
+from tests.conftest import api_token, login, post_form
 from tests.funds.factories import allocate_down, make_fund, make_ready_case
 
 
@@ -85,17 +88,53 @@ def test_verify_reports_a_forged_ledger_row_and_a_wrong_case_amount(network):
     } <= codes
 
 
-def test_reconciliation_page_shows_totals_and_differences(client, network):
+def test_reconciliation_page_shows_the_stored_check_and_runs_one_on_demand(client, network):
     _some_money(network)
     login(client, "sz.auditor")
+    # The first visit queues the first check (the test configuration runs jobs at once).
     html = client.get("/funds/reconciliation").get_data(as_text=True)
     assert 'data-testid="reconciliation-status"' in html and "alert-success" in html
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE fund_balances SET balance_fen = balance_fen + 7"))
+    # Pages show the stored result: a change since the last check is not seen until the
+    # next one runs.
+    html = client.get("/funds/reconciliation").get_data(as_text=True)
+    assert "alert-success" in html
+    response = post_form(
+        client, "/funds/reconciliation/run", {}, token_from="/funds/reconciliation"
+    )
+    assert response.status_code == 302
     html = client.get("/funds/reconciliation").get_data(as_text=True)
     assert "alert-danger" in html and "balance_mismatch" in html
+    assert html.count("table-danger") == 3  # the city, the district and the station
     home = client.get("/").get_data(as_text=True)
-    assert "funds/reconciliation" in home
+    assert "funds/reconciliation" in home and "处差异待核查" in home and "共 5 行" in home
+    checks = db.session.scalars(select(LedgerCheck).order_by(LedgerCheck.id)).all()
+    assert [c.difference_count for c in checks] == [0, 3]
+    assert checks[-1].rows_checked == 5
+    actions = db.session.scalars(select(AuditEntry.action)).all()
+    assert "ledger.check_requested" in actions
+
+
+def test_card_and_api_read_the_stored_check_within_scope(app, client, network):
+    _some_money(network)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE fund_balances SET balance_fen = balance_fen + 1 WHERE centre_id = "
+                "(SELECT id FROM centres WHERE code = 'SZ-GS-PJ')"
+            )
+        )
+    db.session.rollback()
+    run_check()
+    login(client, "sz-wz.auditor")  # another district: the difference is not theirs
+    assert "台账合计与余额一致" in client.get("/").get_data(as_text=True)
+    api = client.get("/api/v1/ledger/verify", headers=api_token(client, "sz-wz.auditor")).json
+    assert api["checked"] and api["clean"] and api["rows_checked"] == 5
+    other = app.test_client()
+    api = other.get("/api/v1/ledger/verify", headers=api_token(other, "sz-gs-pj.auditor")).json
+    assert not api["clean"] and [d["code"] for d in api["differences"]] == ["balance_mismatch"]
+    assert "0.01" in api["differences"][0]["message"]
 
 
 def test_ledger_filters_and_scope(app, client, network):
@@ -151,3 +190,15 @@ def test_exports_neutralise_formulas_and_keep_amounts_numeric(client, network):
     for r in sheet.iter_rows(values_only=True):
         for v in r:
             assert not (isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")))
+
+
+def test_balance_totals_feed_the_pages_and_the_check_catches_a_change(client, network):
+    _some_money(network)
+    login(client, "sz.auditor")
+    html = client.get("/funds/balances").get_data(as_text=True)
+    assert "10,000.00" in html  # received at the city, from the balance row's totals
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE fund_balances SET entries = entries + 1"))
+    db.session.rollback()
+    codes = [d.code for d in verify_ledger()]
+    assert codes.count("totals_mismatch") == 3
