@@ -18,6 +18,9 @@ from tests.conftest import login
 #: The most statements any page may run: sign-in and session checks, the scoped query, a
 #: bounded count, the page's own lookups. A per-row query on a 50-row page breaks it.
 LIMIT = 25
+#: The landing page runs one bounded query per card its roles see, and each domain (files,
+#: cases, funds, figures, returns, exchange, mutual aid) registers its own cards.
+HOME_LIMIT = 35
 
 
 @contextmanager
@@ -102,5 +105,5 @@ def test_every_page_runs_a_fixed_number_of_statements(app, demo):
         assert response.status_code == 200, (url, response.status_code)
         counts[(username, url)] = len(statements)
     print("\n".join(f"{n:3} {u:14} {url}" for (u, url), n in counts.items()))
-    over = {k: v for k, v in counts.items() if v > LIMIT}
+    over = {k: v for k, v in counts.items() if v > (HOME_LIMIT if k[1] == "/" else LIMIT)}
     assert not over, f"pages above {LIMIT} statements: {over}"

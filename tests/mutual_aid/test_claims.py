@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from assist.extensions import db
+from assist.funds.checks import run_check
 from assist.funds.models import LedgerEntry
 from assist.mutual_aid.models import Claim, Enrolment
 from tests.cases.helpers import Api
@@ -34,6 +35,7 @@ def test_fees_are_a_receipt_and_a_subsidy_transfer_in_the_ledger(enrolled, funds
         "transfer_out",
         -36_000,
     )
+    run_check()  # the ledger check runs as a background job; the API reads its result
     verify = finance.get("/ledger/verify").get_json()
     assert verify["clean"], verify
     batch_id = db.session.scalars(select(Enrolment.batch_id)).first()
@@ -93,6 +95,7 @@ def test_hospital_claim_approved_at_the_station_and_paid_to_the_card(
     assert claim["status"] == "paid" and claim["case"]["paid"] == "450.00"
     entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.case_id == case_id)).one()
     assert (entry.kind, entry.amount_fen, entry.fund_id) == ("payment", -45_000, mutual.id)
+    run_check()  # the ledger check runs as a background job; the API reads its result
     verify = finance.get("/ledger/verify").get_json()
     assert verify["clean"], verify
 
