@@ -259,7 +259,8 @@ class TransferForm(FlaskForm):
     reason = SelectField(
         _l("Reason"), choices=_choices(TRANSFER_REASON_LABELS, "—"), validate_choice=False
     )
-    note = TextAreaField(_l("Details"), validators=[MaxLen(500)])
+    # Its own id: the file page also shows the review form, whose field is `note` too.
+    note = TextAreaField(_l("Details"), validators=[MaxLen(500)], id="transfer-note")
 
 
 class DeclineForm(FlaskForm):

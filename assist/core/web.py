@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from assist.core.errors import DomainError
+from assist.core.forms import field_aria, form_errors
 from assist.core.masking import mask_id, mask_name
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.timeutil import to_local
@@ -211,6 +212,8 @@ def _register_template_helpers(app: Flask) -> None:
         format_datetime(v, fmt) if v else ""
     )
     app.jinja_env.filters["to_local"] = to_local
+    app.jinja_env.globals["form_errors"] = form_errors
+    app.jinja_env.globals["field_aria"] = field_aria
 
     @app.context_processor
     def _globals():
