@@ -33,6 +33,17 @@ def apply_field_errors(form, err: DomainError) -> None:
         flash(err.message, "danger")
 
 
+class Needed:
+    """Mark a field the service requires: rendered `required` (read out by screen readers)
+    and with the visible mark, while the check and its message stay in the service, which
+    the API shares. Forms carry `novalidate`, so the browser does not check it first."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
+
+
 def field_aria(field, help_text=None) -> dict:
     """Return the ARIA attributes tying a field to its help text and errors."""
     ids = [f"{field.id}-help"] if help_text else []

@@ -28,7 +28,18 @@ document.addEventListener("submit", (event) => {
 
 // After a refused submit, move focus to the summary of errors (role="alert", macros.html) so
 // a screen reader reads it and a keyboard user starts from its links to the fields.
+// Its links take focus to the field itself (or a group's first choice), not just the view.
 const summary = document.querySelector("[data-error-summary]");
 if (summary) {
   summary.focus();
+  summary.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#']");
+    const target = link && document.getElementById(link.hash.slice(1));
+    const control = target && (target.matches("input, select, textarea")
+      ? target : target.querySelector("input, select, textarea"));
+    if (control) {
+      event.preventDefault();
+      control.focus();
+    }
+  });
 }
