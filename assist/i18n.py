@@ -61,6 +61,10 @@ CATALOGUES = {
     "cases": ("assist/cases/translations", ["assist/cases", "templates/cases"]),
     "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),
     "documents": ("assist/documents/translations", ["assist/documents", "templates/documents"]),
+    "campaigns": (
+        "assist/campaigns/translations",
+        ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],
+    ),
 }
 
 
