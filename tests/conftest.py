@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: a new test in these places is slow without anyone remembering; others use the marker.
 SLOW_PATHS = (
     "tests/browser/",  # headless Chromium
+    "tests/a11y/",  # axe-core crawl in Chromium
+    "tests/jobs/",  # worker processes
     "tests/documents/",  # WeasyPrint renders, print jobs with worker processes
     "tests/applicants/test_demo.py",  # demo households
     "tests/cases/test_demo.py",
@@ -288,6 +290,21 @@ def network(app):
 
     The database already holds it (`db_url` copies `network_template`)."""
     return centres()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's) for the whole run: tests/browser and tests/a11y."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def centres() -> dict:

@@ -35,6 +35,7 @@ from assist.applicants.services import (
 from assist.attachments.forms import AttachmentForm as BaseAttachmentForm
 from assist.auth.forms import MultiCheckboxField
 from assist.centres.forms import YuanField
+from assist.core.forms import Needed
 
 #: Blank member rows shown below the existing ones (more can be added in the browser).
 BLANK_MEMBER_ROWS = 3
@@ -90,15 +91,20 @@ class FileForm(FlaskForm):
     """Registering or correcting a hardship file."""
 
     centre = SelectField(_l("Centre"), coerce=int, validate_choice=False)
-    name = StringField(_l("Name of the head of household"), validators=[MaxLen(50)])
-    id_number = StringField(_l("Resident ID (18 digits)"), validators=[MaxLen(30)])
-    phone = StringField(_l("Phone"), validators=[MaxLen(20)])
-    address = StringField(_l("Home address"), validators=[MaxLen(255)])
-    employer = StringField(_l("Employer"), validators=[MaxLen(120)])
+    name = StringField(_l("Name of the head of household"), validators=[Needed(), MaxLen(50)])
+    id_number = StringField(_l("Resident ID (18 digits)"), validators=[Needed(), MaxLen(30)])
+    phone = StringField(_l("Phone"), validators=[Needed(), MaxLen(20)])
+    address = StringField(_l("Home address"), validators=[Needed(), MaxLen(255)])
+    employer = StringField(_l("Employer"), validators=[Needed(), MaxLen(120)])
     work_status = SelectField(
-        _l("Work status"), choices=_choices(WORK_STATUS_LABELS), validate_choice=False
+        _l("Work status"),
+        choices=_choices(WORK_STATUS_LABELS),
+        validators=[Needed()],
+        validate_choice=False,
     )
-    health = SelectField(_l("Health"), choices=_choices(HEALTH_LABELS), validate_choice=False)
+    health = SelectField(
+        _l("Health"), choices=_choices(HEALTH_LABELS), validators=[Needed()], validate_choice=False
+    )
     health_notes = TextAreaField(
         _l("Health details (diagnosis, disability grade)"), validators=[MaxLen(500)]
     )
@@ -110,7 +116,10 @@ class FileForm(FlaskForm):
     bank_account = StringField(_l("Bank card or account number"), validators=[MaxLen(40)])
 
     main_cause = SelectField(
-        _l("Main cause of hardship"), choices=_choices(CAUSE_LABELS), validate_choice=False
+        _l("Main cause of hardship"),
+        choices=_choices(CAUSE_LABELS),
+        validators=[Needed()],
+        validate_choice=False,
     )
     secondary_causes = MultiCheckboxField(
         _l("Secondary causes"),
@@ -119,7 +128,9 @@ class FileForm(FlaskForm):
         validate_choice=False,
     )
 
-    annual_income = YuanField(_l("Household annual disposable income (yuan)"))
+    annual_income = YuanField(
+        _l("Household annual disposable income (yuan)"), validators=[Needed()]
+    )
     rigid_expenses = YuanField(
         _l("Rigid expenses per year (yuan): medical after insurance, schooling, disability")
     )
@@ -134,7 +145,7 @@ class FileForm(FlaskForm):
         validate_choice=False,
     )
 
-    consent_signed_on = IsoDateField(_l("Consent form signed on"))
+    consent_signed_on = IsoDateField(_l("Consent form signed on"), validators=[Needed()])
     consent_scan = FileField(_l("Scanned consent form (PDF, JPEG or PNG)"))
 
     members = FieldList(FormField(MemberForm), min_entries=BLANK_MEMBER_ROWS)
@@ -259,7 +270,8 @@ class TransferForm(FlaskForm):
     reason = SelectField(
         _l("Reason"), choices=_choices(TRANSFER_REASON_LABELS, "—"), validate_choice=False
     )
-    note = TextAreaField(_l("Details"), validators=[MaxLen(500)])
+    # Its own id: the file page also shows the review form, whose field is `note` too.
+    note = TextAreaField(_l("Details"), validators=[MaxLen(500)], id="transfer-note")
 
 
 class DeclineForm(FlaskForm):

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from assist.core.errors import DomainError, NotFound
+from assist.core.forms import field_aria, form_errors
 from assist.core.masking import mask_id, mask_name
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.timeutil import to_local
@@ -225,6 +226,8 @@ def _register_template_helpers(app: Flask) -> None:
     from assist.core.panels import record_panels
 
     app.jinja_env.globals["record_panels"] = record_panels
+    app.jinja_env.globals["form_errors"] = form_errors
+    app.jinja_env.globals["field_aria"] = field_aria
 
     @app.context_processor
     def _globals():

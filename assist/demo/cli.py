@@ -43,9 +43,7 @@ def seed_demo(if_empty: bool, seed: int):
             click.echo("seed-demo: the database already has centres; nothing to do.")
             return
         raise click.ClickException("the database already has centres; use an empty database")
-    passwords = build_network()
-    rng = random.Random(seed)  # noqa: S311  (reproducible demo data, not secrets)
-    summaries = [seeder(rng) for seeder in SEEDERS]
+    passwords, summaries = seed_all(seed)
     db.session.commit()
     click.echo("Demo network created. These passwords are shown once; note the ones you need:")
     click.echo(f"{'username':28} password")
@@ -53,6 +51,13 @@ def seed_demo(if_empty: bool, seed: int):
         click.echo(f"{username:28} {password}")
     for line in summaries:
         click.echo(line)
+
+
+def seed_all(seed: int = 2026, password: str | None = None) -> tuple[list, list[str]]:
+    """Build the network and every domain's demo data; return (passwords, summaries)."""
+    passwords = build_network(password)
+    rng = random.Random(seed)  # noqa: S311  (reproducible demo data, not secrets)
+    return passwords, [seeder(rng) for seeder in SEEDERS]
 
 
 def build_network(password: str | None = None) -> list[tuple[str, str]]:

@@ -39,10 +39,10 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     cw.get_by_label("医疗费用个人自付部分（元）").fill("9200.50")
     cw.get_by_label("理由").fill("户主患尿毒症，透析费用自付部分较高。")
     cw.get_by_role("button", name="保存").click()
-    expect(cw.get_by_role("alert")).to_contain_text("已建立")
+    expect(cw.get_by_role("status")).to_contain_text("已建立")
     case_url = cw.url
     cw.get_by_test_id("action-submit").click()
-    expect(cw.get_by_role("alert")).to_contain_text("已提交审批")
+    expect(cw.get_by_role("status")).to_contain_text("已提交审批")
 
     # The station supervisor cannot approve ¥8,000 and recommends it up.
     st = new_page()
@@ -52,7 +52,7 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     st.get_by_test_id("decide-recommend").click()
     st.get_by_label("意见").fill("经入户核实，情况属实，建议批准。")
     st.get_by_test_id("confirm-recommend").click()
-    expect(st.get_by_role("alert")).to_contain_text("已报送姑苏区总工会职工援助服务中心审批")
+    expect(st.get_by_role("status")).to_contain_text("已报送姑苏区总工会职工援助服务中心审批")
     expect(st.get_by_test_id("waiting-at")).to_contain_text("姑苏区")
 
     # The district supervisor finds it in the queue and approves ¥7,500.
@@ -72,7 +72,7 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     amount.fill("7500")
     ds.get_by_label("意见").fill("同意，按 7500 元救助。")
     ds.get_by_test_id("confirm-approve").click()
-    expect(ds.get_by_role("alert")).to_contain_text("案件已审批同意")
+    expect(ds.get_by_role("status")).to_contain_text("案件已审批同意")
     expect(ds.get_by_test_id("approved")).to_contain_text("7,500.00")
     expect(ds.get_by_test_id("timeline")).to_contain_text("开始公示")
     if SHOTS:
