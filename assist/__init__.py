@@ -96,10 +96,11 @@ def _register_blueprints(app: Flask) -> None:
     from assist.documents.views import bp as documents_bp
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
+    from assist.inbox.views import bp as inbox_bp
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
-    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp):
+    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp, inbox_bp):
         app.register_blueprint(bp)
 
 

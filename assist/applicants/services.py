@@ -920,6 +920,35 @@ def _submitters(applicant: Applicant) -> set[int]:
     return {i for i in ids if i}
 
 
+def not_submitted_by(user):
+    """SQL form of `_submitters`: files this user neither registered nor submitted."""
+    from sqlalchemy import and_, exists, or_
+
+    return and_(
+        or_(Applicant.created_by_id.is_(None), Applicant.created_by_id != user.id),
+        ~exists().where(
+            FileEvent.applicant_id == Applicant.id,
+            FileEvent.action.in_(("registered", "submit", "reapply")),
+            FileEvent.user_id == user.id,
+        ),
+    )
+
+
+def notice_ended(today: date):
+    """SQL condition: the file's public notice has run its centre's full period by `today`."""
+    from sqlalchemy import false, or_
+
+    periods = db.session.scalars(select(Centre.notice_days).distinct()).all()
+    return or_(
+        false(),
+        *(
+            Applicant.centre_id.in_(select(Centre.id).where(Centre.notice_days == days))
+            & (Applicant.notice_started_on <= today - timedelta(days=days))
+            for days in periods
+        ),
+    )
+
+
 def _require_separate(applicant: Applicant, acting_user) -> None:
     if acting_user.id in _submitters(applicant):
         raise PermissionDenied(

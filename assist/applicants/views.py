@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
 
+from assist.applicants import inbox as _inbox  # noqa: F401  (registers files and transfers)
 from assist.applicants import labels, queries, services
 from assist.applicants.forms import (
     ActionForm,
@@ -626,67 +627,6 @@ def _cards(user) -> list[Card]:
     overdue = queries.count(
         user, Applicant.status == FileStatus.ACTIVE, Applicant.review_due_on < today
     )
-    if user.has_role(Role.CASEWORKER):
-        drafts = queries.count(
-            user,
-            Applicant.status.in_([FileStatus.APPLIED, FileStatus.RETURNED, FileStatus.HOME_VISIT]),
-        )
-        returned = queries.count(user, Applicant.status == FileStatus.RETURNED)
-        cards.append(
-            Card(
-                _("Files waiting for you"),
-                str(drafts),
-                url_for("applicants.index", status=FileStatus.RETURNED if returned else ""),
-                note=_("to submit, correct (%(r)d returned) or visit", r=returned),
-                tone="warning" if returned else "primary",
-            )
-        )
-    if user.has_role(Role.SUPERVISOR):
-        waiting = queries.count(
-            user,
-            Applicant.status.in_(
-                [FileStatus.INITIAL_REVIEW, FileStatus.FINAL_REVIEW, FileStatus.PUBLIC_NOTICE]
-            ),
-        )
-        initial = queries.count(user, Applicant.status == FileStatus.INITIAL_REVIEW)
-        final = queries.count(user, Applicant.status == FileStatus.FINAL_REVIEW)
-        cards.append(
-            Card(
-                _("Files awaiting review"),
-                str(waiting),
-                url_for(
-                    "applicants.index",
-                    status=FileStatus.FINAL_REVIEW if final else FileStatus.INITIAL_REVIEW,
-                ),
-                note=_(
-                    "%(i)d initial, %(f)d final review, the rest in public notice",
-                    i=initial,
-                    f=final,
-                ),
-                tone="warning" if waiting else "primary",
-            )
-        )
-        from sqlalchemy import func
-
-        from assist.core.scoping import in_scope
-
-        incoming = (
-            db.session.scalar(
-                select(func.count(Transfer.id)).where(
-                    in_scope(user, Transfer.to_centre_id), Transfer.status == TransferStatus.PENDING
-                )
-            )
-            or 0
-        )
-        if incoming:
-            cards.append(
-                Card(
-                    _("Transfers to accept"),
-                    str(incoming),
-                    url_for("applicants.transfers"),
-                    tone="warning",
-                )
-            )
     cards.append(
         Card(
             _("Yearly reviews overdue"),

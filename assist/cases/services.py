@@ -512,6 +512,16 @@ def check_decide(case: AidCase, user: User, action: str) -> None:
     _check_decider(case, user, action)
 
 
+def not_opened_by(user: User):
+    """SQL form of the duty rule in `_check_decider`: cases this user neither opened nor submitted."""
+    from sqlalchemy import and_, or_
+
+    return and_(
+        or_(AidCase.created_by_id.is_(None), AidCase.created_by_id != user.id),
+        or_(AidCase.submitted_by_id.is_(None), AidCase.submitted_by_id != user.id),
+    )
+
+
 def _decision_amount(case: AidCase, amount_fen: int | None, field: str) -> int | None:
     if not case.is_money:
         return None

@@ -23,6 +23,7 @@ from assist.attachments.labels import KIND_LABELS as ATTACHMENT_KIND_LABELS
 from assist.audit.services import record
 from assist.auth.models import Role
 from assist.cases import attachments, caps, queries, services
+from assist.cases import inbox as _inbox  # noqa: F401  (registers the case queues)
 from assist.cases.documents import NoticePeriod
 from assist.cases.forms import (
     CaseAttachmentForm,
@@ -46,7 +47,7 @@ from assist.centres.models import Centre
 from assist.core.errors import DomainError, ValidationError
 from assist.core.forms import apply_field_errors
 from assist.core.masking import mask_name
-from assist.core.nav import Card, register_card, register_nav
+from assist.core.nav import register_nav
 from assist.core.pagination import paginate
 from assist.core.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.timeutil import to_local, utcnow
@@ -54,12 +55,6 @@ from assist.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-register_nav(
-    _l("My work"),
-    "cases.queue",
-    roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE),
-    order=20,
-)
 register_nav(
     _l("Aid cases"),
     "cases.index",
@@ -152,48 +147,9 @@ def index():
 
 @bp.route("/queue")
 @login_required
-@roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE)
 def queue():
-    sections = []
-    for qdef in queries.queues_for(current_user):
-        sections.append(
-            {
-                "queue": qdef,
-                "figures": queries.queue_figures(current_user, qdef),
-                "rows": queries.queue_rows(current_user, qdef),
-            }
-        )
-    return render_template(
-        "cases/queue.html", sections=sections, age_days=queries.age_days, mask_name=mask_name
-    )
-
-
-def _queue_cards(user) -> list[Card]:
-    cards = []
-    for qdef in queries.queues_for(user):
-        figures = queries.queue_figures(user, qdef)
-        if not figures.count and qdef.key in ("services", "to_close", "objections"):
-            continue
-        from assist.core.money import format_yuan
-
-        note = _("%(amount)s yuan", amount=format_yuan(figures.amount_fen))
-        if figures.oldest_days is not None:
-            note += " · " + _("oldest %(n)d days", n=figures.oldest_days)
-        cards.append(
-            Card(
-                str(qdef.title),
-                str(figures.count),
-                url_for("cases.queue") + f"#{qdef.key}",
-                note=note,
-                tone="warning"
-                if qdef.key in ("approvals", "objections") and figures.count
-                else "primary",
-            )
-        )
-    return cards
-
-
-register_card(_queue_cards, order=10)
+    """The old work-queue page: everything waiting now lives in the one inbox."""
+    return redirect(url_for("inbox.index"), code=301)
 
 
 # ---------------------------------------------------------------------------- drafting

@@ -29,6 +29,7 @@ from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scope
 from assist.core.timeutil import local_today
 from assist.extensions import db
 from assist.funds import batches, exports, queries, services
+from assist.funds import inbox as _inbox  # noqa: F401  (registers the cases to pay)
 from assist.funds.forms import (
     AllocateForm,
     BatchAddForm,
@@ -689,16 +690,8 @@ def roster(batch_id: int):
 def _finance_cards(user) -> list[Card]:
     if not user.has_role(Role.FINANCE):
         return []
-    count, remaining = queries.ready_to_pay_totals(user)
     held = queries.balances_at(user, user.centre)
     return [
-        Card(
-            _("Cases ready to pay"),
-            str(count),
-            url_for("funds.to_pay"),
-            note=_("¥%(amount)s still to pay", amount=format_yuan(remaining)),
-            tone="warning" if count else "primary",
-        ),
         Card(
             _("Available at %(centre)s", centre=user.centre.name),
             "¥" + format_yuan(sum(b for _f, b in held)),

@@ -58,7 +58,7 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     # The district supervisor finds it in the queue and approves ¥7,500.
     ds = new_page()
     sign_in(ds, live_server, "sz-gs.supervisor", PASSWORD)
-    ds.goto(f"{live_server}/cases/queue")
+    ds.goto(f"{live_server}/inbox/")
     queue = ds.get_by_test_id("queue-approvals")
     expect(queue).to_contain_text("张三明")
     expect(queue).to_contain_text("下级报送")
