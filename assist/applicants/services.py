@@ -450,20 +450,16 @@ def _assessment_inputs_changed(applicant: Applicant, data: FileInput, old_size: 
     )
 
 
-def override_category(applicant: Applicant, *, acting_user, category: str, reason: str) -> None:
-    """A supervisor replaces the proposed category during review, with a recorded reason."""
-    _require_role(acting_user, Role.SUPERVISOR)
-    _require_separate(applicant, acting_user)
-    if applicant.status not in (
-        FileStatus.INITIAL_REVIEW,
-        FileStatus.HOME_VISIT,
-        FileStatus.FINAL_REVIEW,
-    ):
+#: The states in which a supervisor may override the proposed category.
+OVERRIDE_STATES = (FileStatus.INITIAL_REVIEW, FileStatus.HOME_VISIT, FileStatus.FINAL_REVIEW)
+
+
+def check_override(applicant: Applicant, user) -> None:
+    """Raise the error `override_category` would, before the category and reason are read."""
+    _require_role(user, Role.SUPERVISOR)
+    _require_separate(applicant, user)
+    if applicant.status not in OVERRIDE_STATES:
         raise DomainError(_("The category can be overridden only while the file is in review."))
-    reason = _require_reason(reason)
-    if category not in (Category.DEEP, Category.RELATIVE, Category.ACCIDENT):
-        message = _("Choose 深度困难, 相对困难 or 意外致困.")
-        raise ValidationError(message, fields={"category": message})
     latest = applicant.latest_assessment
     if latest is None:
         raise DomainError(_("The file has no assessment yet."))
@@ -471,6 +467,16 @@ def override_category(applicant: Applicant, *, acting_user, category: str, reaso
         raise DomainError(
             _("An exclusion condition is recorded; it blocks the file whatever the category.")
         )
+
+
+def override_category(applicant: Applicant, *, acting_user, category: str, reason: str) -> None:
+    """A supervisor replaces the proposed category during review, with a recorded reason."""
+    check_override(applicant, acting_user)
+    reason = _require_reason(reason)
+    if category not in (Category.DEEP, Category.RELATIVE, Category.ACCIDENT):
+        message = _("Choose 深度困难, 相对困难 or 意外致困.")
+        raise ValidationError(message, fields={"category": message})
+    latest = applicant.latest_assessment
     before = latest.category
     latest.category = category
     latest.override_reason = reason
@@ -963,15 +969,8 @@ def notice_ends_on(applicant: Applicant) -> date | None:
 
 
 def available_actions(applicant: Applicant, user) -> list[str]:
-    """The transitions this user could attempt now (the service still checks every rule)."""
-    out = []
-    for t in TRANSITIONS.values():
-        if applicant.status not in t.sources or not user.has_role(*t.roles):
-            continue
-        if t.separate_from_creator and user.id in _submitters(applicant):
-            continue
-        out.append(t.name)
-    return out
+    """The transitions this user can take now (the API's ``allowed_actions``)."""
+    return [a for a in offered_actions(applicant, user)[0] if a in TRANSITIONS]
 
 
 def _last_entered_at(applicant: Applicant, status: str):
@@ -981,16 +980,8 @@ def _last_entered_at(applicant: Applicant, status: str):
     return None
 
 
-def transition(
-    applicant: Applicant,
-    action: str,
-    *,
-    acting_user,
-    reason: str = "",
-    category: str | None = None,
-    today: date | None = None,
-) -> None:
-    """Move a file along the workflow, checking the transition table and the action's rules."""
+def check_transition(applicant: Applicant, action: str, user, *, today: date | None = None) -> None:
+    """Raise the error `transition` would, before any input (reason, category) is read."""
     today = today or local_today()
     t = TRANSITIONS.get(action)
     if t is None:
@@ -1003,16 +994,10 @@ def transition(
                 state=_status_label(applicant.status),
             )
         )
-    _require_role(acting_user, *t.roles)
+    _require_role(user, *t.roles)
     if t.separate_from_creator:
-        _require_separate(applicant, acting_user)
-    if t.needs_reason:
-        reason = _require_reason(reason)
-    else:
-        reason = _clean_text(reason, 500)
-
+        _require_separate(applicant, user)
     latest = applicant.latest_assessment
-    before_status, before_category = applicant.status, applicant.category
     if action == "submit":
         problems = {}
         if applicant.consent_signed_on is None:
@@ -1053,7 +1038,6 @@ def transition(
                     "with a reason, or reject the file."
                 )
             )
-        applicant.notice_started_on = today
     elif action == "activate":
         ends = notice_ends_on(applicant)
         if ends is not None and today < ends:
@@ -1063,6 +1047,55 @@ def transition(
                     date=ends.isoformat(),
                 )
             )
+
+
+def offered_actions(applicant: Applicant, user) -> tuple[list[str], dict[str, str]]:
+    """The actions the user can take now, and why each other one open to them cannot.
+
+    Transitions the file's state does not lead to, or the user's role never takes, are left
+    out. ``override`` (of the proposed category) is offered beside the transitions.
+    """
+    checks = [
+        (t.name, lambda name=t.name: check_transition(applicant, name, user))
+        for t in TRANSITIONS.values()
+        if applicant.status in t.sources and user.has_role(*t.roles)
+    ]
+    if applicant.status in OVERRIDE_STATES and user.has_role(Role.SUPERVISOR):
+        checks.append(("override", lambda: check_override(applicant, user)))
+    allowed, blocked = [], {}
+    for name, check in checks:
+        try:
+            check()
+        except DomainError as err:
+            blocked[name] = err.message
+        else:
+            allowed.append(name)
+    return allowed, blocked
+
+
+def transition(
+    applicant: Applicant,
+    action: str,
+    *,
+    acting_user,
+    reason: str = "",
+    category: str | None = None,
+    today: date | None = None,
+) -> None:
+    """Move a file along the workflow, checking the transition table and the action's rules."""
+    today = today or local_today()
+    check_transition(applicant, action, acting_user, today=today)
+    t = TRANSITIONS[action]
+    if t.needs_reason:
+        reason = _require_reason(reason)
+    else:
+        reason = _clean_text(reason, 500)
+
+    latest = applicant.latest_assessment
+    before_status, before_category = applicant.status, applicant.category
+    if action == "approve":
+        applicant.notice_started_on = today
+    elif action == "activate":
         applicant.category = latest.category if latest else applicant.category
         applicant.activated_on = today
         applicant.last_reviewed_on = today

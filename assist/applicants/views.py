@@ -259,12 +259,14 @@ def _render_detail(applicant: Applicant, *, reveal: bool = False, status: int = 
     ]
     transfer_form = forms.pop("transfer_form", None) or TransferForm(formdata=None)
     transfer_form.to_centre.choices = to_centres
+    actions, blocked = services.offered_actions(applicant, current_user)
     context = {
         "applicant": applicant,
         "latest": latest,
         "reveal": reveal,
         "health_notes": decrypt(applicant.health_notes_enc) if reveal else "",
-        "actions": services.available_actions(applicant, current_user),
+        "actions": actions,
+        "blocked": blocked,
         "action_form": forms.pop("action_form", None) or ActionForm(formdata=None),
         "visit_form": forms.pop("visit_form", None) or HomeVisitForm(formdata=None),
         "review_form": forms.pop("review_form", None) or ReviewForm(formdata=None),
@@ -281,10 +283,7 @@ def _render_detail(applicant: Applicant, *, reveal: bool = False, status: int = 
         ),
         "notice_ends_on": services.notice_ends_on(applicant),
         "can_reveal": current_user.has_role(*services.SENSITIVE_ROLES),
-        "can_override": current_user.has_role(Role.SUPERVISOR)
-        and applicant.status
-        in (FileStatus.INITIAL_REVIEW, FileStatus.HOME_VISIT, FileStatus.FINAL_REVIEW)
-        and current_user.id not in services._submitters(applicant),
+        "can_override": "override" in actions,
         "labels": labels,
         "today": local_today(),
         "Role": Role,

@@ -69,6 +69,10 @@ MAX_AMOUNT_FEN = 100_000_000  # ¥1,000,000: anything above is a typing error
 MAX_TEXT = 2000
 
 
+class RoleRequired(PermissionDenied):
+    """The user's role never allows this action: pages leave it out rather than explain it."""
+
+
 class CollectiveDecisionRequired(DomainError):
     """Approval above the city limit needs a recorded collective decision first."""
 
@@ -173,7 +177,7 @@ def _in_scope(case: AidCase, user: User) -> None:
 
 def _require(user: User, *roles: Role, message: str | None = None) -> None:
     if not user.has_role(*roles):
-        raise PermissionDenied(message or _("Your role does not allow this."))
+        raise RoleRequired(message or _("Your role does not allow this."))
 
 
 def _text(value: str | None, field: str, message: str, *, required: bool = True) -> str:
@@ -398,12 +402,17 @@ def create_case(*, acting_user: User, data: CaseInput) -> AidCase:
     return case
 
 
+def check_edit(case: AidCase, user: User) -> None:
+    _require(user, Role.CASEWORKER)
+    _in_scope(case, user)
+    _check_from(case, "edit")
+
+
 def update_case(case: AidCase, *, acting_user: User, data: CaseInput) -> AidCase:
     """Change a draft or returned case."""
-    _require(acting_user, Role.CASEWORKER)
-    _in_scope(case, acting_user)
+    check_edit(case, acting_user)
     case = lock_case(case)
-    _check_from(case, "edit")
+    check_edit(case, acting_user)
     before = _case_facts(case)
     with db.session.no_autoflush:
         data.kind = case.kind  # the kind and the file are fixed once the case is opened
@@ -539,6 +548,28 @@ def _decision_amount(case: AidCase, amount_fen: int | None, field: str) -> int |
     return amount_fen
 
 
+def check_recommend(case: AidCase, user: User, amount_fen: int | None = None) -> None:
+    """Recommending is for an amount above this centre's limit, below the city."""
+    _check_decider(case, user, "recommend")
+    centre = user.centre
+    if centre.parent is None:
+        raise DomainError(
+            _(
+                "The city centre is the last tier: approve the case with a collective "
+                "decision, or reject it."
+            )
+        )
+    amount = amount_fen if amount_fen is not None else case.amount_requested_fen
+    if not case.is_money or amount is None or amount <= centre.approval_limit_fen:
+        raise DomainError(
+            _(
+                "This amount is within your centre's approval limit of %(limit)s yuan: "
+                "approve or reject it yourself.",
+                limit=format_yuan(centre.approval_limit_fen),
+            )
+        )
+
+
 def recommend_case(
     case: AidCase, *, acting_user: User, amount_fen: int | None, comment: str
 ) -> AidCase:
@@ -548,21 +579,7 @@ def recommend_case(
     centre = acting_user.centre
     amount = _decision_amount(case, amount_fen, "amount_approved")
     comment = _comment(comment, _("Give your recommendation in a comment."))
-    if centre.parent is None:
-        raise DomainError(
-            _(
-                "The city centre is the last tier: approve the case with a collective "
-                "decision, or reject it."
-            )
-        )
-    if amount is None or amount <= centre.approval_limit_fen:
-        raise DomainError(
-            _(
-                "This amount is within your centre's approval limit of %(limit)s yuan: "
-                "approve or reject it yourself.",
-                limit=format_yuan(centre.approval_limit_fen),
-            )
-        )
+    check_recommend(case, acting_user, amount)
     case.approval_centre_id = centre.parent_id
     case.approval_centre = centre.parent
     case.recommended_fen = amount
@@ -688,6 +705,26 @@ def record_collective_decision(
     return decision
 
 
+def check_approve(case: AidCase, user: User, amount_fen: int | None = None) -> None:
+    """The decider's tier may approve this amount (above the city limit: with a decision)."""
+    _check_decider(case, user, "approve")
+    centre = user.centre
+    amount = amount_fen if amount_fen is not None else case.amount_requested_fen
+    if case.is_money and amount is not None and amount > centre.approval_limit_fen:
+        if centre.parent is not None:
+            raise DomainError(
+                _(
+                    "%(amount)s yuan exceeds your centre's approval limit of %(limit)s yuan: "
+                    "recommend the case to %(parent)s.",
+                    amount=format_yuan(amount),
+                    limit=format_yuan(centre.approval_limit_fen),
+                    parent=centre.parent.name,
+                ),
+                fields={"amount_approved": _("Above your centre's approval limit.")},
+            )
+    _check_file_still_active(case)
+
+
 def approve_case(
     case: AidCase,
     *,
@@ -703,18 +740,8 @@ def approve_case(
     centre = acting_user.centre
     amount = _decision_amount(case, amount_fen, "amount_approved")
     comment = _comment(comment, "", required=False)
+    check_approve(case, acting_user, amount)
     if amount is not None and amount > centre.approval_limit_fen:
-        if centre.parent is not None:
-            raise DomainError(
-                _(
-                    "%(amount)s yuan exceeds your centre's approval limit of %(limit)s yuan: "
-                    "recommend the case to %(parent)s.",
-                    amount=format_yuan(amount),
-                    limit=format_yuan(centre.approval_limit_fen),
-                    parent=centre.parent.name,
-                ),
-                fields={"amount_approved": _("Above your centre's approval limit.")},
-            )
         if decision is not None and decision.upload is not None:
             record_collective_decision(case, acting_user=acting_user, data=decision)
         if _current_decision(case) is None:
@@ -726,7 +753,6 @@ def approve_case(
                     limit=format_yuan(centre.approval_limit_fen),
                 )
             )
-    _check_file_still_active(case)
     if amount is not None:
         caps.enforce_cap(case, amount, field="amount_approved")
     now = now or utcnow()
@@ -898,6 +924,7 @@ def record_objection(
 def check_resolve(case: AidCase, user: User) -> None:
     _require(user, Role.SUPERVISOR, message=_("Only supervisors resolve objections."))
     _in_scope(case, user)
+    _check_from(case, "dismiss_objection")
 
 
 def resolve_objection(
@@ -964,6 +991,46 @@ def resolve_objection(
             centre=case.centre,
         )
     return objection
+
+
+#: What a case page offers: action → (its check, the transition whose states it starts from).
+ACTION_CHECKS = {
+    "edit": (check_edit, "edit"),
+    "submit": (check_submit, "submit"),
+    "approve": (check_approve, "approve"),
+    "recommend": (check_recommend, "recommend"),
+    "return": (lambda case, user: check_decide(case, user, "return"), "return"),
+    "reject": (lambda case, user: check_decide(case, user, "reject"), "reject"),
+    "withdraw": (check_withdraw, "withdraw"),
+    "object": (check_object, "object"),
+    "resolve": (check_resolve, "dismiss_objection"),
+    "close": (check_close, "close"),
+}
+#: An action whose refusal is not worth explaining while its alternative is open.
+ALTERNATIVE = {"recommend": "approve"}
+
+
+def offered_actions(case: AidCase, user: User) -> tuple[list[str], dict[str, str]]:
+    """The actions the user can take now, and why each other one open to their role cannot.
+
+    Actions the case's state does not lead to, or the user's role never takes, are left out.
+    """
+    allowed, blocked = [], {}
+    for name, (check, transition) in ACTION_CHECKS.items():
+        if case.status not in TRANSITIONS[transition][0]:
+            continue
+        try:
+            check(case, user)
+        except RoleRequired:
+            continue
+        except DomainError as err:
+            blocked[name] = err.message
+        else:
+            allowed.append(name)
+    for name, other in ALTERNATIVE.items():
+        if other in allowed:
+            blocked.pop(name, None)
+    return allowed, blocked
 
 
 def close_expired_notices(now: datetime | None = None, limit: int = 200) -> int:

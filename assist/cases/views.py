@@ -266,41 +266,6 @@ def edit(case_id: int):
 # ---------------------------------------------------------------------------- the case
 
 
-def _available_actions(case: AidCase) -> list[str]:
-    """The actions the user may take now (the services check again on submission)."""
-    user = current_user
-    out = []
-    checks = {
-        "edit": lambda: services._check_from(case, "edit") or _need(Role.CASEWORKER),
-        "submit": lambda: services.check_submit(case, user),
-        "approve": lambda: services.check_decide(case, user, "approve"),
-        "recommend": lambda: _can_recommend(case),
-        "reject": lambda: services.check_decide(case, user, "reject"),
-        "return": lambda: services.check_decide(case, user, "return"),
-        "withdraw": lambda: services.check_withdraw(case, user),
-        "object": lambda: services.check_object(case, user),
-        "close": lambda: services.check_close(case, user),
-    }
-    for name, check in checks.items():
-        try:
-            check()
-        except DomainError:
-            continue
-        out.append(name)
-    return out
-
-
-def _need(role: Role) -> None:
-    services._require(current_user, role)
-
-
-def _can_recommend(case: AidCase) -> None:
-    services.check_decide(case, current_user, "recommend")
-    centre = current_user.centre
-    if centre.parent is None or (case.amount_requested_fen or 0) <= centre.approval_limit_fen:
-        raise DomainError("")
-
-
 @bp.route("/<int:case_id>")
 @login_required
 @roles_required(*READ_ROLES)
@@ -319,11 +284,13 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
         except DomainError:
             cap = None
     decision = case.collective_decision
+    actions, blocked = services.offered_actions(case, current_user)
     return render_template(
         "cases/show.html",
         case=case,
         events=events,
-        actions=_available_actions(case),
+        actions=actions,
+        blocked=blocked,
         cap=cap,
         needs_decision=services.needs_collective_decision(case),
         minutes=attachments.minutes_of(decision) if decision else None,
@@ -335,7 +302,6 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
         objection_form=ObjectionForm(),
         resolve_form=ResolveForm(),
         comment_form=CommentForm(),
-        can_resolve=current_user.has_role(Role.SUPERVISOR),
         now=utcnow(),
     ), status
 

@@ -485,8 +485,8 @@ def _signed_on(value, *, required: bool) -> date | None:
     return value
 
 
-def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: int) -> None:
-    """Refuse a payment the case's state, its approver or the fund's kinds forbid."""
+def check_pay(case: AidCase, *, acting_user: User) -> None:
+    """Refuse paying a case its state or its approver forbids (whatever the fund and amount)."""
     if case.status not in PAYABLE:
         raise Refused(
             "not_ready",
@@ -495,6 +495,11 @@ def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: i
         )
     if case.approved_by_id is not None and case.approved_by_id == acting_user.id:
         raise DutyConflict(_("You approved case %(no)s, so you cannot pay it.", no=case.case_no))
+
+
+def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: int) -> None:
+    """Refuse a payment the case's state, its approver or the fund's kinds forbid."""
+    check_pay(case, acting_user=acting_user)
     if not fund.allows(case.kind):
         raise Refused(
             "fund_not_allowed",
@@ -715,10 +720,31 @@ def pay_case(
     return payment, True
 
 
-def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> LedgerEntry:
-    """Reverse a payment with a reversing ledger row; the case goes back to be paid again."""
+def check_reverse(payment: Payment, *, acting_user: User) -> None:
+    """Refuse a reversal the payment's state, its payer or the case's state forbids."""
     _require_finance(acting_user)
     _require_scope(acting_user, payment.centre)
+    if payment.status == PaymentStatus.REVERSED:
+        raise Refused("already_reversed", _("This payment has already been reversed."))
+    if payment.paid_by_id == acting_user.id:
+        raise DutyConflict(_("You made this payment; another finance officer must reverse it."))
+    case = payment.case
+    if case.status not in (CaseStatus.PARTLY_PAID, CaseStatus.PAID):
+        from assist.cases.labels import STATUS_LABELS
+
+        raise Refused(
+            "not_reversible",
+            _(
+                "Case %(no)s is %(status)s; its payments can no longer be reversed.",
+                no=case.case_no,
+                status=STATUS_LABELS[CaseStatus(case.status)],
+            ),
+        )
+
+
+def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> LedgerEntry:
+    """Reverse a payment with a reversing ledger row; the case goes back to be paid again."""
+    check_reverse(payment, acting_user=acting_user)
     reason = _text(
         reason, "reason", required=True, max_len=500, message=_("Give the reason for the reversal.")
     )
@@ -729,19 +755,7 @@ def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> Ledg
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    if payment.status == PaymentStatus.REVERSED:
-        raise Refused("already_reversed", _("This payment has already been reversed."))
-    if payment.paid_by_id == acting_user.id:
-        raise DutyConflict(_("You made this payment; another finance officer must reverse it."))
-    if case.status not in (CaseStatus.PARTLY_PAID, CaseStatus.PAID):
-        raise Refused(
-            "not_reversible",
-            _(
-                "Case %(no)s is %(status)s; its payments can no longer be reversed.",
-                no=case.case_no,
-                status=case.status,
-            ),
-        )
+    check_reverse(payment, acting_user=acting_user)  # again, on the locked rows
     balance = lock_balances(payment.fund_id, [payment.centre_id])[payment.centre_id]
     paid_entry = db.session.scalars(
         select(LedgerEntry).where(

@@ -466,14 +466,23 @@ def payment(payment_id: int):
     entries = db.session.scalars(
         select(LedgerEntry).where(LedgerEntry.payment_id == payment.id).order_by(LedgerEntry.id)
     ).all()
+    reverse_refusal = pay_refusal = None
+    try:
+        services.check_reverse(payment, acting_user=current_user)
+    except DomainError as err:
+        reverse_refusal = err.message
+    try:
+        services.check_pay(payment.case, acting_user=current_user)
+    except DomainError as err:
+        pay_refusal = err.message
     return render_template(
         "funds/payment.html",
         payment=payment,
         entries=entries,
         form=ReverseForm(),
-        can_reverse=current_user.has_role(Role.FINANCE)
-        and not payment.is_reversed
-        and payment.paid_by_id != current_user.id,
+        can_reverse=reverse_refusal is None,
+        reverse_refusal=reverse_refusal if current_user.has_role(Role.FINANCE) else None,
+        can_pay=current_user.has_role(Role.FINANCE) and pay_refusal is None,
     )
 
 
