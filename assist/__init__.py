@@ -55,6 +55,9 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _register_documents()
     init_web(app)
+    from assist.exports.registry import init_app as init_exports
+
+    init_exports(app)
     _register_cli(app)
     if not app.testing:
         # Say loudly at start-up when PDFs would be slow (no HarfBuzz subsetting) or

@@ -62,6 +62,7 @@ CATALOGUES = {
     "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),
     "documents": ("assist/documents/translations", ["assist/documents", "templates/documents"]),
     "inbox": ("assist/inbox/translations", ["assist/inbox", "templates/inbox"]),
+    "exports": ("assist/exports/translations", ["assist/exports", "templates/exports"]),
 }
 
 

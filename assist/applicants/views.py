@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from assist.applicants import exports as _exports  # noqa: F401  (registers its lists)
 from assist.applicants import inbox as _inbox  # noqa: F401  (registers files and transfers)
 from assist.applicants import labels, queries, services
 from assist.applicants.forms import (
@@ -33,6 +35,7 @@ from assist.applicants.models import (
 from assist.attachments import services as attachment_services
 from assist.attachments.forms import RemoveAttachmentForm
 from assist.attachments.models import AttachmentKind
+from assist.audit import labels as audit_labels
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.centres.models import Centre
@@ -42,11 +45,32 @@ from assist.core.forms import apply_field_errors
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.timeutil import local_today
+from assist.exports import registry as exports
 from assist.extensions import db
 
 bp = Blueprint("applicants", __name__, url_prefix="/files")
 admin_bp = Blueprint("standards", __name__, url_prefix="/admin/standards")
 
+audit_labels.register(
+    actions={f"applicant.{k}": v for k, v in labels.ACTION_LABELS.items()}
+    | {
+        "applicant.created": _l("Registered"),
+        "applicant.category_overridden": _l("Category overridden"),
+        "applicant.viewed_sensitive": _l("Full ID and bank account viewed"),
+        "attachment.added": _l("Attachment added"),
+        "attachment.downloaded": _l("Attachment opened"),
+        "attachment.removed": _l("Attachment removed"),
+        "subsistence_standard.created": _l("低保 standard added"),
+    },
+    objects={
+        "applicants": _l("Hardship file"),
+        "file_transfers": _l("Transfer"),
+        "attachments": _l("Attachment"),
+        "subsistence_standards": _l("低保 standard"),
+    },
+    links={"applicants": lambda i: url_for("applicants.detail", applicant_id=int(i))},
+    values={**labels.STATUS_LABELS, **labels.CATEGORY_LABELS},
+)
 register_nav(_l("Hardship files"), "applicants.index", roles=services.READ_ROLES, order=10)
 register_nav(
     _l("Transfers"), "applicants.transfers", roles=(Role.CASEWORKER, Role.SUPERVISOR), order=12
@@ -114,6 +138,10 @@ def index():
     query = queries.FileQuery.from_args(request.args)
     if queries.is_full_id(query.q):  # typed into a URL by hand: never echo it back
         query.id_hash, query.q = keyed_hash(query.q.replace(" ", "").upper()), ""
+    fmt = exports.requested_format()
+    if fmt:
+        stmt = queries.ordered(queries.filtered(current_user, query), query.sort)
+        return exports.respond("files", stmt.options(joinedload(Applicant.centre)), fmt)
     page = queries.search(current_user, query)
     return render_template(
         "applicants/index.html",
@@ -519,6 +547,13 @@ def transfers():
         .order_by(Transfer.id.desc())
         .limit(100)
     ).all()
+    fmt = exports.requested_format()
+    if fmt:
+        both = base.where(
+            in_scope(current_user, Transfer.to_centre_id)
+            | in_scope(current_user, Transfer.from_centre_id)
+        )
+        return exports.respond("transfers", both.order_by(Transfer.id.desc()), fmt)
     return render_template(
         "applicants/transfers.html",
         incoming=incoming,

@@ -20,9 +20,11 @@ from assist.applicants.models import Applicant
 from assist.attachments import services as attachment_services
 from assist.attachments.forms import RemoveAttachmentForm
 from assist.attachments.labels import KIND_LABELS as ATTACHMENT_KIND_LABELS
+from assist.audit import labels as audit_labels
 from assist.audit.services import record
 from assist.auth.models import Role
 from assist.cases import attachments, caps, queries, services
+from assist.cases import exports as _exports  # noqa: F401  (registers its lists)
 from assist.cases import inbox as _inbox  # noqa: F401  (registers the case queues)
 from assist.cases.documents import NoticePeriod
 from assist.cases.forms import (
@@ -51,6 +53,7 @@ from assist.core.nav import register_nav
 from assist.core.pagination import paginate
 from assist.core.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.timeutil import to_local, utcnow
+from assist.exports import registry as exports
 from assist.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -66,6 +69,15 @@ register_nav(
     "cases.notices",
     roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR),
     order=35,
+)
+
+audit_labels.register(
+    actions={f"case.{k}": v for k, v in ACTION_LABELS.items()}
+    | {"case.notice_printed": _l("Notice list printed")},
+    objects={"aid_cases": _l("Aid case"), "case_objections": _l("Objection")},
+    links={"aid_cases": lambda i: url_for("cases.show", case_id=int(i))},
+    values={**STATUS_LABELS, **KIND_LABELS},
+    fields={"objection_id": _l("Objection"), "to_centre": _l("To centre")},
 )
 
 READ_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR)
@@ -136,6 +148,9 @@ def index():
         stmt = stmt.where(in_subtree(chosen, AidCase.centre_id))
     if q:
         stmt = queries.search(stmt, q)
+    fmt = exports.requested_format()
+    if fmt:
+        return exports.respond("cases", stmt.order_by(AidCase.id.desc()), fmt)
     page = paginate(stmt.order_by(AidCase.id.desc()), per_page=50)
     return render_template(
         "cases/index.html",
@@ -576,6 +591,9 @@ def notice_rows(cases: list[AidCase]) -> list[dict]:
 def notices():
     centre, centres = _notice_centre()
     rows = notice_rows(_notice_cases(centre))
+    fmt = exports.requested_format()
+    if fmt:
+        return exports.respond("notices", rows, fmt)
     months = sorted({(to_local(r["starts"]).year, to_local(r["starts"]).month) for r in rows})
     return render_template(
         "cases/notices.html",
