@@ -58,6 +58,9 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     from assist.exports.registry import init_app as init_exports
 
     init_exports(app)
+    from assist.search.registry import init_app as init_search
+
+    init_search(app)
     _register_cli(app)
     if not app.testing:
         # Say loudly at start-up when PDFs would be slow (no HarfBuzz subsetting) or
@@ -100,10 +103,11 @@ def _register_blueprints(app: Flask) -> None:
     from assist.funds.views import bp as funds_bp
     from assist.home.views import bp as home_bp
     from assist.inbox.views import bp as inbox_bp
+    from assist.search.views import bp as search_bp
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
-    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp, inbox_bp):
+    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp, inbox_bp, search_bp):
         app.register_blueprint(bp)
 
 

@@ -63,6 +63,7 @@ CATALOGUES = {
     "documents": ("assist/documents/translations", ["assist/documents", "templates/documents"]),
     "inbox": ("assist/inbox/translations", ["assist/inbox", "templates/inbox"]),
     "exports": ("assist/exports/translations", ["assist/exports", "templates/exports"]),
+    "search": ("assist/search/translations", ["assist/search", "templates/search"]),
 }
 
 

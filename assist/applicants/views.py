@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from assist.applicants import exports as _exports  # noqa: F401  (registers its lists)
 from assist.applicants import inbox as _inbox  # noqa: F401  (registers files and transfers)
 from assist.applicants import labels, queries, services
+from assist.applicants import search as _search  # noqa: F401  (files in the search box)
 from assist.applicants.forms import (
     ActionForm,
     AttachmentForm,

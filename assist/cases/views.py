@@ -26,6 +26,7 @@ from assist.auth.models import Role
 from assist.cases import attachments, caps, queries, services
 from assist.cases import exports as _exports  # noqa: F401  (registers its lists)
 from assist.cases import inbox as _inbox  # noqa: F401  (registers the case queues)
+from assist.cases import search as _search  # noqa: F401  (cases in the search box)
 from assist.cases.documents import NoticePeriod
 from assist.cases.forms import (
     CaseAttachmentForm,

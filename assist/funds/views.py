@@ -36,6 +36,7 @@ from assist.extensions import db
 from assist.funds import batches, queries, services
 from assist.funds import exports as ledger_exports
 from assist.funds import inbox as _inbox  # noqa: F401  (registers the cases to pay)
+from assist.funds import search as _search  # noqa: F401  (payments in the search box)
 from assist.funds.forms import (
     AllocateForm,
     BatchAddForm,
