@@ -1073,6 +1073,53 @@ def offered_actions(applicant: Applicant, user) -> tuple[list[str], dict[str, st
     return allowed, blocked
 
 
+def _put_on_record(applicant: Applicant, today: date) -> None:
+    latest = applicant.latest_assessment
+    applicant.category = latest.category if latest else applicant.category
+    applicant.activated_on = today
+    applicant.last_reviewed_on = today
+    applicant.review_due_on = today + timedelta(days=REVIEW_INTERVAL_DAYS)
+
+
+def activate_ended_notices(today: date | None = None, limit: int = 200) -> int:
+    """Put on record the files whose public notice has run its full period (the system acts).
+
+    Idempotent, and cheap when nothing is due (one indexed query); rows another transaction
+    holds are skipped, as that transaction is already moving them.
+    """
+    today = today or local_today()
+    due = select(Applicant.id).where(
+        Applicant.status == FileStatus.PUBLIC_NOTICE, notice_ended(today)
+    )
+    done = 0
+    for applicant_id in db.session.scalars(due.order_by(Applicant.id).limit(limit)).all():
+        applicant = db.session.scalars(
+            select(Applicant)
+            .where(Applicant.id == applicant_id, Applicant.status == FileStatus.PUBLIC_NOTICE)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).first()
+        if applicant is None:
+            continue
+        before_status, before_category = applicant.status, applicant.category
+        _put_on_record(applicant, today)
+        applicant.status = FileStatus.ACTIVE
+        applicant.status_reason = ""
+        _event(applicant, "activate", None, from_status=before_status, to_status=applicant.status)
+        record(
+            "applicant.activate",
+            obj=applicant,
+            centre=applicant.centre,
+            before={"status": before_status, "category": before_category},
+            after={"status": applicant.status, "category": applicant.category},
+            comment="公示期满，无异议，自动在档。",
+            username="system",
+        )
+        done += 1
+    db.session.flush()
+    return done
+
+
 def transition(
     applicant: Applicant,
     action: str,
@@ -1091,15 +1138,11 @@ def transition(
     else:
         reason = _clean_text(reason, 500)
 
-    latest = applicant.latest_assessment
     before_status, before_category = applicant.status, applicant.category
     if action == "approve":
         applicant.notice_started_on = today
     elif action == "activate":
-        applicant.category = latest.category if latest else applicant.category
-        applicant.activated_on = today
-        applicant.last_reviewed_on = today
-        applicant.review_due_on = today + timedelta(days=REVIEW_INTERVAL_DAYS)
+        _put_on_record(applicant, today)
     elif action == "change_category":
         if category not in (Category.DEEP, Category.RELATIVE, Category.ACCIDENT):
             message = _("Choose 深度困难, 相对困难 or 意外致困.")
