@@ -213,6 +213,15 @@ def create():
                 ),
                 "success",
             )
+            if request.form.get("then") == "submit":
+                try:
+                    services.transition(applicant, "submit", acting_user=current_user)
+                except DomainError as err:
+                    db.session.rollback()
+                    flash(_("Saved, not submitted: %(why)s", why=err.message), "warning")
+                else:
+                    db.session.commit()
+                    flash(_("The file has been submitted for initial review."), "success")
             return redirect(url_for("applicants.detail", applicant_id=applicant.id))
     elif request.method == "POST":
         status = 422

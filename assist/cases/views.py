@@ -233,6 +233,14 @@ def create():
         else:
             db.session.commit()
             flash(_("Case %(no)s has been opened as a draft.", no=case.case_no), "success")
+            if request.form.get("then") == "submit":
+                try:
+                    services.submit_case(case, acting_user=current_user)
+                except DomainError as err:
+                    db.session.rollback()
+                    flash(_("Saved, not submitted: %(why)s", why=err.message), "warning")
+                else:
+                    return _commit_or_refuse(_("The case has been submitted."), case)
             return redirect(url_for("cases.show", case_id=case.id))
     elif request.method == "POST":
         status = 422

@@ -48,7 +48,9 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     st = new_page()
     sign_in(st, live_server, "sz-gs-pj.supervisor", PASSWORD)
     st.goto(case_url)
-    expect(st.get_by_test_id("decide-approve")).to_be_visible()
+    # Approving is not offered; the page says why (the station's limit) instead.
+    expect(st.get_by_test_id("blocked-approve")).to_be_disabled()
+    expect(st.get_by_test_id("blocked-reasons")).to_contain_text("2,000.00")
     st.get_by_test_id("decide-recommend").click()
     st.get_by_label("意见").fill("经入户核实，情况属实，建议批准。")
     st.get_by_test_id("confirm-recommend").click()
