@@ -38,7 +38,7 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     cw.get_by_label("申请金额（元）").fill("8000")
     cw.get_by_label("医疗费用个人自付部分（元）").fill("9200.50")
     cw.get_by_label("理由").fill("户主患尿毒症，透析费用自付部分较高。")
-    cw.get_by_role("button", name="保存").click()
+    cw.get_by_role("button", name="保存", exact=True).click()
     expect(cw.get_by_role("alert")).to_contain_text("已建立")
     case_url = cw.url
     cw.get_by_test_id("action-submit").click()
