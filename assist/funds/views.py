@@ -99,7 +99,14 @@ audit_labels.register(
         "payment_batches": lambda i: url_for("funds.batch", batch_id=int(i)),
     },
     values={**METHOD_LABELS, **PAYMENT_STATUS_LABELS},
-    fields={"payment": _l("Payment"), "entry": _l("Ledger row"), "method": _l("Method")},
+    fields={
+        "payment": _l("Payment"),
+        "entry": _l("Ledger row"),
+        "method": _l("Method"),
+        "case": _l("Case"),
+        "fund": _l("Fund"),
+        "batch": _l("Batch"),
+    },
 )
 register_nav(_l("To pay"), "funds.to_pay", roles=(Role.FINANCE,), order=40, group="funds")
 register_nav(_l("Funds"), "funds.index", roles=READERS, order=45, group="funds")
