@@ -83,10 +83,13 @@ def _import_models() -> None:
     from assist.attachments import models as _attachments  # noqa: F401
     from assist.audit import models as _audit  # noqa: F401
     from assist.auth import models as _auth  # noqa: F401
+    from assist.campaigns import models as _campaigns  # noqa: F401
     from assist.cases import models as _cases  # noqa: F401
     from assist.centres import models as _centres  # noqa: F401
     from assist.documents import models as _documents  # noqa: F401
     from assist.funds import models as _funds  # noqa: F401
+    from assist.pairings import models as _pairings  # noqa: F401
+    from assist.pairings import services as _pairing_hooks  # noqa: F401  (ends pairs on exit)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -109,6 +112,12 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp, inbox_bp, search_bp):
         app.register_blueprint(bp)
+    from assist.campaigns import owners as _visit_photos  # noqa: F401  (attachment owner)
+    from assist.campaigns.views import bp as campaigns_bp
+    from assist.pairings.views import bp as pairings_bp
+
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(pairings_bp)
 
 
 def _register_documents() -> None:
@@ -135,3 +144,6 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(notices_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(print_jobs_cli)
+    from assist.campaigns.cli import campaigns_cli
+
+    app.cli.add_command(campaigns_cli)

@@ -64,6 +64,10 @@ CATALOGUES = {
     "inbox": ("assist/inbox/translations", ["assist/inbox", "templates/inbox"]),
     "exports": ("assist/exports/translations", ["assist/exports", "templates/exports"]),
     "search": ("assist/search/translations", ["assist/search", "templates/search"]),
+    "campaigns": (
+        "assist/campaigns/translations",
+        ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],
+    ),
 }
 
 

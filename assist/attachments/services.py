@@ -88,6 +88,23 @@ def _check_content(data: bytes) -> str:
     return content_type
 
 
+def strip_metadata(data: bytes, content_type: str) -> bytes:
+    """Re-encode an image without its metadata (EXIF, GPS location, comments).
+
+    The pixels are turned upright first, since the orientation lives in the EXIF being dropped.
+    """
+    from PIL import ImageOps
+
+    with Image.open(io.BytesIO(data)) as image:
+        upright = ImageOps.exif_transpose(image)
+        out = io.BytesIO()
+        if content_type == JPEG:
+            upright.convert("RGB").save(out, format="JPEG", quality=90, optimize=True)
+        else:
+            upright.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def clean_filename(name: str | None, content_type: str) -> str:
     """Keep a readable display name: no path, no control characters, the true extension."""
     name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
@@ -111,8 +128,12 @@ def store_attachment(
     owner_type: str,
     owner,
     kind: str,
+    images_only: bool = False,
 ) -> Attachment:
-    """Check an uploaded file by its content and size, store it, and record it for `owner`."""
+    """Check an uploaded file by its content and size, store it, and record it for `owner`.
+
+    With `images_only` (photos), PDFs are refused and the image's metadata is stripped.
+    """
     spec = OWNERS[owner_type]
     if not spec.can_change(acting_user, owner):
         raise PermissionDenied(_("Your role does not allow adding documents here."))
@@ -134,6 +155,11 @@ def store_attachment(
         message = _("The file is empty.")
         raise ValidationError(message, fields={"file": message})
     content_type = _check_content(data)
+    if images_only:
+        if content_type == PDF:
+            message = _("Only JPEG or PNG photos are accepted.")
+            raise ValidationError(message, fields={"file": message})
+        data = strip_metadata(data, content_type)
 
     key = secrets.token_hex(32)
     target = storage_root() / key[:2] / key

@@ -774,6 +774,51 @@ def approve_case(
     return case
 
 
+def approve_on_list(
+    case: AidCase, *, acting_user: User, list_label: str, now: datetime | None = None
+) -> AidCase:
+    """Approve a submitted holiday case as part of a campaign list the parent centre approved.
+
+    For the campaigns domain: the list's approver decides every household on it at once, so the
+    case is approved at the approver's centre; duties stay separate and the yearly cap holds.
+    The notice starts when the list is posted (`start_list_notice`).
+    """
+    case = lock_case(case)
+    _require(acting_user, Role.SUPERVISOR, message=_("Only supervisors decide on cases."))
+    _check_from(case, "approve")
+    if acting_user.id in (case.submitted_by_id, case.created_by_id):
+        raise PermissionDenied(
+            _("You opened or submitted this case, so you cannot approve or recommend it.")
+        )
+    _check_file_still_active(case)
+    amount = case.amount_requested_fen
+    caps.enforce_cap(case, amount, field="amount_approved")
+    now = now or utcnow()
+    case.approval_centre_id = acting_user.centre_id
+    case.approval_centre = acting_user.centre
+    case.amount_approved_fen = amount
+    case.approved_by_id = acting_user.id
+    case.approved_at = now
+    case.snapshot = snapshot_for(case, at=now)
+    _move(
+        case,
+        "approve",
+        S.APPROVED,
+        acting_user=acting_user,
+        comment=_l("Approved on the list %(list)s.", list=list_label),
+        amount_fen=amount,
+        centre=acting_user.centre,
+    )
+    return case
+
+
+def start_list_notice(case: AidCase, *, acting_user: User, now: datetime | None = None) -> None:
+    """Post an approved case publicly, as a campaign list is posted (公示)."""
+    case = lock_case(case)
+    _check_from(case, "start_notice")
+    _start_notice(case, acting_user=acting_user, now=now or utcnow())
+
+
 def _start_notice(case: AidCase, *, acting_user: User | None, now: datetime) -> None:
     days = case.centre.notice_days
     if caps.skips_notice(case.kind):

@@ -1,0 +1,1 @@
+"""Send-warmth campaigns, visits, sample checks and women workers health screening."""

@@ -1,0 +1,769 @@
+"""Campaign pages: campaigns, quotas and progress, lists, visits, payment, sample checks."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, fresh_login_required, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from assist.applicants.labels import CATEGORY_LABELS
+from assist.applicants.models import Applicant, Category, Cause
+from assist.attachments.models import AttachmentKind
+from assist.attachments.services import attachments_of, store_attachment
+from assist.auth.models import Role
+from assist.campaigns import forms, labels, queries, screening, services
+from assist.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignList,
+    CampaignOccasion,
+    EntryStatus,
+    ListEntry,
+    ListStatus,
+    Quota,
+    QuotaRequest,
+    SampleCheck,
+    SampleItem,
+    SampleResult,
+    Screening,
+    Visit,
+)
+from assist.campaigns.owners import VISIT_OWNER
+from assist.centres.models import Centre
+from assist.core.errors import DomainError
+from assist.core.nav import register_nav
+from assist.core.scoping import roles_required, scoped
+from assist.extensions import db
+from assist.funds.models import Fund
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+
+READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
+register_nav(_l("Campaigns"), "campaigns.index", roles=READERS, order=38)
+
+
+@bp.app_context_processor
+def _labels():
+    return {"campaign_labels": labels, "category_labels": CATEGORY_LABELS}
+
+
+def _check(fn, *args) -> tuple[bool, str]:
+    """Offer an action only when it can succeed; otherwise say why (rules as buttons)."""
+    try:
+        fn(*args)
+    except DomainError as err:
+        return False, err.message
+    return True, ""
+
+
+def _done(message: str, target: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(target)
+
+
+def _refused(err: DomainError, target: str):
+    db.session.rollback()
+    flash(err.message, "danger")
+    return redirect(target)
+
+
+def load_campaign(campaign_id) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not queries.can_see_campaign(current_user, campaign):
+        abort(404)
+    return campaign
+
+
+def load_list(list_id) -> CampaignList:
+    """A list is seen by its own centre, the centres below it and the centres above it."""
+    clist = db.session.get(CampaignList, list_id)
+    if clist is None:
+        abort(404)
+    if not (
+        clist.centre.is_within(current_user.centre) or current_user.centre.is_within(clist.centre)
+    ):
+        abort(404)
+    return clist
+
+
+def load_entry(entry_id) -> ListEntry:
+    entry = db.session.get(ListEntry, entry_id)
+    if entry is None:
+        abort(404)
+    load_list(entry.list_id)
+    if not entry.applicant.centre.is_within(current_user.centre) and not (
+        entry.list.centre.is_within(current_user.centre)
+    ):
+        abort(404)
+    return entry
+
+
+# ---------------------------------------------------------------------------- campaigns
+
+
+@bp.route("/")
+@login_required
+@roles_required(*READERS)
+def index():
+    campaigns = db.session.scalars(queries.visible_campaigns(current_user).limit(200)).all()
+    can_create, _why = _check(services.check_create_campaign, current_user)
+    return render_template("campaigns/index.html", campaigns=campaigns, can_create=can_create)
+
+
+def _funds_for_user():
+    return db.session.scalars(
+        select(Fund)
+        .join(Centre, Centre.id == Fund.centre_id)
+        .where(Centre.id.in_([int(p) for p in current_user.centre.path.strip("/").split("/") if p]))
+        .order_by(Fund.year.desc(), Fund.name)
+    ).all()
+
+
+def campaign_input(data) -> services.CampaignInput:
+    """Read a campaign from a form or a JSON object."""
+    return services.CampaignInput(
+        name=forms.text(data, "name", 120),
+        kind=forms.text(data, "kind", 20) or CampaignKind.WARMTH,
+        occasion=forms.text(data, "occasion", 20),
+        starts_on=forms.day(data, "starts_on"),
+        ends_on=forms.day(data, "ends_on"),
+        cash_fen=forms.money(data, "cash", required=False),
+        goods=forms.goods_rows(data),
+        rule={
+            "categories": forms.many(data, "categories"),
+            "causes": forms.many(data, "causes"),
+            "migrant": forms.flag(data, "migrant"),
+            "women": forms.flag(data, "women"),
+            "model": forms.flag(data, "model"),
+            "employer": forms.text(data, "employer", 120),
+            "hand_picked": forms.flag(data, "hand_picked"),
+        },
+        fund_ids=forms.many(data, "funds"),
+        households=forms.integer(data, "households", minimum=0, maximum=1_000_000),
+        amount_fen=forms.money(data, "amount", required=False),
+        sample_percent=forms.integer(data, "sample_percent", default=10, maximum=100),
+        age_min=forms.integer(data, "age_min", default=35, maximum=100),
+        age_max=forms.integer(data, "age_max", default=64, maximum=100),
+        repeat_years=forms.integer(data, "repeat_years", default=3, maximum=10),
+        note=forms.text(data, "note"),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def new():
+    try:
+        services.check_create_campaign(current_user)
+    except DomainError as err:
+        flash(err.message, "danger")
+        return redirect(url_for("campaigns.index"))
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            campaign = services.create_campaign(
+                acting_user=current_user, data=campaign_input(request.form)
+            )
+        except DomainError as err:
+            db.session.rollback()
+            errors = err.fields or {"": err.message}
+        else:
+            return _done(
+                _("The campaign has been created."),
+                url_for("campaigns.detail", campaign_id=campaign.id),
+            )
+    return render_template(
+        "campaigns/new.html",
+        errors=errors,
+        form=request.form,
+        funds=_funds_for_user(),
+        occasions=CampaignOccasion,
+        kinds=CampaignKind,
+        categories=[Category.DEEP, Category.RELATIVE, Category.ACCIDENT],
+        causes=list(Cause),
+    ), 422 if errors else 200
+
+
+@bp.route("/<int:campaign_id>")
+@login_required
+@roles_required(*READERS)
+def detail(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    rows = queries.progress(campaign, current_user)
+    own_quota = services.quota_of(campaign, current_user.centre)
+    children = []
+    if own_quota is not None:
+        existing = {
+            q.centre_id: q
+            for q in db.session.scalars(select(Quota).where(Quota.parent_id == own_quota.id))
+        }
+        children = [(c, existing.get(c.id)) for c in current_user.centre.children if c.is_active]
+    can_split, _why = (
+        _check(services.check_set_quota, own_quota, current_user)
+        if own_quota is not None
+        else (False, "")
+    )
+    can_request, _why2 = (
+        _check(services.check_request_more, own_quota, current_user)
+        if own_quota is not None
+        else (False, "")
+    )
+    requests_in = []
+    if own_quota is not None:
+        requests_in = db.session.scalars(
+            select(QuotaRequest)
+            .join(Quota, Quota.id == QuotaRequest.quota_id)
+            .where(Quota.parent_id == own_quota.id)
+            .order_by(QuotaRequest.id.desc())
+            .limit(50)
+        ).all()
+    my_requests = (
+        db.session.scalars(
+            select(QuotaRequest)
+            .where(QuotaRequest.quota_id == own_quota.id)
+            .order_by(QuotaRequest.id.desc())
+            .limit(20)
+        ).all()
+        if own_quota
+        else []
+    )
+    own_list = services.list_for(campaign, current_user.centre)
+    lists = db.session.scalars(
+        scoped(
+            select(CampaignList).where(CampaignList.campaign_id == campaign.id),
+            current_user,
+            CampaignList.centre_id,
+        )
+        .join(Centre, Centre.id == CampaignList.centre_id)
+        .order_by(Centre.path)
+    ).all()
+    checks = db.session.scalars(
+        scoped(
+            select(SampleCheck).where(SampleCheck.campaign_id == campaign.id),
+            current_user,
+            SampleCheck.centre_id,
+        ).order_by(SampleCheck.id.desc())
+    ).all()
+    can_sample, _why3 = _check(services.check_sample, campaign, current_user)
+    can_screen, why_screen = (
+        _check(screening.check_record_screening, campaign, current_user)
+        if campaign.is_screening
+        else (False, "")
+    )
+    screenings = []
+    if campaign.is_screening:
+        screenings = db.session.scalars(
+            scoped(
+                select(Screening).where(Screening.campaign_id == campaign.id),
+                current_user,
+                Screening.centre_id,
+            )
+            .order_by(Screening.id.desc())
+            .limit(50)
+        ).all()
+    funds = db.session.scalars(select(Fund).where(Fund.id.in_(campaign.fund_ids or []))).all()
+    return render_template(
+        "campaigns/detail.html",
+        campaign=campaign,
+        rows=rows,
+        own_quota=own_quota,
+        children=children,
+        can_split=can_split,
+        can_request=can_request,
+        requests_in=requests_in,
+        my_requests=my_requests,
+        own_list=own_list,
+        lists=lists,
+        checks=checks,
+        can_sample=can_sample,
+        can_screen=can_screen,
+        why_screen=why_screen,
+        screenings=screenings,
+        show_referral=current_user.has_role(*screening.SCREENING_DETAIL_ROLES),
+        funds=funds,
+        can_close=_check(services.check_close_campaign, campaign, current_user)[0],
+    )
+
+
+@bp.route("/<int:campaign_id>/close", methods=["POST"])
+@login_required
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def close(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    target = url_for("campaigns.detail", campaign_id=campaign.id)
+    try:
+        services.close_campaign(campaign, acting_user=current_user)
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("The campaign has been closed."), target)
+
+
+@bp.route("/<int:campaign_id>/quotas", methods=["POST"])
+@login_required
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def set_quota(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    target = url_for("campaigns.detail", campaign_id=campaign.id)
+    own = services.quota_of(campaign, current_user.centre)
+    if own is None:
+        abort(404)
+    centre = db.session.get(Centre, forms.integer(request.form, "centre", default=0))
+    if centre is None or centre.parent_id != current_user.centre_id:
+        abort(404)
+    try:
+        services.set_quota(
+            own,
+            centre,
+            acting_user=current_user,
+            households=forms.integer(request.form, "households", maximum=1_000_000),
+            amount_fen=forms.money(request.form, "amount"),
+        )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("The quota of %(centre)s has been set.", centre=centre.name), target)
+
+
+@bp.route("/<int:campaign_id>/quota-requests", methods=["POST"])
+@login_required
+@roles_required(Role.SUPERVISOR, Role.CASEWORKER)
+def request_more(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    target = url_for("campaigns.detail", campaign_id=campaign.id)
+    own = services.quota_of(campaign, current_user.centre)
+    if own is None:
+        abort(404)
+    try:
+        services.request_more(
+            own,
+            acting_user=current_user,
+            households=forms.integer(request.form, "households", minimum=1, maximum=1_000_000),
+            amount_fen=forms.money(request.form, "amount", required=False),
+            reason=forms.text(request.form, "reason"),
+        )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("The request has been sent to the parent centre."), target)
+
+
+@bp.route("/quota-requests/<int:request_id>/<any(approve, refuse):action>", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.SUPERVISOR)
+def decide_request(request_id: int, action: str):
+    req = db.session.get(QuotaRequest, request_id)
+    if req is None or not req.quota.centre.is_within(current_user.centre):
+        abort(404)
+    target = url_for("campaigns.detail", campaign_id=req.quota.campaign_id)
+    try:
+        services.decide_request(
+            req,
+            acting_user=current_user,
+            approve=action == "approve",
+            note=forms.text(request.form, "note"),
+        )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("The request has been decided."), target)
+
+
+# ---------------------------------------------------------------------------- lists
+
+
+@bp.route("/<int:campaign_id>/my-list", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def open_list(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    try:
+        clist = services.list_for(campaign, current_user.centre, create_user=current_user)
+    except DomainError as err:
+        return _refused(err, url_for("campaigns.detail", campaign_id=campaign.id))
+    db.session.commit()
+    return redirect(url_for("campaigns.list_page", list_id=clist.id))
+
+
+@bp.route("/lists/<int:list_id>")
+@login_required
+@roles_required(*READERS)
+def list_page(list_id: int):
+    clist = load_list(list_id)
+    campaign = clist.campaign
+    show = request.args.get("show", "listed")
+    status = {"listed": EntryStatus.LISTED, "candidates": EntryStatus.CANDIDATE}.get(
+        show, EntryStatus.REMOVED
+    )
+    try:
+        after = int(request.args.get("after", 0))
+    except ValueError:
+        after = 0
+    entries = db.session.scalars(
+        select(ListEntry)
+        .where(ListEntry.list_id == clist.id, ListEntry.status == status, ListEntry.id > after)
+        .options(
+            selectinload(ListEntry.applicant),
+            selectinload(ListEntry.case),
+            selectinload(ListEntry.visit),
+        )
+        .order_by(ListEntry.id)
+        .limit(100)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(ListEntry.status, func.count(ListEntry.id))
+            .where(ListEntry.list_id == clist.id)
+            .group_by(ListEntry.status)
+        ).all()
+    )
+    quota = clist.quota
+    used = services.quota_use(quota)
+    checks = {
+        "edit": _check(services.check_edit_list, clist, current_user),
+        "submit": _check(services.check_submit_list, clist, current_user),
+        "decide": _check(services.check_decide_list, clist, current_user),
+        "publish": _check(services.check_publish_list, clist, current_user),
+        "pay": _check(services.check_pay_list, clist, current_user),
+    }
+    funds = db.session.scalars(select(Fund).where(Fund.id.in_(campaign.fund_ids or []))).all()
+    goods_given: dict[str, int] = {}
+    if clist.status == ListStatus.PUBLISHED:
+        for goods in db.session.scalars(
+            select(Visit.goods).join(ListEntry).where(ListEntry.list_id == clist.id)
+        ):
+            for g in goods or []:
+                goods_given[g["name"]] = goods_given.get(g["name"], 0) + int(g["quantity"])
+    return render_template(
+        "campaigns/list.html",
+        clist=clist,
+        campaign=campaign,
+        entries=entries,
+        show=show,
+        counts=counts,
+        quota=quota,
+        used=used,
+        checks=checks,
+        funds=funds,
+        approver=services.approving_centre(clist),
+        goods_given=goods_given,
+        next_after=entries[-1].id if len(entries) == 100 else None,
+    )
+
+
+def _list_action(list_id: int, fn, message: str, **kwargs):
+    clist = load_list(list_id)
+    target = url_for("campaigns.list_page", list_id=clist.id)
+    try:
+        fn(clist, acting_user=current_user, **kwargs)
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(message, target)
+
+
+@bp.route("/lists/<int:list_id>/draw", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def draw(list_id: int):
+    from assist.campaigns import jobs
+
+    clist = load_list(list_id)
+    target = url_for("campaigns.list_page", list_id=clist.id, show="candidates")
+    try:
+        jobs.queue_draw(clist, acting_user=current_user)
+    except DomainError as err:
+        return _refused(err, target)
+    db.session.commit()
+    jobs.start_draw(clist.id)
+    flash(_("Drawing the candidates in the background; the page shows them when done."), "info")
+    return redirect(target)
+
+
+@bp.route("/lists/<int:list_id>/fill", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def fill(list_id: int):
+    return _list_action(
+        list_id, services.fill_from_candidates, _("Candidates have been listed up to the quota.")
+    )
+
+
+@bp.route("/lists/<int:list_id>/add", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def add(list_id: int):
+    clist = load_list(list_id)
+    target = url_for("campaigns.list_page", list_id=clist.id)
+    file_no = forms.text(request.form, "file_no", 40)
+    entry_id = forms.integer(request.form, "entry", default=0)
+    applicant = None
+    if entry_id:
+        entry = db.session.get(ListEntry, entry_id)
+        applicant = entry.applicant if entry and entry.list_id == clist.id else None
+    elif file_no:
+        applicant = db.session.scalars(
+            scoped(
+                select(Applicant).where(Applicant.file_no == file_no),
+                current_user,
+                Applicant.centre_id,
+            )
+        ).first()
+    if applicant is None:
+        flash(_("No file with this number in your scope."), "danger")
+        return redirect(target)
+    try:
+        services.add_entry(
+            clist, applicant, acting_user=current_user, reason=forms.text(request.form, "reason")
+        )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("%(name)s is on the list.", name=applicant.name), target)
+
+
+@bp.route("/entries/<int:entry_id>/remove", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def remove(entry_id: int):
+    entry = load_entry(entry_id)
+    target = url_for("campaigns.list_page", list_id=entry.list_id)
+    try:
+        services.remove_entry(
+            entry, acting_user=current_user, reason=forms.text(request.form, "reason")
+        )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("The household has been taken off the list."), target)
+
+
+@bp.route("/lists/<int:list_id>/submit", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def submit(list_id: int):
+    return _list_action(list_id, services.submit_list, _("The list has been submitted."))
+
+
+@bp.route("/lists/<int:list_id>/approve", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.SUPERVISOR)
+def approve(list_id: int):
+    return _list_action(list_id, services.approve_list, _("The list has been approved and frozen."))
+
+
+@bp.route("/lists/<int:list_id>/return", methods=["POST"])
+@login_required
+@roles_required(Role.SUPERVISOR)
+def return_(list_id: int):
+    return _list_action(
+        list_id,
+        services.return_list,
+        _("The list has been returned."),
+        reason=forms.text(request.form, "reason"),
+    )
+
+
+@bp.route("/lists/<int:list_id>/publish", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR)
+def publish(list_id: int):
+    return _list_action(
+        list_id, services.publish_list, _("The list is publicly posted; the notice has begun.")
+    )
+
+
+@bp.route("/lists/<int:list_id>/pay", methods=["POST"])
+@fresh_login_required
+@roles_required(Role.FINANCE)
+def pay(list_id: int):
+    clist = load_list(list_id)
+    fund = db.session.get(Fund, forms.integer(request.form, "fund", default=0))
+    target = url_for("campaigns.list_page", list_id=clist.id)
+    if fund is None:
+        flash(_("Choose one of the campaign's funds."), "danger")
+        return redirect(target)
+    try:
+        made = services.pay_list(
+            clist,
+            acting_user=current_user,
+            fund=fund,
+            paid_on=forms.day(request.form, "paid_on"),
+        )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(
+        _("Paid through batch(es) %(nos)s.", nos=", ".join(b.batch_no for b in made)), target
+    )
+
+
+# ---------------------------------------------------------------------------- visits
+
+
+def visit_input(data) -> services.VisitInput:
+    return services.VisitInput(
+        visited_on=forms.day(data, "visited_on"),
+        visitors=forms.visitor_rows(data),
+        cash_fen=forms.money(data, "cash", required=False),
+        goods=forms.goods_rows(data),
+        is_signed=forms.flag(data, "is_signed"),
+        no_signature_reason=forms.text(data, "no_signature_reason", 200),
+        remarks=forms.text(data, "remarks"),
+    )
+
+
+@bp.route("/entries/<int:entry_id>/visit", methods=["GET", "POST"])
+@login_required
+@roles_required(*READERS)
+def visit(entry_id: int):
+    entry = load_entry(entry_id)
+    errors: dict = {}
+    if request.method == "POST":
+        if not current_user.has_role(Role.CASEWORKER, Role.SUPERVISOR):
+            abort(403)
+        try:
+            services.record_visit(entry, acting_user=current_user, data=visit_input(request.form))
+        except DomainError as err:
+            db.session.rollback()
+            errors = err.fields or {"": err.message}
+        else:
+            return _done(
+                _("The visit has been recorded."),
+                url_for("campaigns.visit", entry_id=entry.id),
+            )
+    can_visit, why = _check(services.check_visit, entry, current_user)
+    photos = attachments_of("campaign_visit", entry.visit.id) if entry.visit else []
+    return render_template(
+        "campaigns/visit.html",
+        entry=entry,
+        campaign=entry.list.campaign,
+        errors=errors,
+        form=request.form,
+        can_visit=can_visit and current_user.has_role(Role.CASEWORKER, Role.SUPERVISOR),
+        why=why,
+        photos=photos,
+        can_photo=entry.visit is not None and VISIT_OWNER.can_change(current_user, entry.visit),
+    ), 422 if errors else 200
+
+
+@bp.route("/visits/<int:visit_id>/photos", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR)
+def add_photo(visit_id: int):
+    visit_row = VISIT_OWNER.load(visit_id, current_user)
+    target = url_for("campaigns.visit", entry_id=visit_row.entry_id)
+    try:
+        store_attachment(
+            request.files.get("file"),
+            acting_user=current_user,
+            owner_type="campaign_visit",
+            owner=visit_row,
+            kind=AttachmentKind.OTHER,
+            images_only=True,
+        )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("The photo has been added."), target)
+
+
+# ---------------------------------------------------------------------------- sample checks
+
+
+@bp.route("/<int:campaign_id>/samples", methods=["POST"])
+@login_required
+@roles_required(Role.SUPERVISOR, Role.AUDITOR)
+def new_sample(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    target = url_for("campaigns.detail", campaign_id=campaign.id)
+    try:
+        check = services.create_sample_check(
+            campaign,
+            acting_user=current_user,
+            size=forms.integer(request.form, "size", required=False, minimum=1, maximum=100_000),
+            seed=forms.integer(request.form, "seed", required=False, maximum=2**62),
+        )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("The sample has been drawn."), url_for("campaigns.sample", check_id=check.id))
+
+
+def load_check(check_id) -> SampleCheck:
+    check = db.session.get(SampleCheck, check_id)
+    if check is None or not check.centre.is_within(current_user.centre):
+        abort(404)
+    return check
+
+
+@bp.route("/samples/<int:check_id>")
+@login_required
+@roles_required(*READERS)
+def sample(check_id: int):
+    check = load_check(check_id)
+    return render_template(
+        "campaigns/sample.html",
+        check=check,
+        counts=services.sample_counts(check),
+        results=[r for r in SampleResult if r != SampleResult.PENDING],
+        can_record=current_user.has_role(Role.SUPERVISOR, Role.CASEWORKER, Role.AUDITOR),
+    )
+
+
+@bp.route("/sample-items/<int:item_id>", methods=["POST"])
+@login_required
+@roles_required(Role.SUPERVISOR, Role.CASEWORKER, Role.AUDITOR)
+def sample_result(item_id: int):
+    item = db.session.get(SampleItem, item_id)
+    if item is None:
+        abort(404)
+    load_check(item.check_id)
+    target = url_for("campaigns.sample", check_id=item.check_id)
+    try:
+        if request.form.get("outcome") is not None:
+            services.close_followup(
+                item, acting_user=current_user, outcome=forms.text(request.form, "outcome")
+            )
+        else:
+            services.record_result(
+                item,
+                acting_user=current_user,
+                result=forms.text(request.form, "result", 20),
+                note=forms.text(request.form, "note"),
+            )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("The result has been recorded."), target)
+
+
+# ---------------------------------------------------------------------------- screening
+
+
+@bp.route("/<int:campaign_id>/screenings", methods=["POST"])
+@login_required
+@roles_required(Role.CASEWORKER)
+def add_screening(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    target = url_for("campaigns.detail", campaign_id=campaign.id)
+    try:
+        screening.record_screening(
+            campaign,
+            acting_user=current_user,
+            name=forms.text(request.form, "person_name", 50),
+            id_number=forms.text(request.form, "person_id", 18),
+            employer=forms.text(request.form, "employer", 120),
+            screened_on=forms.day(request.form, "screened_on"),
+            place=forms.text(request.form, "place", 120),
+            has_referral=forms.flag(request.form, "has_referral"),
+        )
+    except DomainError as err:
+        return _refused(err, target)
+    return _done(_("The screening has been recorded."), target)
+
+
+@bp.route("/screenings/<int:screening_id>")
+@login_required
+@roles_required(*screening.SCREENING_DETAIL_ROLES)
+def screening_detail(screening_id: int):
+    """One screening with the referral: health information, for the roles that need it."""
+    from assist.audit.services import record
+
+    row = db.session.get(Screening, screening_id)
+    if row is None or not row.centre.is_within(current_user.centre):
+        abort(404)
+    record("campaign.screening_viewed", acting_user=current_user, obj=row, centre=row.centre)
+    db.session.commit()
+    return render_template("campaigns/screening.html", s=row)
