@@ -442,6 +442,15 @@ def add_visit(applicant_id: int):
         )
     except DomainError as err:
         return _refused(applicant, err, visit_form=form)
+    if request.form.get("then") == "complete_visit":
+        db.session.commit()  # the visit stays recorded whatever the next step says
+        try:
+            services.transition(applicant, "complete_visit", acting_user=current_user)
+        except DomainError as err:
+            return _refused(applicant, err)
+        return _after_post(
+            applicant, _("The home visit has been recorded and the file sent to final review.")
+        )
     return _after_post(applicant, _("The home visit has been recorded."))
 
 

@@ -101,8 +101,7 @@ def test_each_roles_day_walks_from_the_inbox(live_server, browser, network, tmp_
     form.get_by_label("走访日期").fill(local_today().isoformat())
     form.get_by_label("走访人员").fill("李芳、王强")
     form.get_by_label("调查情况").fill("家中陈设简陋，情况属实。")
-    form.get_by_role("button", name="记录走访").click()
-    cw.locator('[data-action="complete_visit"]').click()
+    form.get_by_test_id("visit-and-complete").click()
     expect(cw.locator(".alert-success")).to_contain_text("复核")
 
     # --- The supervisor approves it for notice; the notice (0 days here) ends: on record.
