@@ -104,13 +104,22 @@ def _register_blueprints(app: Flask) -> None:
     from assist.centres.views import bp as centres_bp
     from assist.documents.views import bp as documents_bp
     from assist.funds.views import bp as funds_bp
+    from assist.help.views import bp as help_bp
     from assist.home.views import bp as home_bp
     from assist.inbox.views import bp as inbox_bp
     from assist.search.views import bp as search_bp
 
     for bp in (home_bp, auth_bp, users_bp, centres_bp, audit_bp, cases_bp, funds_bp, api_bp):
         app.register_blueprint(bp)
-    for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp, inbox_bp, search_bp):
+    for bp in (
+        applicants_bp,
+        standards_bp,
+        attachments_bp,
+        documents_bp,
+        inbox_bp,
+        search_bp,
+        help_bp,
+    ):
         app.register_blueprint(bp)
     from assist.campaigns import owners as _visit_photos  # noqa: F401  (attachment owner)
     from assist.campaigns.views import bp as campaigns_bp

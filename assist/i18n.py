@@ -64,6 +64,7 @@ CATALOGUES = {
     "inbox": ("assist/inbox/translations", ["assist/inbox", "templates/inbox", "templates/nav"]),
     "exports": ("assist/exports/translations", ["assist/exports", "templates/exports"]),
     "search": ("assist/search/translations", ["assist/search", "templates/search"]),
+    "help": ("assist/help/translations", ["assist/help", "templates/help"]),
     "campaigns": (
         "assist/campaigns/translations",
         ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],
