@@ -66,6 +66,7 @@ def test_each_roles_day_walks_from_the_inbox(live_server, browser, network, tmp_
 
     # --- The caseworker registers a household (quick action on the start page) and submits it.
     cw = person("sz-gs-pj.caseworker")
+    shot(cw, "home-caseworker")
     cw.get_by_test_id("quick-new-file").click()
     cw.locator("#name").fill("钱志强")
     cw.locator("#id_number").fill(head_id)
@@ -93,6 +94,7 @@ def test_each_roles_day_walks_from_the_inbox(live_server, browser, network, tmp_
     section.get_by_role("link", name=file_no).click()
     st.locator('[data-action="pass_initial"]').click()
     expect(st.locator(".alert-success")).to_contain_text("入户调查")
+    shot(st, "file-detail")
 
     # --- The caseworker's inbox lists the home visit due; the visit sends it to final review.
     cw.get_by_role("link", name=re.compile("我的待办")).click()
@@ -199,6 +201,12 @@ def test_each_roles_day_walks_from_the_inbox(live_server, browser, network, tmp_
     au.locator("#top-q").fill(head_id[-4:])
     au.locator("#top-q").press("Enter")
     expect(au.locator("h1")).to_contain_text(file_no)
+    au.locator("#top-q").fill("钱")
+    au.locator("#top-q").press("Enter")
+    expect(au.get_by_test_id("search-results")).to_contain_text(case_no)
+    shot(au, "search-results")
+    au.goto(f"{live_server}/help/limits")
+    shot(au, "help-limits")
 
     print(f"\ncore walk page loads: {core_walk} ({dict(loads)})")
     assert core_walk < 45
