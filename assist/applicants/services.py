@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, exists, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assist.applicants.models import (
@@ -928,8 +928,6 @@ def _submitters(applicant: Applicant) -> set[int]:
 
 def not_submitted_by(user):
     """SQL form of `_submitters`: files this user neither registered nor submitted."""
-    from sqlalchemy import and_, exists, or_
-
     return and_(
         or_(Applicant.created_by_id.is_(None), Applicant.created_by_id != user.id),
         ~exists().where(
@@ -942,8 +940,6 @@ def not_submitted_by(user):
 
 def notice_ended(today: date):
     """SQL condition: the file's public notice has run its centre's full period by `today`."""
-    from sqlalchemy import false, or_
-
     periods = db.session.scalars(select(Centre.notice_days).distinct()).all()
     return or_(
         false(),

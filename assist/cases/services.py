@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import exc, select
+from sqlalchemy import and_, exc, or_, select
 
 from assist.applicants.models import Applicant, FileStatus
 from assist.audit.services import record
@@ -523,8 +523,6 @@ def check_decide(case: AidCase, user: User, action: str) -> None:
 
 def not_opened_by(user: User):
     """SQL form of the duty rule in `_check_decider`: cases this user neither opened nor submitted."""
-    from sqlalchemy import and_, or_
-
     return and_(
         or_(AidCase.created_by_id.is_(None), AidCase.created_by_id != user.id),
         or_(AidCase.submitted_by_id.is_(None), AidCase.submitted_by_id != user.id),
@@ -548,6 +546,11 @@ def _decision_amount(case: AidCase, amount_fen: int | None, field: str) -> int |
     return amount_fen
 
 
+def proposed_amount(case: AidCase) -> int | None:
+    """What a decider is asked to grant: the tier below's recommendation, else the request."""
+    return case.recommended_fen or case.amount_requested_fen
+
+
 def check_recommend(case: AidCase, user: User, amount_fen: int | None = None) -> None:
     """Recommending is for an amount above this centre's limit, below the city."""
     _check_decider(case, user, "recommend")
@@ -559,7 +562,7 @@ def check_recommend(case: AidCase, user: User, amount_fen: int | None = None) ->
                 "decision, or reject it."
             )
         )
-    amount = amount_fen if amount_fen is not None else case.amount_requested_fen
+    amount = amount_fen if amount_fen is not None else proposed_amount(case)
     if not case.is_money or amount is None or amount <= centre.approval_limit_fen:
         raise DomainError(
             _(
@@ -609,7 +612,7 @@ class DecisionInput:
 def needs_collective_decision(case: AidCase, amount_fen: int | None = None) -> bool:
     """True when approving `amount_fen` at the case's current centre needs a meeting."""
     centre = case.approval_centre
-    amount = amount_fen if amount_fen is not None else case.amount_requested_fen
+    amount = amount_fen if amount_fen is not None else proposed_amount(case)
     return (
         case.is_money
         and centre is not None

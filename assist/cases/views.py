@@ -426,7 +426,7 @@ def decide(case_id: int, action: str):
     case = _get(case_id)
     form = DecideForm()
     if request.method == "GET" and case.is_money:
-        proposed = case.recommended_fen or case.amount_requested_fen
+        proposed = services.proposed_amount(case)
         form.amount_approved.data = f"{proposed / 100:.2f}"
     status = 200
     if form.validate_on_submit():
