@@ -43,7 +43,7 @@ from assist.core.errors import DomainError, NotFound, PermissionDenied, Validati
 from assist.core.masking import mask_id
 from assist.core.money import format_yuan
 from assist.core.resident_id import parse_resident_id
-from assist.core.scoping import centre_in_scope
+from assist.core.scoping import centre_in_scope, scoped
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
 
@@ -296,6 +296,17 @@ def _check_unique(checked: _Checked, *, own_applicant_id: int | None = None) -> 
         fields=fields,
         held_by=first_centre,
     )
+
+
+def files_holding(data: FileInput, user) -> list[Applicant]:
+    """The files in the user's scope that already hold one of the input's resident IDs."""
+    numbers = [data.id_number] + [m.id_number for m in data.members]
+    hashes = [keyed_hash(re.sub(r"\s", "", n or "").upper()) for n in numbers if n]
+    if not hashes:
+        return []
+    holders = select(ResidentId.applicant_id).where(ResidentId.id_hash.in_(hashes))
+    stmt = scoped(select(Applicant), user, Applicant.centre_id).where(Applicant.id.in_(holders))
+    return list(db.session.scalars(stmt.order_by(Applicant.id).limit(10)))
 
 
 # --- file numbers --------------------------------------------------------------------------

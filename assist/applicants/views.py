@@ -183,6 +183,7 @@ def create():
     if request.method == "GET":
         form.centre.data = current_user.centre_id
     status = 200
+    duplicates: list[Applicant] = []
     if form.validate_on_submit():
         data, rows = form.to_input()
         centre = get_scoped_or_404(Centre, form.centre.data, current_user, Centre.id)
@@ -198,6 +199,8 @@ def create():
                 )
         except DomainError as err:
             db.session.rollback()
+            if "held_by" in err.extra:
+                duplicates = services.files_holding(data, current_user)
             if "file" in err.fields:
                 err.fields["consent_scan"] = err.fields.pop("file")
             _apply_errors(form, err, rows)
@@ -232,6 +235,7 @@ def create():
         applicant=None,
         member_template=_member_template(),
         labels=labels,
+        duplicates=duplicates,
     ), status
 
 
