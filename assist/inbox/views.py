@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from assist.auth.models import Role
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
 from assist.inbox import registry
@@ -20,7 +21,13 @@ def _badge(user):
     return registry.total_count(user) if _has_sources(user) else None
 
 
-register_nav(_l("My to-do"), "inbox.index", order=5, badge=_badge)
+register_nav(
+    _l("My to-do"),
+    "inbox.index",
+    roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE),
+    order=5,
+    badge=_badge,
+)
 
 
 @bp.route("/")
