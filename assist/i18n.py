@@ -61,6 +61,10 @@ CATALOGUES = {
     "cases": ("assist/cases/translations", ["assist/cases", "templates/cases"]),
     "funds": ("assist/funds/translations", ["assist/funds", "templates/funds"]),
     "documents": ("assist/documents/translations", ["assist/documents", "templates/documents"]),
+    "inbox": ("assist/inbox/translations", ["assist/inbox", "templates/inbox", "templates/nav"]),
+    "exports": ("assist/exports/translations", ["assist/exports", "templates/exports"]),
+    "search": ("assist/search/translations", ["assist/search", "templates/search"]),
+    "help": ("assist/help/translations", ["assist/help", "templates/help"]),
     "campaigns": (
         "assist/campaigns/translations",
         ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],

@@ -3,6 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
+from assist.applicants import services as file_services
 from assist.cases import services
 from assist.extensions import db
 
@@ -15,7 +16,7 @@ def notices_cli():
 @notices_cli.command("close-expired")
 @with_appcontext
 def close_expired():
-    """Move every case whose notice ended without an open objection to ready-to-pay."""
+    """End every notice that has run its period: cases become ready to pay, files go on record."""
     total = 0
     while True:
         done = services.close_expired_notices()
@@ -23,4 +24,12 @@ def close_expired():
         total += done
         if not done:
             break
+    files = 0
+    while True:
+        done = file_services.activate_ended_notices()
+        db.session.commit()
+        files += done
+        if not done:
+            break
     click.echo(f"{total} case(s) moved from public notice to ready to pay.")
+    click.echo(f"{files} file(s) put on record after their public notice.")
