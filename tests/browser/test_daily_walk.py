@@ -10,6 +10,7 @@ import io
 import os
 import re
 from collections import Counter
+from pathlib import Path
 
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -162,7 +163,7 @@ def test_each_roles_day_walks_from_the_inbox(live_server, browser, network, tmp_
     shot(fin, "payments-export")
     with fin.expect_download() as info:
         fin.get_by_test_id("export-xlsx").click()
-    sheet = load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).active
+    sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
     rows = list(sheet.iter_rows(values_only=True))
     headers = list(rows[0])
     assert len(rows) == 2, rows
@@ -193,7 +194,7 @@ def test_each_roles_day_walks_from_the_inbox(live_server, browser, network, tmp_
     shot(au, "audit-log")
     with au.expect_download() as info:
         au.get_by_test_id("export-xlsx").click()
-    log = load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).active
+    log = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
     users = {r[1] for r in log.iter_rows(min_row=2, values_only=True)}
     assert users == {"sz-gs-pj.finance"}, users
 
