@@ -74,6 +74,12 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     from assist.jobs.engine import init_app as init_jobs
 
     init_jobs(app)
+    from assist.exports.registry import init_app as init_exports
+
+    init_exports(app)
+    from assist.search.registry import init_app as init_search
+
+    init_search(app)
     _register_cli(app)
     if not app.testing:
         # Say loudly at start-up when PDFs would be slow (no HarfBuzz subsetting) or
@@ -131,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from assist.exchange.views import bp as exchange_bp
     from assist.funds import api as _funds_api  # noqa: F401
     from assist.funds.views import bp as funds_bp
+    from assist.help.views import bp as help_bp
     from assist.home.views import bp as home_bp
     from assist.imports import api as _imports_api  # noqa: F401
     from assist.imports.views import bp as imports_bp
@@ -146,7 +153,10 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp, mutual_aid_bp):
         app.register_blueprint(bp)
-    for bp in (stats_bp, returns_bp, imports_bp, exchange_bp):
+    from assist.inbox.views import bp as inbox_bp
+    from assist.search.views import bp as search_bp
+
+    for bp in (stats_bp, returns_bp, imports_bp, exchange_bp, inbox_bp, search_bp, help_bp):
         app.register_blueprint(bp)
     from assist.campaigns import owners as _visit_photos  # noqa: F401  (attachment owner)
     from assist.campaigns.views import bp as campaigns_bp

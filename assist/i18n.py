@@ -66,6 +66,10 @@ CATALOGUES = {
     "imports": ("assist/imports/translations", ["assist/imports", "templates/imports"]),
     "exchange": ("assist/exchange/translations", ["assist/exchange", "templates/exchange"]),
     "mutual_aid": ("assist/mutual_aid/translations", ["assist/mutual_aid", "templates/mutual_aid"]),
+    "inbox": ("assist/inbox/translations", ["assist/inbox", "templates/inbox", "templates/nav"]),
+    "exports": ("assist/exports/translations", ["assist/exports", "templates/exports"]),
+    "search": ("assist/search/translations", ["assist/search", "templates/search"]),
+    "help": ("assist/help/translations", ["assist/help", "templates/help"]),
     "campaigns": (
         "assist/campaigns/translations",
         ["assist/campaigns", "assist/pairings", "templates/campaigns", "templates/pairings"],

@@ -155,16 +155,28 @@ def assess(
     return assessment
 
 
-def check_override(applicant: Applicant, *, acting_user) -> None:
-    """Only another supervisor than the file's submitters, and only while it is in review."""
-    require_role(acting_user, Role.SUPERVISOR)
-    require_separate(applicant, acting_user)
-    if applicant.status not in (
-        FileStatus.INITIAL_REVIEW,
-        FileStatus.HOME_VISIT,
-        FileStatus.FINAL_REVIEW,
-    ):
+#: The states in which a supervisor may override the proposed category.
+OVERRIDE_STATES = (FileStatus.INITIAL_REVIEW, FileStatus.HOME_VISIT, FileStatus.FINAL_REVIEW)
+
+
+def check_override(applicant: Applicant, user=None, *, acting_user=None) -> None:
+    """Raise the error `override_category` would, before the category and reason are read.
+
+    Only another supervisor than the file's submitters, only while the file is in review, and
+    only on an assessment without an exclusion. The user may be passed either way.
+    """
+    user = user if user is not None else acting_user
+    require_role(user, Role.SUPERVISOR)
+    require_separate(applicant, user)
+    if applicant.status not in OVERRIDE_STATES:
         raise DomainError(_("The category can be overridden only while the file is in review."))
+    latest = applicant.latest_assessment
+    if latest is None:
+        raise DomainError(_("The file has no assessment yet."))
+    if latest.exclusions:
+        raise DomainError(
+            _("An exclusion condition is recorded; it blocks the file whatever the category.")
+        )
 
 
 def override_category(applicant: Applicant, *, acting_user, category: str, reason: str) -> None:
@@ -175,12 +187,6 @@ def override_category(applicant: Applicant, *, acting_user, category: str, reaso
         message = _("Choose 深度困难, 相对困难 or 意外致困.")
         raise ValidationError(message, fields={"category": message})
     latest = applicant.latest_assessment
-    if latest is None:
-        raise DomainError(_("The file has no assessment yet."))
-    if latest.exclusions:
-        raise DomainError(
-            _("An exclusion condition is recorded; it blocks the file whatever the category.")
-        )
     before = latest.category
     latest.category = category
     latest.override_reason = reason

@@ -389,6 +389,9 @@ def seed_files(rng: random.Random) -> str:
             _walk(
                 applicant, PATHS[state], caseworker, supervisor, rng, today - timedelta(days=back)
             )
+            if state == FileStatus.PUBLIC_NOTICE and counts.get(state, 0) % 2 == 0:
+                # Every other file in notice ends it today, so activation can be tried at once.
+                applicant.notice_started_on = today - timedelta(days=applicant.centre.notice_days)
         counts[state] = counts.get(state, 0) + 1
     db.session.flush()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))

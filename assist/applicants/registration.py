@@ -32,7 +32,7 @@ from assist.applicants.rules import (
 from assist.audit.services import record
 from assist.auth.models import Role
 from assist.centres.models import Centre
-from assist.centres.scoping import centre_in_scope
+from assist.centres.scoping import centre_in_scope, scoped
 from assist.core.counters import next_number
 from assist.core.crypto import keyed_hash
 from assist.core.errors import DomainError, NotFound, ValidationError, refuse_fields
@@ -244,6 +244,17 @@ def _check_unique(checked: _Checked, *, own_applicant_id: int | None = None) -> 
         fields=fields,
         held_by=first_centre,
     )
+
+
+def files_holding(data: FileInput, user) -> list[Applicant]:
+    """The files in the user's scope that already hold one of the input's resident IDs."""
+    numbers = [data.id_number] + [m.id_number for m in data.members]
+    hashes = [keyed_hash(re.sub(r"\s", "", n or "").upper()) for n in numbers if n]
+    if not hashes:
+        return []
+    holders = select(ResidentId.applicant_id).where(ResidentId.id_hash.in_(hashes))
+    stmt = scoped(select(Applicant), user, Applicant.centre_id).where(Applicant.id.in_(holders))
+    return list(db.session.scalars(stmt.order_by(Applicant.id).limit(10)))
 
 
 def allocate_file_no(centre: Centre, year: int, *, session=None) -> str:

@@ -1,6 +1,7 @@
 """Rules every part of a hardship file shares: states, roles, text cleaning, the timeline."""
 
 from flask_babel import gettext as _
+from sqlalchemy import and_, exists, or_
 
 from assist.applicants.models import (
     Applicant,
@@ -111,6 +112,18 @@ def submitters(applicant: Applicant) -> set[int]:
         if event.action in ("registered", "submit", "reapply") and event.user_id:
             ids.add(event.user_id)
     return {i for i in ids if i}
+
+
+def not_submitted_by(user):
+    """SQL form of `submitters`: files this user neither registered nor submitted."""
+    return and_(
+        or_(Applicant.created_by_id.is_(None), Applicant.created_by_id != user.id),
+        ~exists().where(
+            FileEvent.applicant_id == Applicant.id,
+            FileEvent.action.in_(("registered", "submit", "reapply")),
+            FileEvent.user_id == user.id,
+        ),
+    )
 
 
 def require_separate(applicant: Applicant, acting_user) -> None:

@@ -8,6 +8,7 @@ rules, writes the audit log and flushes; the caller commits.
 """
 
 from assist.applicants.assessment import (
+    OVERRIDE_STATES,
     add_standard,
     assess,
     check_override,
@@ -22,6 +23,7 @@ from assist.applicants.registration import (
     FileInput,
     MemberInput,
     allocate_file_no,
+    files_holding,
     input_from,
     member_field,
     normalise_phone,
@@ -40,6 +42,7 @@ from assist.applicants.rules import (
     REVIEW_INTERVAL_DAYS,
     REVIEW_WARNING_DAYS,
     SENSITIVE_ROLES,
+    not_submitted_by,
 )
 from assist.applicants.transfers import (
     accept_transfer,
@@ -51,11 +54,14 @@ from assist.applicants.transfers import (
 from assist.applicants.workflow import (
     TRANSITIONS,
     Transition,
+    activate_ended_notices,
     add_home_visit,
     available_actions,
     check_allowed,
     check_transition,
+    notice_ended,
     notice_ends_on,
+    offered_actions,
     record_review,
     transition,
 )
@@ -66,6 +72,7 @@ __all__ = [
     "ATTACHMENT_KINDS",
     "CLOSED_STATES",
     "EDITABLE_STATES",
+    "OVERRIDE_STATES",
     "OWNER_TYPE",
     "READ_ROLES",
     "RECORDED_EXCLUSIONS",
@@ -77,6 +84,7 @@ __all__ = [
     "MemberInput",
     "Transition",
     "accept_transfer",
+    "activate_ended_notices",
     "add_home_visit",
     "add_standard",
     "allocate_file_no",
@@ -86,12 +94,16 @@ __all__ = [
     "check_override",
     "check_transition",
     "decline_transfer",
+    "files_holding",
     "find_standard",
     "input_from",
     "labour_relation_short",
     "member_field",
     "normalise_phone",
+    "not_submitted_by",
+    "notice_ended",
     "notice_ends_on",
+    "offered_actions",
     "override_category",
     "pending_transfer",
     "per_capita_monthly_fen",

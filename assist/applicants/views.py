@@ -8,8 +8,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from assist.applicants import exports as _exports  # noqa: F401  (registers its lists)
+from assist.applicants import inbox as _inbox  # noqa: F401  (registers files and transfers)
 from assist.applicants import labels, queries, services
+from assist.applicants import search as _search  # noqa: F401  (files in the search box)
 from assist.applicants.forms import (
     ActionForm,
     AttachmentForm,
@@ -32,20 +36,42 @@ from assist.applicants.models import (
 from assist.attachments import services as attachment_services
 from assist.attachments.forms import RemoveAttachmentForm
 from assist.attachments.models import AttachmentKind
+from assist.audit import labels as audit_labels
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.crypto import decrypt, keyed_hash
-from assist.core.errors import DomainError, refusal
+from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.timeutil import local_today
+from assist.exports import registry as exports
 from assist.extensions import db
 
 bp = Blueprint("applicants", __name__, url_prefix="/files")
 admin_bp = Blueprint("standards", __name__, url_prefix="/admin/standards")
 
+audit_labels.register(
+    actions={f"applicant.{k}": v for k, v in labels.ACTION_LABELS.items()}
+    | {
+        "applicant.created": _l("Registered"),
+        "applicant.category_overridden": _l("Category overridden"),
+        "applicant.viewed_sensitive": _l("Full ID and bank account viewed"),
+        "attachment.added": _l("Attachment added"),
+        "attachment.downloaded": _l("Attachment opened"),
+        "attachment.removed": _l("Attachment removed"),
+        "subsistence_standard.created": _l("低保 standard added"),
+    },
+    objects={
+        "applicants": _l("Hardship file"),
+        "file_transfers": _l("Transfer"),
+        "attachments": _l("Attachment"),
+        "subsistence_standards": _l("低保 standard"),
+    },
+    links={"applicants": lambda i: url_for("applicants.detail", applicant_id=int(i))},
+    values={**labels.STATUS_LABELS, **labels.CATEGORY_LABELS},
+)
 register_nav(_l("Hardship files"), "applicants.index", roles=services.READ_ROLES, order=10)
 register_nav(
     _l("Transfers"), "applicants.transfers", roles=(Role.CASEWORKER, Role.SUPERVISOR), order=12
@@ -113,6 +139,10 @@ def index():
     query = queries.FileQuery.from_args(request.args)
     if queries.is_full_id(query.q):  # typed into a URL by hand: never echo it back
         query.id_hash, query.q = keyed_hash(query.q.replace(" ", "").upper()), ""
+    fmt = exports.requested_format()
+    if fmt:
+        stmt = queries.ordered(queries.filtered(current_user, query), query.sort)
+        return exports.respond("files", stmt.options(joinedload(Applicant.centre)), fmt)
     page = queries.search(current_user, query)
     return render_template(
         "applicants/index.html",
@@ -153,6 +183,7 @@ def create():
     if request.method == "GET":
         form.centre.data = current_user.centre_id
     status = 200
+    duplicates: list[Applicant] = []
     if form.validate_on_submit():
         data, rows = form.to_input()
         centre = get_scoped_or_404(Centre, form.centre.data, current_user, Centre.id)
@@ -168,6 +199,8 @@ def create():
                 )
         except DomainError as err:
             db.session.rollback()
+            if "held_by" in err.extra:
+                duplicates = services.files_holding(data, current_user)
             if "file" in err.fields:
                 err.fields["consent_scan"] = err.fields.pop("file")
             _apply_errors(form, err, rows)
@@ -183,6 +216,15 @@ def create():
                 ),
                 "success",
             )
+            if request.form.get("then") == "submit":
+                try:
+                    services.transition(applicant, "submit", acting_user=current_user)
+                except DomainError as err:
+                    db.session.rollback()
+                    flash(_("Saved, not submitted: %(why)s", why=err.message), "warning")
+                else:
+                    db.session.commit()
+                    flash(_("The file has been submitted for initial review."), "success")
             return redirect(url_for("applicants.detail", applicant_id=applicant.id))
     elif request.method == "POST":
         status = 422
@@ -193,6 +235,7 @@ def create():
         applicant=None,
         member_template=_member_template(),
         labels=labels,
+        duplicates=duplicates,
     ), status
 
 
@@ -258,12 +301,14 @@ def _render_detail(applicant: Applicant, *, reveal: bool = False, status: int = 
     ]
     transfer_form = forms.pop("transfer_form", None) or TransferForm(formdata=None)
     transfer_form.to_centre.choices = to_centres
+    actions, blocked = services.offered_actions(applicant, current_user)
     context = {
         "applicant": applicant,
         "latest": latest,
         "reveal": reveal,
         "health_notes": decrypt(applicant.health_notes_enc) if reveal else "",
-        "actions": services.available_actions(applicant, current_user),
+        "actions": actions,
+        "blocked": blocked,
         "action_form": forms.pop("action_form", None) or ActionForm(formdata=None),
         "visit_form": forms.pop("visit_form", None) or HomeVisitForm(formdata=None),
         "review_form": forms.pop("review_form", None) or ReviewForm(formdata=None),
@@ -280,8 +325,7 @@ def _render_detail(applicant: Applicant, *, reveal: bool = False, status: int = 
         ),
         "notice_ends_on": services.notice_ends_on(applicant),
         "can_reveal": current_user.has_role(*services.SENSITIVE_ROLES),
-        "can_override": refusal(services.check_override, applicant, acting_user=current_user)
-        is None,
+        "can_override": "override" in actions,
         "labels": labels,
         "today": local_today(),
         "Role": Role,
@@ -402,17 +446,29 @@ def add_visit(applicant_id: int):
             DomainError(_("Please correct the marked fields; nothing has been saved."), fields={}),
             visit_form=form,
         )
-    return _act(
-        applicant,
-        lambda: services.add_home_visit(
+
+    def record_visit():
+        return services.add_home_visit(
             applicant,
             acting_user=current_user,
             visited_on=form.visited_on.date,
             visitors=form.visitors.data or "",
             findings=form.findings.data or "",
-        ),
-        _("The home visit has been recorded."),
-        visit_form=form,
+        )
+
+    if request.form.get("then") != "complete_visit":
+        return _act(
+            applicant, record_visit, _("The home visit has been recorded."), visit_form=form
+        )
+    try:
+        record_visit()
+    except DomainError as err:
+        return _refused(applicant, err, visit_form=form)
+    db.session.commit()  # the visit stays recorded whatever the next step says
+    return _act(
+        applicant,
+        lambda: services.transition(applicant, "complete_visit", acting_user=current_user),
+        _("The home visit has been recorded and the file sent to final review."),
     )
 
 
@@ -531,6 +587,13 @@ def transfers():
         .order_by(Transfer.id.desc())
         .limit(100)
     ).all()
+    fmt = exports.requested_format()
+    if fmt:
+        both = base.where(
+            in_scope(current_user, Transfer.to_centre_id)
+            | in_scope(current_user, Transfer.from_centre_id)
+        )
+        return exports.respond("transfers", both.order_by(Transfer.id.desc()), fmt)
     return render_template(
         "applicants/transfers.html",
         incoming=incoming,
@@ -638,67 +701,6 @@ def _cards(user) -> list[Card]:
     overdue = queries.count(
         user, Applicant.status == FileStatus.ACTIVE, Applicant.review_due_on < today
     )
-    if user.has_role(Role.CASEWORKER):
-        drafts = queries.count(
-            user,
-            Applicant.status.in_([FileStatus.APPLIED, FileStatus.RETURNED, FileStatus.HOME_VISIT]),
-        )
-        returned = queries.count(user, Applicant.status == FileStatus.RETURNED)
-        cards.append(
-            Card(
-                _("Files waiting for you"),
-                str(drafts),
-                url_for("applicants.index", status=FileStatus.RETURNED if returned else ""),
-                note=_("to submit, correct (%(r)d returned) or visit", r=returned),
-                tone="warning" if returned else "primary",
-            )
-        )
-    if user.has_role(Role.SUPERVISOR):
-        waiting = queries.count(
-            user,
-            Applicant.status.in_(
-                [FileStatus.INITIAL_REVIEW, FileStatus.FINAL_REVIEW, FileStatus.PUBLIC_NOTICE]
-            ),
-        )
-        initial = queries.count(user, Applicant.status == FileStatus.INITIAL_REVIEW)
-        final = queries.count(user, Applicant.status == FileStatus.FINAL_REVIEW)
-        cards.append(
-            Card(
-                _("Files awaiting review"),
-                str(waiting),
-                url_for(
-                    "applicants.index",
-                    status=FileStatus.FINAL_REVIEW if final else FileStatus.INITIAL_REVIEW,
-                ),
-                note=_(
-                    "%(i)d initial, %(f)d final review, the rest in public notice",
-                    i=initial,
-                    f=final,
-                ),
-                tone="warning" if waiting else "primary",
-            )
-        )
-        from sqlalchemy import func
-
-        from assist.centres.scoping import in_scope
-
-        incoming = (
-            db.session.scalar(
-                select(func.count(Transfer.id)).where(
-                    in_scope(user, Transfer.to_centre_id), Transfer.status == TransferStatus.PENDING
-                )
-            )
-            or 0
-        )
-        if incoming:
-            cards.append(
-                Card(
-                    _("Transfers to accept"),
-                    str(incoming),
-                    url_for("applicants.transfers"),
-                    tone="warning",
-                )
-            )
     cards.append(
         Card(
             _("Yearly reviews overdue"),

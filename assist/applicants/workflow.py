@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import false, or_, select
 
+from assist.applicants.assessment import OVERRIDE_STATES, check_override
 from assist.applicants.models import (
     Applicant,
     Category,
@@ -26,6 +28,7 @@ from assist.attachments.models import AttachmentKind
 from assist.attachments.services import has_attachment
 from assist.audit.services import record
 from assist.auth.models import Role
+from assist.centres.models import Centre
 from assist.core.errors import DomainError, NotFound, ValidationError, refusal, refuse_fields
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
@@ -292,22 +295,104 @@ def check_allowed(applicant: Applicant, action: str, *, acting_user) -> Transiti
 
 
 def check_transition(
-    applicant: Applicant, action: str, *, acting_user, today: date | None = None
+    applicant: Applicant,
+    action: str,
+    user=None,
+    *,
+    acting_user=None,
+    today: date | None = None,
 ) -> Transition:
-    """Raise the DomainError `transition` would raise before reading its input (reason, category)."""
-    t = check_allowed(applicant, action, acting_user=acting_user)
+    """Raise the DomainError `transition` would raise before reading its input (reason, category).
+
+    The user may be passed by position or as ``acting_user``.
+    """
+    user = user if user is not None else acting_user
+    t = check_allowed(applicant, action, acting_user=user)
     if t.check is not None:
         t.check(applicant, today or local_today())
     return t
 
 
-def available_actions(applicant: Applicant, user) -> list[str]:
-    """The transitions this user could attempt now (the service still checks every rule)."""
-    return [
-        name
-        for name in TRANSITIONS
-        if refusal(check_allowed, applicant, name, acting_user=user) is None
+def offered_actions(applicant: Applicant, user) -> tuple[list[str], dict[str, str]]:
+    """The actions the user can take now, and why each other one open to them cannot.
+
+    Transitions the file's state does not lead to, or the user's role never takes, are left
+    out. ``override`` (of the proposed category) is offered beside the transitions.
+    """
+    checks = [
+        (t.name, lambda name=t.name: check_transition(applicant, name, user))
+        for t in TRANSITIONS.values()
+        if applicant.status in t.sources and user.has_role(*t.roles)
     ]
+    if applicant.status in OVERRIDE_STATES and user.has_role(Role.SUPERVISOR):
+        checks.append(("override", lambda: check_override(applicant, user)))
+    allowed, blocked = [], {}
+    for name, check in checks:
+        err = refusal(check)
+        if err is None:
+            allowed.append(name)
+        else:
+            blocked[name] = err.message
+    return allowed, blocked
+
+
+def available_actions(applicant: Applicant, user) -> list[str]:
+    """The transitions this user can take now (the API's ``allowed_actions``)."""
+    return [a for a in offered_actions(applicant, user)[0] if a in TRANSITIONS]
+
+
+def notice_ended(today: date):
+    """SQL condition: the file's public notice has run its centre's full period by `today`."""
+    periods = db.session.scalars(select(Centre.notice_days).distinct()).all()
+    return or_(
+        false(),
+        *(
+            Applicant.centre_id.in_(select(Centre.id).where(Centre.notice_days == days))
+            & (Applicant.notice_started_on <= today - timedelta(days=days))
+            for days in periods
+        ),
+    )
+
+
+def activate_ended_notices(today: date | None = None, limit: int = 200) -> int:
+    """Put on record the files whose public notice has run its full period (the system acts).
+
+    Idempotent, and cheap when nothing is due (one indexed query); rows another transaction
+    holds are skipped, as that transaction is already moving them. The effect is the
+    ``activate`` entry's of the table.
+    """
+    today = today or local_today()
+    t = TRANSITIONS["activate"]
+    due = select(Applicant.id).where(
+        Applicant.status == FileStatus.PUBLIC_NOTICE, notice_ended(today)
+    )
+    done = 0
+    for applicant_id in db.session.scalars(due.order_by(Applicant.id).limit(limit)).all():
+        applicant = db.session.scalars(
+            select(Applicant)
+            .where(Applicant.id == applicant_id, Applicant.status == FileStatus.PUBLIC_NOTICE)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).first()
+        if applicant is None:
+            continue
+        before_status, before_category = applicant.status, applicant.category
+        t.effect(applicant, today, None)
+        applicant.status = t.target
+        applicant.status_reason = ""
+        add_event(applicant, "activate", None, from_status=before_status, to_status=t.target)
+        record(
+            "applicant.activate",
+            obj=applicant,
+            centre=applicant.centre,
+            before={"status": before_status, "category": before_category},
+            after={"status": applicant.status, "category": applicant.category},
+            comment="公示期满，无异议，自动在档。",
+            username="system",
+        )
+        done += 1
+    db.session.flush()
+    return done
 
 
 def transition(

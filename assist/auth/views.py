@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from assist.auth import services
 from assist.auth.forms import (
+    ROLE_LABELS,
     ChangePasswordForm,
     EmptyForm,
     LoginForm,
@@ -48,6 +49,7 @@ from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors, perform
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
+from assist.exports.registry import Column, ExportSpec, register_export, requested_format, respond
 from assist.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -197,6 +199,20 @@ def revoke_token(token_id: int):
 
 # --- user administration ----------------------------------------------------------------
 
+register_export(
+    ExportSpec(
+        "users",
+        _l("Users"),
+        (
+            Column(_l("Username"), lambda u: u.username),
+            Column(_l("Full name"), lambda u: u.full_name),
+            Column(_l("Centre"), lambda u: u.centre.name),
+            Column(_l("Roles"), lambda u: "、".join(str(ROLE_LABELS[r]) for r in sorted(u.roles))),
+            Column(_l("Account active"), lambda u: _("yes") if u.is_active_account else _("no")),
+            Column(_l("Last sign-in"), lambda u: u.last_login_at, "datetime"),
+        ),
+    )
+)
 register_nav(_l("Users"), "users.index", roles=(Role.ADMIN,), order=80, group="admin")
 
 
@@ -228,6 +244,9 @@ def index():
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     stmt = stmt.order_by(Centre.code, User.username)
+    fmt = requested_format()
+    if fmt:
+        return respond("users", stmt, fmt)
     page = paginate(stmt, per_page=50)
     return render_template("users/index.html", page=page, q=q, role=role, roles=list(Role))
 

@@ -13,6 +13,7 @@ from assist.attachments.models import AttachmentKind
 from assist.attachments.services import attachments_of, store_attachment
 from assist.auth.models import Role
 from assist.campaigns import documents, forms, labels, queries, screening, services
+from assist.campaigns import inbox as _inbox  # noqa: F401  (lists in 我的待办)
 from assist.campaigns.models import (
     Campaign,
     CampaignKind,

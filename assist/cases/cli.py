@@ -3,6 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
+from assist.applicants import services as file_services
 from assist.cases import services
 from assist.extensions import db
 from assist.jobs.registry import register_kind
@@ -21,18 +22,34 @@ def close_all_expired() -> int:
         db.session.commit()
         total += done
         if not done:
-            return total
+            break
+    return total
+
+
+def activate_all_ended_files() -> int:
+    """Put on record every file whose public notice has ended."""
+    files = 0
+    while True:
+        done = file_services.activate_ended_notices()
+        db.session.commit()
+        files += done
+        if not done:
+            return files
 
 
 # The job engine runs it every five minutes (RQ's scheduler or the local runner).
 register_kind(
-    "cases.close_expired_notices", lambda params: {"cases": close_all_expired()}, every=300
+    "cases.close_expired_notices",
+    lambda params: {"cases": close_all_expired(), "files": activate_all_ended_files()},
+    every=300,
 )
 
 
 @notices_cli.command("close-expired")
 @with_appcontext
 def close_expired():
-    """Move every case whose notice ended without an open objection to ready-to-pay."""
+    """End every notice that has run its period: cases become ready to pay, files go on record."""
     total = close_all_expired()
+    files = activate_all_ended_files()
     click.echo(f"{total} case(s) moved from public notice to ready to pay.")
+    click.echo(f"{files} file(s) put on record after their public notice.")

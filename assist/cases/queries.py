@@ -1,7 +1,6 @@
 """Reading cases: scoped lists, the work queues and their figures."""
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select
@@ -12,8 +11,6 @@ from assist.applicants.queries import like_escape, register_aid_source
 from assist.auth.models import Role, User
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus
 from assist.centres.scoping import scoped
-from assist.core.timeutil import utcnow
-from assist.extensions import db
 
 S = CaseStatus
 
@@ -140,17 +137,6 @@ def queue_stmt(user: User, queue: QueueDef) -> Select:
     return stmt
 
 
-@dataclass
-class QueueFigures:
-    count: int
-    amount_fen: int
-    oldest_at: datetime | None
-
-    @property
-    def oldest_days(self) -> int | None:
-        return age_days(self.oldest_at)
-
-
 def amount_column(queue: QueueDef):
     """The amount that matters in a queue: requested before approval, approved after it."""
     if queue.key in ("drafts", "approvals"):
@@ -158,32 +144,3 @@ def amount_column(queue: QueueDef):
     if queue.key == "to_pay":
         return AidCase.unpaid_fen
     return func.coalesce(AidCase.amount_approved_fen, 0)
-
-
-def queue_figures(user: User, queue: QueueDef) -> QueueFigures:
-    sub = queue_stmt(user, queue).subquery()
-    ids = select(sub.c.id)
-    row = db.session.execute(
-        select(
-            func.count(AidCase.id),
-            func.coalesce(func.sum(amount_column(queue)), 0),
-            func.min(waiting_since),
-        ).where(AidCase.id.in_(ids))
-    ).one()
-    return QueueFigures(int(row[0]), int(row[1]), row[2])
-
-
-def queue_rows(user: User, queue: QueueDef, limit: int = 200) -> list[tuple[AidCase, datetime]]:
-    stmt = (
-        queue_stmt(user, queue)
-        .add_columns(waiting_since.label("since"))
-        .order_by(waiting_since.asc(), AidCase.id)
-        .limit(limit)
-    )
-    return [(row[0], row[1]) for row in db.session.execute(stmt)]
-
-
-def age_days(moment: datetime | None) -> int | None:
-    if moment is None:
-        return None
-    return max((utcnow() - moment).days, 0)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import exc, select
+from sqlalchemy import and_, exc, or_, select
 
 from assist.applicants.models import Applicant, FileStatus
 from assist.audit.services import record
@@ -73,6 +73,10 @@ TRANSITIONS: dict[str, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
 }
 
 MAX_TEXT = 2000
+
+
+class RoleRequired(PermissionDenied):
+    """The user's role never allows this action: pages leave it out rather than explain it."""
 
 
 class CollectiveDecisionRequired(DomainError):
@@ -175,7 +179,7 @@ def _in_scope(case: AidCase, user: User) -> None:
 
 def _require(user: User, *roles: Role, message: str | None = None) -> None:
     if not user.has_role(*roles):
-        raise PermissionDenied(message or _("Your role does not allow this."))
+        raise RoleRequired(message or _("Your role does not allow this."))
 
 
 def _text(value: str | None, field: str, message: str, *, required: bool = True) -> str:
@@ -471,8 +475,7 @@ def open_plan_case(*, acting_user: User, data: PlanCaseInput) -> AidCase:
 
 def update_case(case: AidCase, *, acting_user: User, data: CaseInput) -> AidCase:
     """Change a draft or returned case."""
-    _require(acting_user, Role.CASEWORKER)
-    _in_scope(case, acting_user)
+    check_edit(case, acting_user)
     case = lock_case(case)
     check_edit(case, acting_user)
     before = _case_facts(case)
@@ -596,6 +599,14 @@ def check_decide(case: AidCase, user: User, action: str) -> None:
     _check_decider(case, user, action)
 
 
+def not_opened_by(user: User):
+    """SQL form of the duty rule in `_check_decider`: cases this user neither opened nor submitted."""
+    return and_(
+        or_(AidCase.created_by_id.is_(None), AidCase.created_by_id != user.id),
+        or_(AidCase.submitted_by_id.is_(None), AidCase.submitted_by_id != user.id),
+    )
+
+
 def _decision_amount(case: AidCase, amount_fen: int | None, field: str) -> int | None:
     if not case.is_money:
         return None
@@ -611,6 +622,11 @@ def _decision_amount(case: AidCase, amount_fen: int | None, field: str) -> int |
         )
         raise ValidationError(msg, fields={field: msg})
     return amount_fen
+
+
+def proposed_amount(case: AidCase) -> int | None:
+    """What a decider is asked to grant: the tier below's recommendation, else the request."""
+    return case.recommended_fen or case.amount_requested_fen
 
 
 def recommend_case(
@@ -659,10 +675,14 @@ def _check_recommend_amount(centre: Centre, amount: int | None) -> None:
         )
 
 
-def check_recommend(case: AidCase, user: User) -> None:
-    """The recommend action for the amount requested (what the form offers first)."""
+def check_recommend(case: AidCase, user: User, amount_fen: int | None = None) -> None:
+    """Recommending is for an amount above this centre's limit, below the city.
+
+    Without `amount_fen`, the amount the decider is asked for (`proposed_amount`).
+    """
     _check_decider(case, user, "recommend")
-    _check_recommend_amount(user.centre, case.amount_requested_fen if case.is_money else None)
+    amount = amount_fen if amount_fen is not None else proposed_amount(case)
+    _check_recommend_amount(user.centre, amount if case.is_money else None)
 
 
 @dataclass
@@ -677,7 +697,7 @@ class DecisionInput:
 def needs_collective_decision(case: AidCase, amount_fen: int | None = None) -> bool:
     """True when approving `amount_fen` at the case's current centre needs a meeting."""
     centre = case.approval_centre
-    amount = amount_fen if amount_fen is not None else case.amount_requested_fen
+    amount = amount_fen if amount_fen is not None else proposed_amount(case)
     return (
         case.is_money
         and centre is not None
@@ -772,6 +792,26 @@ def record_collective_decision(
     return decision
 
 
+def check_approve(case: AidCase, user: User, amount_fen: int | None = None) -> None:
+    """The decider's tier may approve this amount (above the city limit: with a decision)."""
+    _check_decider(case, user, "approve")
+    centre = user.centre
+    amount = amount_fen if amount_fen is not None else case.amount_requested_fen
+    if case.is_money and amount is not None and amount > centre.approval_limit_fen:
+        if centre.parent is not None:
+            raise DomainError(
+                _(
+                    "%(amount)s yuan exceeds your centre's approval limit of %(limit)s yuan: "
+                    "recommend the case to %(parent)s.",
+                    amount=format_yuan(amount),
+                    limit=format_yuan(centre.approval_limit_fen),
+                    parent=centre.parent.name,
+                ),
+                fields={"amount_approved": _("Above your centre's approval limit.")},
+            )
+    _check_file_still_active(case)
+
+
 def approve_case(
     case: AidCase,
     *,
@@ -787,18 +827,8 @@ def approve_case(
     centre = acting_user.centre
     amount = _decision_amount(case, amount_fen, "amount_approved")
     comment = _comment(comment, "", required=False)
+    check_approve(case, acting_user, amount)
     if amount is not None and amount > centre.approval_limit_fen:
-        if centre.parent is not None:
-            raise DomainError(
-                _(
-                    "%(amount)s yuan exceeds your centre's approval limit of %(limit)s yuan: "
-                    "recommend the case to %(parent)s.",
-                    amount=format_yuan(amount),
-                    limit=format_yuan(centre.approval_limit_fen),
-                    parent=centre.parent.name,
-                ),
-                fields={"amount_approved": _("Above your centre's approval limit.")},
-            )
         if decision is not None and decision.upload is not None:
             record_collective_decision(case, acting_user=acting_user, data=decision)
         if _current_decision(case) is None:
@@ -810,7 +840,6 @@ def approve_case(
                     limit=format_yuan(centre.approval_limit_fen),
                 )
             )
-    _check_file_still_active(case)
     if amount is not None:
         caps.enforce_cap(case, amount, field="amount_approved")
     now = now or utcnow()
@@ -1030,6 +1059,7 @@ def record_objection(
 def check_resolve(case: AidCase, user: User) -> None:
     _require(user, Role.SUPERVISOR, message=_("Only supervisors resolve objections."))
     _in_scope(case, user)
+    _check_from(case, "dismiss_objection")
 
 
 def resolve_objection(
@@ -1098,6 +1128,46 @@ def resolve_objection(
     return objection
 
 
+#: What a case page offers: action → (its check, the transition whose states it starts from).
+ACTION_CHECKS = {
+    "edit": (check_edit, "edit"),
+    "submit": (check_submit, "submit"),
+    "approve": (check_approve, "approve"),
+    "recommend": (check_recommend, "recommend"),
+    "return": (lambda case, user: check_decide(case, user, "return"), "return"),
+    "reject": (lambda case, user: check_decide(case, user, "reject"), "reject"),
+    "withdraw": (check_withdraw, "withdraw"),
+    "object": (check_object, "object"),
+    "resolve": (check_resolve, "dismiss_objection"),
+    "close": (check_close, "close"),
+}
+#: An action whose refusal is not worth explaining while its alternative is open.
+ALTERNATIVE = {"recommend": "approve"}
+
+
+def offered_actions(case: AidCase, user: User) -> tuple[list[str], dict[str, str]]:
+    """The actions the user can take now, and why each other one open to their role cannot.
+
+    Actions the case's state does not lead to, or the user's role never takes, are left out.
+    """
+    allowed, blocked = [], {}
+    for name, (check, transition) in ACTION_CHECKS.items():
+        if case.status not in TRANSITIONS[transition][0]:
+            continue
+        try:
+            check(case, user)
+        except RoleRequired:
+            continue
+        except DomainError as err:
+            blocked[name] = err.message
+        else:
+            allowed.append(name)
+    for name, other in ALTERNATIVE.items():
+        if other in allowed:
+            blocked.pop(name, None)
+    return allowed, blocked
+
+
 def close_expired_notices(now: datetime | None = None, limit: int = 200) -> int:
     """Move cases whose notice ended without an open objection to ready-to-pay.
 
@@ -1163,7 +1233,7 @@ def check_reverse_payment(case: AidCase) -> None:
             _(
                 "Case %(no)s is %(status)s; its payments can no longer be reversed.",
                 no=case.case_no,
-                status=case.status,
+                status=_status_label(case.status),
             ),
         )
 

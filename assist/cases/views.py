@@ -20,9 +20,13 @@ from assist.applicants.models import Applicant
 from assist.attachments import services as attachment_services
 from assist.attachments.forms import RemoveAttachmentForm
 from assist.attachments.labels import KIND_LABELS as ATTACHMENT_KIND_LABELS
+from assist.audit import labels as audit_labels
 from assist.audit.services import record
 from assist.auth.models import Role
 from assist.cases import attachments, caps, queries, services
+from assist.cases import exports as _exports  # noqa: F401  (registers its lists)
+from assist.cases import inbox as _inbox  # noqa: F401  (registers the case queues)
+from assist.cases import search as _search  # noqa: F401  (cases in the search box)
 from assist.cases.documents import NoticePeriod
 from assist.cases.forms import (
     CaseAttachmentForm,
@@ -44,22 +48,17 @@ from assist.cases.labels import (
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
 from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
-from assist.core.errors import DomainError, ValidationError, refusal
+from assist.core.errors import DomainError, ValidationError
 from assist.core.forms import apply_field_errors
 from assist.core.masking import mask_name
-from assist.core.nav import Card, register_card, register_nav
+from assist.core.nav import register_nav
 from assist.core.pagination import paginate
 from assist.core.timeutil import to_local, utcnow
+from assist.exports import registry as exports
 from assist.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-register_nav(
-    _l("My work"),
-    "cases.queue",
-    roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE),
-    order=20,
-)
 register_nav(
     _l("Aid cases"),
     "cases.index",
@@ -71,6 +70,15 @@ register_nav(
     "cases.notices",
     roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR),
     order=35,
+)
+
+audit_labels.register(
+    actions={f"case.{k}": v for k, v in ACTION_LABELS.items()}
+    | {"case.notice_printed": _l("Notice list printed")},
+    objects={"aid_cases": _l("Aid case"), "case_objections": _l("Objection")},
+    links={"aid_cases": lambda i: url_for("cases.show", case_id=int(i))},
+    values={**STATUS_LABELS, **KIND_LABELS},
+    fields={"objection_id": _l("Objection"), "to_centre": _l("To centre")},
 )
 
 READ_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR)
@@ -141,6 +149,9 @@ def index():
         stmt = stmt.where(in_subtree(chosen, AidCase.centre_id))
     if q:
         stmt = queries.search(stmt, q)
+    fmt = exports.requested_format()
+    if fmt:
+        return exports.respond("cases", stmt.order_by(AidCase.id.desc()), fmt)
     page = paginate(stmt, per_page=50, key=AidCase.id)
     return render_template(
         "cases/index.html",
@@ -152,48 +163,9 @@ def index():
 
 @bp.route("/queue")
 @login_required
-@roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE)
 def queue():
-    sections = []
-    for qdef in queries.queues_for(current_user):
-        sections.append(
-            {
-                "queue": qdef,
-                "figures": queries.queue_figures(current_user, qdef),
-                "rows": queries.queue_rows(current_user, qdef),
-            }
-        )
-    return render_template(
-        "cases/queue.html", sections=sections, age_days=queries.age_days, mask_name=mask_name
-    )
-
-
-def _queue_cards(user) -> list[Card]:
-    cards = []
-    for qdef in queries.queues_for(user):
-        figures = queries.queue_figures(user, qdef)
-        if not figures.count and qdef.key in ("services", "to_close", "objections"):
-            continue
-        from assist.core.money import format_yuan
-
-        note = _("%(amount)s yuan", amount=format_yuan(figures.amount_fen))
-        if figures.oldest_days is not None:
-            note += " · " + _("oldest %(n)d days", n=figures.oldest_days)
-        cards.append(
-            Card(
-                str(qdef.title),
-                str(figures.count),
-                url_for("cases.queue") + f"#{qdef.key}",
-                note=note,
-                tone="warning"
-                if qdef.key in ("approvals", "objections") and figures.count
-                else "primary",
-            )
-        )
-    return cards
-
-
-register_card(_queue_cards, order=10)
+    """The old work-queue page: everything waiting now lives in the one inbox."""
+    return redirect(url_for("inbox.index"), code=301)
 
 
 # ---------------------------------------------------------------------------- drafting
@@ -261,6 +233,14 @@ def create():
         else:
             db.session.commit()
             flash(_("Case %(no)s has been opened as a draft.", no=case.case_no), "success")
+            if request.form.get("then") == "submit":
+                try:
+                    services.submit_case(case, acting_user=current_user)
+                except DomainError as err:
+                    db.session.rollback()
+                    flash(_("Saved, not submitted: %(why)s", why=err.message), "warning")
+                else:
+                    return _commit_or_refuse(_("The case has been submitted."), case)
             return redirect(url_for("cases.show", case_id=case.id))
     elif request.method == "POST":
         status = 422
@@ -312,23 +292,6 @@ def edit(case_id: int):
 # ---------------------------------------------------------------------------- the case
 
 
-def _available_actions(case: AidCase) -> list[str]:
-    """The actions the user may take now (the services check again on submission)."""
-    user = current_user
-    checks = {
-        "edit": lambda: services.check_edit(case, user),
-        "submit": lambda: services.check_submit(case, user),
-        "approve": lambda: services.check_decide(case, user, "approve"),
-        "recommend": lambda: services.check_recommend(case, user),
-        "reject": lambda: services.check_decide(case, user, "reject"),
-        "return": lambda: services.check_decide(case, user, "return"),
-        "withdraw": lambda: services.check_withdraw(case, user),
-        "object": lambda: services.check_object(case, user),
-        "close": lambda: services.check_close(case, user),
-    }
-    return [name for name, check in checks.items() if refusal(check) is None]
-
-
 @bp.route("/<int:case_id>")
 @login_required
 @roles_required(*READ_ROLES)
@@ -347,11 +310,13 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
         except DomainError:
             cap = None
     decision = case.collective_decision
+    actions, blocked = services.offered_actions(case, current_user)
     return render_template(
         "cases/show.html",
         case=case,
         events=events,
-        actions=_available_actions(case),
+        actions=actions,
+        blocked=blocked,
         cap=cap,
         needs_decision=services.needs_collective_decision(case),
         minutes=attachments.minutes_of(decision) if decision else None,
@@ -363,7 +328,6 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
         objection_form=ObjectionForm(),
         resolve_form=ResolveForm(),
         comment_form=CommentForm(),
-        can_resolve=current_user.has_role(Role.SUPERVISOR),
         now=utcnow(),
     ), status
 
@@ -464,7 +428,7 @@ def decide(case_id: int, action: str):
     case = _get(case_id)
     form = DecideForm()
     if request.method == "GET" and case.is_money:
-        proposed = case.recommended_fen or case.amount_requested_fen
+        proposed = services.proposed_amount(case)
         form.amount_approved.data = f"{proposed / 100:.2f}"
     status = 200
     if form.validate_on_submit():
@@ -638,6 +602,9 @@ def notice_rows(cases: list[AidCase]) -> list[dict]:
 def notices():
     centre, centres = _notice_centre()
     rows = notice_rows(_notice_cases(centre))
+    fmt = exports.requested_format()
+    if fmt:
+        return exports.respond("notices", rows, fmt)
     months = sorted({(to_local(r["starts"]).year, to_local(r["starts"]).month) for r in rows})
     return render_template(
         "cases/notices.html",

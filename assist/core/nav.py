@@ -15,6 +15,8 @@ class NavItem:
     roles: tuple = ()
     order: int = 50
     group: str | None = None
+    #: ``badge(user)`` → a number shown beside the link (0 or None: nothing shown).
+    badge: Callable | None = None
 
 
 #: Drop-down menus of the top bar: key → (label, order).
@@ -28,11 +30,17 @@ _CARDS: list[tuple[int, Callable]] = []
 
 
 def register_nav(
-    label, endpoint: str, *, roles=(), order: int = 50, group: str | None = None
+    label,
+    endpoint: str,
+    *,
+    roles=(),
+    order: int = 50,
+    group: str | None = None,
+    badge: Callable | None = None,
 ) -> None:
     """Show a link in the top bar (or in one of its GROUPS) to holders of any of `roles`."""
     if all(item.endpoint != endpoint for item in _NAV):
-        _NAV.append(NavItem(label, endpoint, tuple(roles), order, group))
+        _NAV.append(NavItem(label, endpoint, tuple(roles), order, group, badge))
         _NAV.sort(key=lambda item: item.order)
 
 
@@ -42,6 +50,7 @@ class NavEntry:
     url: str = ""
     is_current: bool = False
     children: list = field(default_factory=list)
+    badge: object = None
 
 
 def nav_items() -> list[NavEntry]:
@@ -57,6 +66,8 @@ def nav_items() -> list[NavEntry]:
             continue
         url = url_for(item.endpoint)
         link = NavEntry(str(item.label), url, request.path.startswith(url) and url != "/")
+        if item.badge is not None:
+            link.badge = item.badge(current_user) or None
         if item.group is None:
             entries.append((item.order, link))
             continue

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from assist.audit import labels as audit_labels
 from assist.auth.forms import EmptyForm
 from assist.centres.scoping import get_scoped_or_404, scoped
 from assist.core.errors import DomainError
@@ -32,6 +33,16 @@ from assist.extensions import db
 bp = Blueprint("documents", __name__)
 
 register_nav(_l("Printing"), "documents.print_jobs", order=60)
+audit_labels.register(
+    actions={
+        "document.issued": _l("Document printed"),
+        "document.issued_full_ids": _l("Document printed with full IDs"),
+        "document.verified": _l("Document verified"),
+        "print_job.created": _l("Batch print started"),
+        "print_job.cancelled": _l("Batch print cancelled"),
+    },
+    objects={"issued_documents": _l("Printed document"), "print_jobs": _l("Batch print")},
+)
 
 
 def pdf_response(document, pdf: bytes, *, download: bool = False):

@@ -5,22 +5,68 @@ import io
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from assist.core.money import fen_to_decimal_str
 from assist.core.timeutil import to_local
-from assist.funds.labels import ENTRY_LABELS, label
+from assist.exports.registry import Column, ExportSpec, register_export
+from assist.exports.writers import FORMULA_STARTS, neutralise  # noqa: F401  (one rule for all)
+from assist.funds.labels import (
+    BATCH_STATUS_LABELS,
+    ENTRY_LABELS,
+    METHOD_LABELS,
+    PAYMENT_STATUS_LABELS,
+    label,
+)
 
-#: A cell beginning with one of these may run as a formula in Excel, WPS or LibreOffice.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+def _display_name(user) -> str:
+    return (user.full_name or user.username) if user else ""
 
 
-def neutralise(value):
-    """Prefix text that a spreadsheet would read as a formula with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+register_export(
+    ExportSpec(
+        "payments",
+        _l("Payments"),
+        (
+            Column(_l("No."), lambda p: p.id, "number"),
+            Column(_l("Paid at"), lambda p: p.paid_at, "datetime"),
+            Column(_l("Case"), lambda p: p.case.case_no),
+            Column(_l("Recipient"), lambda p: p.recipient_name),
+            Column(_l("Fund"), lambda p: f"{p.fund.year} {p.fund.name}"),
+            Column(_l("Paid by centre"), lambda p: p.centre.name),
+            Column(_l("Method"), lambda p: label(METHOD_LABELS, p.method)),
+            Column(_l("Amount"), lambda p: p.amount_fen, "money"),
+            Column(_l("Bank reference"), lambda p: p.bank_reference),
+            Column(
+                _l("Account"),
+                lambda p: f"**** **** {p.account_last4}" if p.account_last4 else "",
+            ),
+            Column(_l("State"), lambda p: label(PAYMENT_STATUS_LABELS, p.status)),
+            Column(_l("By"), lambda p: _display_name(p.paid_by)),
+        ),
+    )
+)
+
+register_export(
+    ExportSpec(
+        "batches",
+        _l("Payment batches"),
+        (
+            Column(_l("Batch"), lambda b: b.batch_no),
+            Column(_l("Title"), lambda b: b.title),
+            Column(_l("Fund"), lambda b: f"{b.fund.year} {b.fund.name}"),
+            Column(_l("Centre"), lambda b: b.centre.name),
+            Column(_l("Method"), lambda b: label(METHOD_LABELS, b.method)),
+            Column(_l("Cases"), lambda b: len(b.items), "number"),
+            Column(_l("Total"), lambda b: b.total_fen, "money"),
+            Column(_l("State"), lambda b: label(BATCH_STATUS_LABELS, b.status)),
+            Column(_l("Paid on"), lambda b: b.paid_on, "date"),
+        ),
+    )
+)
 
 
 def _headers() -> list[str]:

@@ -110,7 +110,7 @@ def ready_to_pay_totals(user) -> tuple[int, int]:
     return int(count or 0), int(remaining or 0)
 
 
-def _local_day(value: str | None):
+def local_day(value: str | None):
     try:
         return datetime.strptime(value or "", "%Y-%m-%d")
     except ValueError:
@@ -148,7 +148,7 @@ def ledger_stmt(user, args):
                 select(AidCase.id).where(AidCase.case_no == str(args["case"]).strip())
             )
         )
-    start, end = _local_day(args.get("from")), _local_day(args.get("to"))
+    start, end = local_day(args.get("from")), local_day(args.get("to"))
     if start:
         stmt = stmt.where(LedgerEntry.created_at >= local_to_utc(start))
     if end:

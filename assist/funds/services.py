@@ -22,7 +22,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from assist.audit.services import record
 from assist.auth.models import Role, User
 from assist.cases.models import AidCase, AidKind
-from assist.cases.services import check_pay, check_reverse_payment, lock_case, record_payment
+from assist.cases.services import check_pay as check_case_payable
+from assist.cases.services import check_reverse_payment, lock_case, record_payment
 from assist.centres.models import Centre
 from assist.core.database import lock_row
 from assist.core.errors import PermissionDenied, Refused, ValidationError, refuse_fields
@@ -553,11 +554,16 @@ def _signed_on(value, *, required: bool) -> date | None:
     return value
 
 
-def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: int) -> None:
-    """Refuse a payment the case's state, its approver or the fund's kinds forbid."""
-    check_pay(case)
+def check_pay(case: AidCase, *, acting_user: User) -> None:
+    """Refuse paying a case its state or its approver forbids (whatever the fund and amount)."""
+    check_case_payable(case)
     if case.approved_by_id is not None and case.approved_by_id == acting_user.id:
         raise DutyConflict(_("You approved case %(no)s, so you cannot pay it.", no=case.case_no))
+
+
+def check_payable(case: AidCase, fund: Fund, *, acting_user: User, amount_fen: int) -> None:
+    """Refuse a payment the case's state, its approver or the fund's kinds forbid."""
+    check_pay(case, acting_user=acting_user)
     if not fund.allows(case.kind) or (
         (case.kind == AidKind.MUTUAL_AID) != (fund.source == FundSource.MUTUAL_AID)
     ):
@@ -753,20 +759,26 @@ def _repeated(existing: Payment, case: AidCase) -> Payment:
     return existing
 
 
-def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> LedgerEntry:
-    """Reverse a payment with a reversing ledger row; the case goes back to be paid again."""
+def check_reverse(payment: Payment, *, acting_user: User) -> None:
+    """Refuse a reversal the payment's state, its payer or the case's state forbids."""
     require_finance(acting_user)
     require_scope(acting_user, payment.centre)
+    if payment.status == PaymentStatus.REVERSED:
+        raise Refused("already_reversed", _("This payment has already been reversed."))
+    if payment.paid_by_id == acting_user.id:
+        raise DutyConflict(_("You made this payment; another finance officer must reverse it."))
+    check_reverse_payment(payment.case)
+
+
+def reverse_payment(payment: Payment, *, acting_user: User, reason: str) -> LedgerEntry:
+    """Reverse a payment with a reversing ledger row; the case goes back to be paid again."""
+    check_reverse(payment, acting_user=acting_user)
     reason = clean_text(
         reason, "reason", required=True, max_len=500, message=_("Give the reason for the reversal.")
     )
     case = lock_case(payment.case)
     payment = lock_row(Payment, payment.id)
-    if payment.status == PaymentStatus.REVERSED:
-        raise Refused("already_reversed", _("This payment has already been reversed."))
-    if payment.paid_by_id == acting_user.id:
-        raise DutyConflict(_("You made this payment; another finance officer must reverse it."))
-    check_reverse_payment(case)
+    check_reverse(payment, acting_user=acting_user)  # again, on the locked rows
     balance = lock_balances(payment.fund_id, [payment.centre_id])[payment.centre_id]
     paid_entry = db.session.scalars(
         select(LedgerEntry).where(

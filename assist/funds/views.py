@@ -1,5 +1,7 @@
 """Funds pages: balances, allocations, the ledger, reconciliation, payments and batches."""
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     Response,
@@ -15,8 +17,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
+from assist.audit import labels as audit_labels
 from assist.audit.services import record
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
@@ -34,9 +37,13 @@ from assist.core.forms import apply_field_errors, perform
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
-from assist.core.timeutil import local_today
+from assist.core.timeutil import local_to_utc, local_today
+from assist.exports import registry as exports
 from assist.extensions import db
-from assist.funds import batches, checks, exports, queries, services
+from assist.funds import batches, checks, queries, services
+from assist.funds import exports as ledger_exports
+from assist.funds import inbox as _inbox  # noqa: F401  (registers the cases to pay)
+from assist.funds import search as _search  # noqa: F401  (payments in the search box)
 from assist.funds.forms import (
     AllocateForm,
     BatchAddForm,
@@ -73,6 +80,41 @@ bp = Blueprint("funds", __name__, url_prefix="/funds")
 
 READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 
+audit_labels.register(
+    actions={
+        "fund.created": _l("Fund opened"),
+        "fund.received": _l("Money received"),
+        "fund.allocated": _l("Money allocated"),
+        "fund.returned": _l("Money returned up"),
+        "payment.created": _l("Payment made"),
+        "payment.reversed": _l("Payment reversed"),
+        "batch.created": _l("Batch created"),
+        "batch.case_added": _l("Case added to a batch"),
+        "batch.case_removed": _l("Case removed from a batch"),
+        "batch.paid": _l("Batch paid"),
+        "batch.cancelled": _l("Batch cancelled"),
+    },
+    objects={
+        "funds": _l("Fund"),
+        "payments": _l("Payment"),
+        "payment_batches": _l("Payment batch"),
+        "ledger_entries": _l("Ledger"),
+    },
+    links={
+        "funds": lambda i: url_for("funds.show", fund_id=int(i)),
+        "payments": lambda i: url_for("funds.payment", payment_id=int(i)),
+        "payment_batches": lambda i: url_for("funds.batch", batch_id=int(i)),
+    },
+    values={**METHOD_LABELS, **PAYMENT_STATUS_LABELS},
+    fields={
+        "payment": _l("Payment"),
+        "entry": _l("Ledger row"),
+        "method": _l("Method"),
+        "case": _l("Case"),
+        "fund": _l("Fund"),
+        "batch": _l("Batch"),
+    },
+)
 register_nav(_l("To pay"), "funds.to_pay", roles=(Role.FINANCE,), order=40, group="funds")
 register_nav(_l("Funds"), "funds.index", roles=READERS, order=45, group="funds")
 register_nav(_l("Ledger"), "funds.ledger", roles=READERS, order=46, group="funds")
@@ -280,7 +322,7 @@ def return_up(fund_id: int):
 @roles_required(*READERS)
 def ledger():
     stmt = queries.ledger_stmt(current_user, request.args)
-    export = request.args.get("export")
+    export = request.args.get("export") or request.args.get("format")
     if export in ("csv", "xlsx"):
         entries = db.session.scalars(stmt.order_by(LedgerEntry.id)).all()
         record(
@@ -293,9 +335,9 @@ def ledger():
         db.session.commit()
         stamp = local_today().strftime("%Y%m%d")
         if export == "csv":
-            body, mime = exports.to_csv(entries), "text/csv; charset=utf-8"
+            body, mime = ledger_exports.to_csv(entries), "text/csv; charset=utf-8"
         else:
-            body = exports.to_xlsx(entries)
+            body = ledger_exports.to_xlsx(entries)
             mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return Response(
             body,
@@ -497,6 +539,23 @@ def payments():
         stmt = stmt.where(Payment.status == request.args["status"])
     if request.args.get("method") in set(PaymentMethod):
         stmt = stmt.where(Payment.method == request.args["method"])
+    start, end = (
+        queries.local_day(request.args.get("from")),
+        queries.local_day(request.args.get("to")),
+    )
+    if start:
+        stmt = stmt.where(Payment.paid_at >= local_to_utc(start))
+    if end:
+        stmt = stmt.where(Payment.paid_at < local_to_utc(end + timedelta(days=1)))
+    stmt = stmt.options(
+        joinedload(Payment.case),
+        joinedload(Payment.fund),
+        joinedload(Payment.centre),
+        joinedload(Payment.paid_by),
+    )
+    fmt = exports.requested_format()
+    if fmt:
+        return exports.respond("payments", stmt.order_by(Payment.id.desc()), fmt)
     page = paginate(stmt, per_page=50, key=Payment.id)
     return render_template("funds/payments.html", page=page, args=request.args)
 
@@ -509,14 +568,23 @@ def payment(payment_id: int):
     entries = db.session.scalars(
         select(LedgerEntry).where(LedgerEntry.payment_id == payment.id).order_by(LedgerEntry.id)
     ).all()
+    reverse_refusal = pay_refusal = None
+    try:
+        services.check_reverse(payment, acting_user=current_user)
+    except DomainError as err:
+        reverse_refusal = err.message
+    try:
+        services.check_pay(payment.case, acting_user=current_user)
+    except DomainError as err:
+        pay_refusal = err.message
     return render_template(
         "funds/payment.html",
         payment=payment,
         entries=entries,
         form=ReverseForm(),
-        can_reverse=current_user.has_role(Role.FINANCE)
-        and not payment.is_reversed
-        and payment.paid_by_id != current_user.id,
+        can_reverse=reverse_refusal is None,
+        reverse_refusal=reverse_refusal if current_user.has_role(Role.FINANCE) else None,
+        can_pay=current_user.has_role(Role.FINANCE) and pay_refusal is None,
     )
 
 
@@ -546,6 +614,10 @@ def reverse(payment_id: int):
 @roles_required(*READERS)
 def batch_list():
     stmt = scoped(select(PaymentBatch), current_user, PaymentBatch.centre_id)
+    fmt = exports.requested_format()
+    if fmt:
+        options = (selectinload(PaymentBatch.items), joinedload(PaymentBatch.fund))
+        return exports.respond("batches", stmt.options(*options).order_by(PaymentBatch.id), fmt)
     page = paginate(stmt, per_page=50, key=PaymentBatch.id)
     return render_template("funds/batches.html", page=page)
 
@@ -728,16 +800,8 @@ def roster(batch_id: int):
 def _finance_cards(user) -> list[Card]:
     if not user.has_role(Role.FINANCE):
         return []
-    count, remaining = queries.ready_to_pay_totals(user)
     held = queries.balances_at(user, user.centre)
     return [
-        Card(
-            _("Cases ready to pay"),
-            str(count),
-            url_for("funds.to_pay"),
-            note=_("¥%(amount)s still to pay", amount=format_yuan(remaining)),
-            tone="warning" if count else "primary",
-        ),
         Card(
             _("Available at %(centre)s", centre=user.centre.name),
             "¥" + format_yuan(sum(b for _f, b in held)),

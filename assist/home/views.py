@@ -1,5 +1,7 @@
 """The landing page, the language switch and the health check."""
 
+from datetime import datetime, time
+
 from flask import (
     Blueprint,
     abort,
@@ -21,7 +23,7 @@ from assist.auth.forms import EmptyForm
 from assist.auth.models import Role, User
 from assist.centres.scoping import path_in_scope, scoped, scoped_centres
 from assist.core.nav import Card, cards_for, register_card
-from assist.core.timeutil import utcnow
+from assist.core.timeutil import local_to_utc, local_today
 from assist.extensions import db
 
 bp = Blueprint("home", __name__)
@@ -145,20 +147,21 @@ def _admin_cards(user) -> list[Card]:
 def _audit_cards(user) -> list[Card]:
     if not user.has_role(Role.ADMIN, Role.AUDITOR):
         return []
-    since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    # "Today" is the day in Asia/Shanghai, as everywhere the union's staff read dates.
+    since = local_to_utc(datetime.combine(local_today(), time.min))
     base = select(func.count(AuditEntry.id)).where(
         path_in_scope(user, AuditEntry.centre_path), AuditEntry.at >= since
     )
     failed = db.session.scalar(base.where(AuditEntry.action == "auth.login_failed")) or 0
     return [
         Card(
-            _("Failed sign-ins today (UTC)"),
+            _("Failed sign-ins today"),
             str(failed),
             url_for("audit.index", action="auth.login_failed"),
             tone="danger" if failed else "primary",
         ),
         Card(
-            _("Audited actions today (UTC)"),
+            _("Audited actions today"),
             str(db.session.scalar(base) or 0),
             url_for("audit.index"),
         ),

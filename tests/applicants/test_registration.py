@@ -221,3 +221,20 @@ def test_the_form_has_a_row_template_and_no_inline_script(client, network):
     assert 'id="member-row-template"' in html and "members-__i__-name" in html
     assert not re.search(r"<script>(?!</script>)", html)
     assert "js/applicants.js" in html
+
+
+def test_duplicate_in_scope_links_the_file_holding_the_id(client, network):
+    standard()
+    held = make_applicant(network["SZ-GS-PJ"], name="钱已建")
+    db.session.commit()
+    login(client, "sz-gs-pj.caseworker")
+    response = register(client, network["SZ-GS-PJ"], id_number=held.id_number)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    box = html[html.index('data-testid="duplicate-files"') :]
+    assert f'href="/files/{held.id}"' in box.split("</div>")[0]
+    # Outside the scope nothing links or names it (the test above: only the centre).
+    other = make_applicant(network["SZ-WZ-CQ"], name="别处")
+    db.session.commit()
+    response = register(client, network["SZ-GS-PJ"], id_number=other.id_number)
+    assert 'data-testid="duplicate-files"' not in response.get_data(as_text=True)

@@ -38,7 +38,7 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     cw.get_by_label("申请金额（元）").fill("8000")
     cw.get_by_label("医疗费用个人自付部分（元）").fill("9200.50")
     cw.get_by_label("理由").fill("户主患尿毒症，透析费用自付部分较高。")
-    cw.get_by_role("button", name="保存").click()
+    cw.get_by_role("button", name="保存", exact=True).click()
     expect(cw.get_by_role("status")).to_contain_text("已建立")
     case_url = cw.url
     cw.get_by_test_id("action-submit").click()
@@ -48,7 +48,9 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     st = new_page()
     sign_in(st, live_server, "sz-gs-pj.supervisor", PASSWORD)
     st.goto(case_url)
-    expect(st.get_by_test_id("decide-approve")).to_be_visible()
+    # Approving is not offered; the page says why (the station's limit) instead.
+    expect(st.get_by_test_id("blocked-approve")).to_be_disabled()
+    expect(st.get_by_test_id("blocked-reasons")).to_contain_text("2,000.00")
     st.get_by_test_id("decide-recommend").click()
     st.get_by_label("意见").fill("经入户核实，情况属实，建议批准。")
     st.get_by_test_id("confirm-recommend").click()
@@ -58,7 +60,7 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     # The district supervisor finds it in the queue and approves ¥7,500.
     ds = new_page()
     sign_in(ds, live_server, "sz-gs.supervisor", PASSWORD)
-    ds.goto(f"{live_server}/cases/queue")
+    ds.goto(f"{live_server}/inbox/")
     queue = ds.get_by_test_id("queue-approvals")
     expect(queue).to_contain_text("张三明")
     expect(queue).to_contain_text("下级报送")

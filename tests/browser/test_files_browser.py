@@ -101,7 +101,7 @@ def test_register_then_review_and_approve(network, live_server, page, tmp_path):
     form.get_by_label("走访日期").fill("2026-01-10")
     form.get_by_label("走访人员").fill("李芳、王强")
     form.get_by_label("调查情况").fill("家中陈设简陋，情况属实。")
-    form.get_by_role("button", name="记录走访").click()
+    form.get_by_role("button", name="记录走访", exact=True).click()
     page.locator('[data-action="complete_visit"]').click()
     expect(page.locator(".alert-success")).to_contain_text("复核")
     sign_out(page)

@@ -35,7 +35,7 @@ def test_pay_a_case_and_batch_in_the_browser(live_server, page, network, tmp_pat
     db.session.commit()
 
     sign_in(page, live_server, "sz-gs-pj.finance", PASSWORD)
-    expect(page.get_by_test_id("cards")).to_contain_text("待支付案件")
+    expect(page.get_by_test_id("cards")).to_contain_text("待发放")
     page.screenshot(path=str(shots / "funds-home.png"), full_page=True)
 
     page.goto(f"{live_server}/funds/to-pay")

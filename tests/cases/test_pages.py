@@ -95,7 +95,7 @@ def test_8000_case_recommended_then_approved_at_district(web, household):
     )
     assert response.status_code == 302
     district = web("sz-gs.supervisor")
-    queue = district.get("/cases/queue").get_data(as_text=True)
+    queue = district.get("/inbox/").get_data(as_text=True)
     assert case_row(case_id).case_no in queue
     response = post_form(
         district,
@@ -178,7 +178,7 @@ def test_reject_and_return_need_comments_on_the_form(web, household):
     assert response.status_code == 302
     assert case_row(case_id).status == CaseStatus.RETURNED
     cw = web("sz-gs-pj.caseworker")
-    assert case_row(case_id).case_no in cw.get("/cases/queue").get_data(as_text=True)
+    assert case_row(case_id).case_no in cw.get("/inbox/").get_data(as_text=True)
     # The caseworker changes the amount and submits again.
     response = post_form(
         cw,
@@ -256,12 +256,12 @@ def test_queues_show_counts_ages_and_amounts(web, household, network, standard):
     db.session.commit()
     _open_and_submit(web, other, amount="500.00")
     sup = web("sz-gs-pj.supervisor")
-    page = sup.get("/cases/queue").get_data(as_text=True)
+    page = sup.get("/inbox/").get_data(as_text=True)
     assert 'data-testid="queue-approvals"' in page
     assert "2,000.00" in page  # the two requests together
     home = sup.get("/").get_data(as_text=True)
     assert "2,000.00" in home
-    finance = web("sz-gs-pj.finance").get("/cases/queue").get_data(as_text=True)
+    finance = web("sz-gs-pj.finance").get("/inbox/").get_data(as_text=True)
     assert 'data-testid="queue-to_pay"' in finance
     assert 'data-testid="queue-approvals"' not in finance
 

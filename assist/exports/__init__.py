@@ -1,0 +1,1 @@
+"""Every list exported to Excel and CSV with its filters: `format=xlsx|csv` on the list's URL."""

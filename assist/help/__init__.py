@@ -1,0 +1,1 @@
+"""Short built-in help per area: the file process, the case workflow, the approval limits."""

@@ -1,0 +1,1 @@
+"""One inbox per person: every domain registers the work it has waiting for a user."""
