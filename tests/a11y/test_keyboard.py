@@ -99,7 +99,7 @@ def _refuse_and_follow_summary(page, submit_name: str) -> None:
         """() => document.querySelectorAll('main form [required]')
              .forEach(el => { if (el.type !== 'radio') el.value = ''; })"""
     )
-    page.get_by_role("button", name=submit_name).focus()
+    page.get_by_role("button", name=submit_name, exact=True).focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
