@@ -121,7 +121,7 @@ def test_each_roles_day_walks_from_the_inbox(live_server, browser, network, tmp_
     cw.get_by_label("申请金额（元）").fill("5000")
     cw.get_by_label("理由").fill("户主失业，家庭收入骤减。")
     cw.get_by_test_id("save-and-submit").click()
-    expect(cw.get_by_role("alert").last).to_contain_text("已提交审批")
+    expect(cw.get_by_role("status").last).to_contain_text("已提交审批")
     case_no = cw.locator("h1 .mono").inner_text()
 
     # --- The station supervisor sees why approving is not offered, and recommends it up.
@@ -135,7 +135,7 @@ def test_each_roles_day_walks_from_the_inbox(live_server, browser, network, tmp_
     st.get_by_test_id("decide-recommend").click()
     st.get_by_label("意见").fill("经入户核实，建议批准。")
     st.get_by_test_id("confirm-recommend").click()
-    expect(st.get_by_role("alert")).to_contain_text("已报送")
+    expect(st.get_by_role("status")).to_contain_text("已报送")
 
     # --- The district supervisor decides from the inbox (escalated from the station).
     ds = person("sz-gs.supervisor")
@@ -147,7 +147,7 @@ def test_each_roles_day_walks_from_the_inbox(live_server, browser, network, tmp_
     ds.get_by_test_id("decide-approve").click()
     ds.get_by_label("意见").fill("同意。")
     ds.get_by_test_id("confirm-approve").click()
-    expect(ds.get_by_role("alert")).to_contain_text("案件已审批同意")
+    expect(ds.get_by_role("status")).to_contain_text("案件已审批同意")
 
     # --- Finance pays from the inbox and exports the day's payments to Excel.
     fin = person("sz-gs-pj.finance")

@@ -62,7 +62,7 @@ def test_enrol_a_unit_from_xlsx_and_pay_a_hospital_claim(live_server, browser, n
     assert db.session.scalar(select(Enrolment.id)) is None
     cw.get_by_label("跳过有问题的行").check()
     cw.get_by_test_id("confirm-enrol").click()
-    expect(cw.get_by_role("alert")).to_contain_text("已为 12 名会员参保")
+    expect(cw.get_by_role("status")).to_contain_text("已为 12 名会员参保")
     expect(cw.get_by_test_id("fee-due")).to_contain_text("¥960.00")
     shot(cw, "ma-batch")
     batch_url = cw.url
@@ -105,7 +105,7 @@ def test_enrol_a_unit_from_xlsx_and_pay_a_hospital_claim(live_server, browser, n
         cw.get_by_test_id("upload").click()
         cw.wait_for_load_state()
     cw.get_by_test_id("action-submit").click()
-    expect(cw.get_by_role("alert")).to_contain_text("已提交审批")
+    expect(cw.get_by_role("status")).to_contain_text("已提交审批")
     case_url = cw.url
 
     # The station supervisor approves (¥450 is within the station's limit): no notice.
@@ -114,7 +114,7 @@ def test_enrol_a_unit_from_xlsx_and_pay_a_hospital_claim(live_server, browser, n
     st.goto(case_url)
     st.get_by_test_id("decide-approve").click()
     st.get_by_test_id("confirm-approve").click()
-    expect(st.get_by_role("alert")).to_contain_text("案件已审批同意")
+    expect(st.get_by_role("status")).to_contain_text("案件已审批同意")
     shot(st, "ma-case-approved")
 
     # Finance pays it from the mutual-aid fund at the city, by transfer to the member's card.
