@@ -15,6 +15,7 @@ def test_seed_demo_runs_a_spring_festival_campaign_and_pairs(runner):
     seeded = runner.invoke(args=["seed-demo"])
     assert seeded.exit_code == 0, seeded.output
     assert "Campaigns:" in seeded.output
+    db.session.rollback()  # a fresh transaction sees what the command committed
 
     quota_centres = set(
         db.session.scalars(select(Centre.code).join(Quota, Quota.centre_id == Centre.id))
