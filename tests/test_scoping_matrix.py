@@ -245,15 +245,17 @@ def matrix(database_template, tmp_path_factory):
     from tests.conftest import IsolatedClient
 
     app.test_client_class = IsolatedClient
-    with app.app_context():
-        build_network(password=PASSWORD)
-        db.session.commit()
-        world = _world(tmp)
-        yield app, _requests(app, world)
-        db.session.remove()
-        db.engine.dispose()
-    if PG_URL:
-        _truncate_all(PG_URL)
+    try:
+        with app.app_context():
+            build_network(password=PASSWORD)
+            db.session.commit()
+            world = _world(tmp)
+            yield app, _requests(app, world)
+            db.session.remove()
+            db.engine.dispose()
+    finally:  # PostgreSQL is one database for the run: leave it empty even when set-up fails
+        if PG_URL:
+            _truncate_all(PG_URL)
 
 
 def _send(client, method: str, url: str, *, api_headers: dict, token: str):

@@ -266,11 +266,17 @@ class ReviewForm(FlaskForm):
 
 
 class TransferForm(FlaskForm):
-    to_centre = SelectField(_l("Receiving centre"), coerce=int, validate_choice=False)
-    reason = SelectField(
-        _l("Reason"), choices=_choices(TRANSFER_REASON_LABELS, "—"), validate_choice=False
+    # Their own ids: the file page also shows the action form (`reason`) and the review
+    # form (`note`), and an id is used once per page.
+    to_centre = SelectField(
+        _l("Receiving centre"), coerce=int, validate_choice=False, id="transfer-to-centre"
     )
-    # Its own id: the file page also shows the review form, whose field is `note` too.
+    reason = SelectField(
+        _l("Reason"),
+        choices=_choices(TRANSFER_REASON_LABELS, "—"),
+        validate_choice=False,
+        id="transfer-reason",
+    )
     note = TextAreaField(_l("Details"), validators=[MaxLen(500)], id="transfer-note")
 
 

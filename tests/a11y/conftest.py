@@ -40,21 +40,23 @@ def demo_site(database_template, tmp_path_factory):
         shutil.copy(database_template, tmp / "demo.sqlite3")
         url = f"sqlite:///{tmp / 'demo.sqlite3'}"
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(tmp / "storage"))
-    with app.app_context():
-        seed_all(password=PASSWORD)
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if PG_URL:
-        _truncate_all(PG_URL)
+    try:
+        with app.app_context():
+            seed_all(password=PASSWORD)
+            db.session.commit()
+            db.session.remove()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        server.shutdown()
+        thread.join(timeout=5)
+    finally:  # PostgreSQL is one database for the run: leave it empty even when set-up fails
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if PG_URL:
+            _truncate_all(PG_URL)
 
 
 def new_page(browser, base_url: str, locale: str = "zh-CN", width: int = 1366, height: int = 900):
