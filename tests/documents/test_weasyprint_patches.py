@@ -16,6 +16,7 @@ import weasyprint
 
 from assist import create_app
 from assist.documents import pdf, weasyprint_patches
+from assist.extensions import db
 from tests.documents.test_pdf_engine import (  # noqa: F401, F811  (env, sample_context: fixtures)
     STATIC,
     env,
@@ -62,6 +63,8 @@ def test_startup_and_healthz_say_which_patches_are_active(db_url, caplog):
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=db_url, TESTING=False)
     assert "PDF engine patches active: single_pass_subset, kept_text_layouts" in caplog.text
     body = app.test_client().get("/healthz").get_json()
+    with app.app_context():  # close the pool /healthz opened (a leaked one warns when collected)
+        db.engine.dispose()
     assert body["pdf"]["weasyprint_patches"] == {
         "pinned": "70.0",
         "active": ["single_pass_subset", "kept_text_layouts"],
