@@ -23,9 +23,9 @@ from assist.attachments.models import AttachmentKind
 from assist.attachments.services import store_attachment
 from assist.audit.models import AuditEntry
 from assist.auth.models import Role
-from assist.cases.documents import notice_period_id
 from assist.campaigns import services as campaigns
 from assist.campaigns.models import QuotaRequest, Visit
+from assist.cases.documents import notice_period_id
 from assist.cases.models import CaseStatus, Objection
 from assist.core.timeutil import local_today
 from assist.documents.models import PrintJob
