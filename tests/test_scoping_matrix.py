@@ -541,3 +541,41 @@ def _path(code: str) -> str:
     from assist.centres.models import Centre
 
     return db.session.scalars(select(Centre.path).where(Centre.code == code)).one()
+
+
+def test_plan_terms_are_the_city_administrators_alone(matrix):
+    """Mutual-aid plans are the city's: every centre sees them, only the city's admins add terms."""
+    from assist.mutual_aid.models import Plan, PlanTerm
+
+    app, _requests = matrix
+    plan = db.session.scalars(select(Plan).where(Plan.code == "MX")).one()
+    terms = select(db.func.count(PlanTerm.id)).where(PlanTerm.plan_id == plan.id)
+    before = db.session.scalar(terms)
+    start = local_today() + timedelta(days=800)
+    body = {
+        "label": "next",
+        "cover_start": start.isoformat(),
+        "cover_end": (start + timedelta(days=364)).isoformat(),
+        "window_opens": local_today().isoformat(),
+        "window_closes": (start - timedelta(days=1)).isoformat(),
+        "fee": "80.00",
+        "subsidy": "30.00",
+        "rules": HOSPITAL_RULES,
+    }
+    url = f"/api/v1/mutual-aid/plans/{plan.id}/terms"
+    for username in [f"{SEAT.lower()}.{role}" for role in Role] + ["sz-gs-pj.admin"]:
+        client = app.test_client()
+        headers = api_token(client, username)
+        listed = client.get("/api/v1/mutual-aid/plans", headers=headers).get_json()["items"]
+        assert plan.id in [p["id"] for p in listed], username  # seen below the city
+        refused = client.post(url, json=body, headers=headers)
+        assert refused.status_code == 403, (username, refused.get_json())
+    assert db.session.scalar(terms) == before
+    city = app.test_client()
+    headers = api_token(city, "sz.admin")
+    missing = city.post(f"/api/v1/mutual-aid/plans/{MISSING}/terms", json=body, headers=headers)
+    assert missing.status_code == 404
+    added = city.post(url, json=body, headers=headers)
+    assert added.status_code == 201, added.get_json()
+    db.session.remove()  # read the count the request committed
+    assert db.session.scalar(terms) == before + 1
