@@ -1,7 +1,9 @@
 """Every route with an id, as every role, against its own, a child, a sibling and the parent centre.
 
 The matrix is read from the app's `url_map`, so a new route joins it by itself (and fails
-until `IDS` knows how to find a record for its id). From a district user's seat (SZ-GS):
+until `_world` holds a record of its kind in each centre and `_record_key` maps its path
+argument to it, or it is documented in NOT_CENTRE_SCOPED or OTHER_RULE with the test that
+covers its own rule). From a district user's seat (SZ-GS):
 
 - a record in a sibling or the parent centre answers exactly what a record that does not
   exist answers: 404 for a role the route admits, 403 for a role it refuses — never 200;
