@@ -93,9 +93,12 @@ class EncryptedWriter:
     def write(self, data) -> int:
         self._buffer += data
         self._written += len(data)
-        while len(self._buffer) > _CHUNK_BYTES:
-            self._emit(bytes(self._buffer[:_CHUNK_BYTES]), last=False)
-            del self._buffer[:_CHUNK_BYTES]
+        start = 0
+        with memoryview(self._buffer) as view:
+            while len(view) - start > _CHUNK_BYTES:  # keep the last chunk: it may be the final one
+                self._emit(bytes(view[start : start + _CHUNK_BYTES]), last=False)
+                start += _CHUNK_BYTES
+        del self._buffer[:start]
         return len(data)
 
     def tell(self) -> int:
