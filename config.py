@@ -72,6 +72,8 @@ class Config:
     #: Mutual-aid claims: working days from complete documents to payment before "overdue".
     MUTUAL_AID_PAYMENT_WORKING_DAYS = _env_int("MUTUAL_AID_PAYMENT_WORKING_DAYS", 15)
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+    #: Days a batch print's output (it holds personal data) is kept before it is deleted.
+    PRINT_OUTPUT_RETENTION_DAYS = _env_int("PRINT_OUTPUT_RETENTION_DAYS", 7)
 
     # Background jobs: RQ on REDIS_URL when set, else a local runner process the app starts.
     REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -116,6 +116,8 @@ DOCUMENT_KINDS = {
 def _world(tmp_path) -> dict:
     """One record of every kind an id can name, in each of the four centres."""
     from assist.centres.models import Centre
+    from assist.core.crypto import write_encrypted
+    from assist.documents.jobs import FILE_PURPOSE
 
     make_standard()
     centres = {c.code: c for c in db.session.scalars(select(Centre))}
@@ -160,7 +162,8 @@ def _world(tmp_path) -> dict:
             requested_by_id=user(f"{lower}.caseworker").id,
         )
         result = tmp_path / f"print-{lower}.pdf"
-        result.write_bytes(b"%PDF-1.4\n%%EOF\n")
+        # Stored as the runner stores outputs: encrypted.
+        write_encrypted(result, b"%PDF-1.4\n%%EOF\n", purpose=FILE_PURPOSE)
         job = PrintJob(
             kind="case_file",
             title="case files",
