@@ -71,7 +71,18 @@ def api_route(
     public: bool = False,
     parameters=(),
 ):
-    """Route a view on the API blueprint and describe it in the OpenAPI document."""
+    """Route a view on the API blueprint and describe it in the OpenAPI document.
+
+    `request_schema` and `parameters` take an `assist.api.fields.Schema` (the declaration the
+    view parses its input with), so the document is written from the code that reads it.
+    """
+    from assist.api.fields import Schema
+
+    takes_input = request_schema is not None or bool(parameters)
+    if isinstance(request_schema, Schema):
+        request_schema = request_schema.json()
+    if isinstance(parameters, Schema):
+        parameters = parameters.parameters()
 
     def decorator(view):
         endpoint = view.__name__
@@ -83,6 +94,9 @@ def api_route(
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in _CONVERTER.findall(rule)
         ]
+        for param, name in zip(path_params, _CONVERTER.findall(rule), strict=True):
+            if f"<int:{name}>" in rule:
+                param["schema"] = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
         for method in methods:
             op = {
                 "summary": summary,
@@ -105,6 +119,7 @@ def api_route(
                     "required": True,
                     "content": {"application/json": {"schema": request_schema}},
                 }
+            if takes_input:
                 op["responses"].setdefault("422", {"description": "Invalid input", **_ERROR_REF})
             if public:
                 op["security"] = []
