@@ -18,7 +18,7 @@ returned as a string with two decimals ("1500.00"). Inside, amounts are integer 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from copy import copy
 from datetime import date
 from decimal import Decimal
 
@@ -103,10 +103,13 @@ class Text(Field):
     """Text: NFC, trimmed, at most `max_len` characters, no control characters (tab, line
     feed and carriage return apart) and no lone surrogates. Missing or null: `default`."""
 
-    def __init__(self, max_len: int = TEXT_MAX, *, default: str = "", pattern=None, **kw):
+    def __init__(
+        self, max_len: int = TEXT_MAX, *, default: str = "", pattern=None, verbatim=False, **kw
+    ):
         super().__init__(default=default, **kw)
         self.max_len = max_len
         self.pattern = pattern
+        self.verbatim = verbatim  # a secret: neither trimmed nor normalised
 
     def empty(self, value) -> bool:
         return value is None or (isinstance(value, str) and not value.strip())
@@ -117,9 +120,12 @@ class Text(Field):
         problem = text_problem(value)
         if problem:
             raise Invalid(problem)
-        value = clean_text(value)
+        if not self.verbatim:
+            value = clean_text(value)
         if len(value) > self.max_len:
             raise Invalid(_("Keep this under %(n)d characters.", n=self.max_len))
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            raise Invalid(_("This is not in the expected form."))
         return value
 
     def extra_schema(self) -> dict:
@@ -192,9 +198,7 @@ class Integer(Field):
     def convert(self, value, *, text_input: bool):
         value = self.whole(value)
         if not self.minimum <= value <= self.maximum:
-            raise Invalid(
-                _("Enter a number from %(a)d to %(b)d.", a=self.minimum, b=self.maximum)
-            )
+            raise Invalid(_("Enter a number from %(a)d to %(b)d.", a=self.minimum, b=self.maximum))
         return value
 
     def extra_schema(self) -> dict:
@@ -234,9 +238,7 @@ class Money(Field):
                 raise Invalid(message)
             fen = int(Decimal(raw) * 100)
         if fen > MAX_AMOUNT_FEN:
-            raise Invalid(
-                _("At most %(amount)s yuan.", amount=fen_to_decimal_str(MAX_AMOUNT_FEN))
-            )
+            raise Invalid(_("At most %(amount)s yuan.", amount=fen_to_decimal_str(MAX_AMOUNT_FEN)))
         return fen
 
     def json_schema(self) -> dict:
@@ -314,9 +316,7 @@ class ListOf(Field):
 
     json_type = "array"
 
-    def __init__(
-        self, item, *, max_items: int = 200, default=None, key_format="[{n}].{key}", **kw
-    ):
+    def __init__(self, item, *, max_items: int = 200, default=None, key_format="[{n}].{key}", **kw):
         super().__init__(default=[] if default is None else default, **kw)
         self.item = item
         self.max_items = max_items
@@ -342,7 +342,7 @@ class ListOf(Field):
                     for key, message in err.fields.items():
                         errors[self.key_format.format(n=n, key=key)] = message
                 else:
-                    errors[self.key_format.format(n=n, key="").rstrip(".")] = err.message
+                    errors[""] = _("Item %(n)d: %(message)s", n=n + 1, message=err.message)
         if errors:
             raise Invalid(next(iter(errors.values())), fields=errors)
         return out
@@ -448,12 +448,6 @@ class Values(dict):
             raise AttributeError(name) from None
 
 
-@dataclass
-class _Param:
-    name: str
-    field: Field
-
-
 class Schema:
     """Named fields read together. `parse` raises one ValidationError listing every field."""
 
@@ -524,6 +518,13 @@ class Schema:
                 param["description"] = field.description
             out.append(param)
         return out
+
+
+def required(field: Field) -> Field:
+    """The same field, required (for a create schema sharing its fields with a PATCH)."""
+    twin = copy(field)
+    twin.required = True
+    return twin
 
 
 def refusal(errors: dict[str, str]) -> ValidationError:

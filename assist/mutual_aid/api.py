@@ -84,9 +84,7 @@ CLAIM_REQUEST = fields.Schema(
     bank_name=fields.Text(80, required=True),
     bank_account=fields.Text(40, required=True, description="the member's own card"),
 )
-CLAIM_PARAMS = fields.Schema(
-    status=fields.Choice(["refused", "overdue"]), before=fields.Id()
-)
+CLAIM_PARAMS = fields.Schema(status=fields.Choice(["refused", "overdue"]), before=fields.Id())
 ACTION_REQUEST = fields.Schema(comment=fields.Text(), amount_approved=fields.Money())
 FEE_REQUEST = fields.Schema(
     fund_id=fields.Id(required=True, description="the mutual-aid fund (互助金)"),

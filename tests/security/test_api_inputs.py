@@ -1,6 +1,8 @@
 """The API's one input layer (assist.api.fields): regressions for issue 11 findings 4 and 8
 and issue 10 item 2. Each test failed on the code before the layer."""
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -8,7 +10,7 @@ from assist.applicants.models import Applicant
 from assist.cases.models import AidCase
 from assist.extensions import db
 from tests.conftest import api_token
-from tests.factories import make_applicant, user
+from tests.factories import make_applicant, make_standard, user
 
 
 def _count(model) -> int:
@@ -23,6 +25,7 @@ def cw(client, network):
 
 @pytest.fixture
 def household(network):
+    make_standard()
     applicant = make_applicant(network["SZ-GS-PJ"])
     db.session.commit()
     return applicant
@@ -50,9 +53,16 @@ def test_nul_and_lone_surrogate_in_text_are_refused_and_nothing_is_stored(
     client, cw, household, bad, words
 ):
     before = _count(AidCase)
+    body = {
+        "kind": "living",
+        "reason": bad,
+        "amount_requested": "100",
+        "applicant_id": household.id,
+    }
     response = client.post(
         "/api/v1/cases",
-        json={"kind": "living", "reason": bad, "amount_requested": "100", "applicant_id": 0},
+        data=json.dumps(body),  # ASCII escapes: "\ud800" reaches the server as JSON sends it
+        content_type="application/json",
         headers=cw,
     )
     assert response.status_code == 422
@@ -104,8 +114,12 @@ def test_money_is_one_rule_everywhere(client, cw, household):
     """Yuan, as a string with up to two decimals or a whole number; nothing else."""
     whole = client.post(
         "/api/v1/cases",
-        json={"kind": "living", "reason": "生活困难", "amount_requested": 1500,
-              "applicant_id": household.id},
+        json={
+            "kind": "living",
+            "reason": "生活困难",
+            "amount_requested": 1500,
+            "applicant_id": household.id,
+        },
         headers=cw,
     )
     assert whole.status_code == 201, whole.get_json()
@@ -124,8 +138,13 @@ def test_every_field_error_comes_in_one_answer(client, cw):
     before = _count(Applicant)
     response = client.post(
         "/api/v1/applicants",
-        json={"name": 5, "annual_income": "x", "consent_signed_on": "0001-01-01",
-              "is_migrant_worker": "yes", "causes": "illness"},
+        json={
+            "name": 5,
+            "annual_income": "x",
+            "consent_signed_on": "0001-01-01",
+            "is_migrant_worker": "yes",
+            "causes": "illness",
+        },
         headers=cw,
     )
     assert response.status_code == 422
