@@ -25,9 +25,10 @@ SPEC: dict = {
     "info": {
         "title": "Assist API",
         "version": "1",
-        "description": "Hardship-assistance case management. Amounts are yuan strings with two "
-        'decimals ("1500.00"); times are ISO 8601 in UTC. Errors come as '
-        '{"error": {"code", "message", "fields"}}.',
+        "description": "Hardship-assistance case management. Amounts are answered as yuan "
+        'strings with two decimals ("1500.00") and taken as such strings (at most two '
+        "decimals) or as whole numbers of yuan; times are ISO 8601 in UTC. Errors come as "
+        '{"error": {"code", "message", "fields"}}; a 422 names every wrong field.',
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],

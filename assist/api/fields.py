@@ -17,6 +17,7 @@ returned as a string with two decimals ("1500.00"). Inside, amounts are integer 
 
 from __future__ import annotations
 
+import math
 import re
 from copy import copy
 from datetime import date
@@ -410,7 +411,10 @@ class Data(Field):
             problem = text_problem(value)
             if problem:
                 raise Invalid(problem)
-        elif isinstance(value, bool) or value is None or isinstance(value, float):
+        elif isinstance(value, float):
+            if not math.isfinite(value):  # NaN and Infinity are not JSON, whatever parsed them
+                raise Invalid(_("Send an object."))
+        elif isinstance(value, bool) or value is None:
             return
         elif isinstance(value, int):
             if abs(value) > 2**63 - 1:

@@ -65,9 +65,8 @@ LIST_PARAMS = fields.Schema(
     per_page=fields.Integer(minimum=1, maximum=100, default=50),
 )
 
-DECISION_FORM = fields.Schema(
-    meeting_date=fields.Day(), reference=fields.Text(100), kind=fields.Text(40)
-)
+DECISION_FORM = fields.Schema(meeting_date=fields.Day(), reference=fields.Text(100))
+UPLOAD_FORM = fields.Schema(kind=fields.Text(40))
 
 CONFLICT = {"description": "Not possible in the case's state, or refused by a rule"}
 _money_out = fields.money_out
@@ -356,7 +355,7 @@ def upload_case_attachment(case_id: int):
         case,
         request.files.get("file"),
         acting_user=current_user,
-        kind=DECISION_FORM.form().kind or AttachmentKind.OTHER,
+        kind=UPLOAD_FORM.form().kind or AttachmentKind.OTHER,
     )
     db.session.commit()
     return created(as_json(attachment))

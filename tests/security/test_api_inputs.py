@@ -197,3 +197,20 @@ def test_ids_beyond_the_database_are_refused_in_bodies(client, cw):
         headers=cw,
     )
     assert response.status_code == 422 and "applicant_id" in _fields(response)
+
+
+def test_free_form_rules_refuse_nul_and_non_numbers(client, network):
+    """JSON data stored as it came (a plan term's rules) obeys the text rules too: PostgreSQL's
+    JSON refuses \\u0000, and NaN is not JSON at all."""
+    headers = api_token(client, "sz.admin")
+    for rules in ('{"daily_fen": NaN}', '{"note\\u0000": 1}', '{"a": "\\ud800"}'):
+        body = (
+            '{"code": "ZY", "name": "住院", "kind": "hospital", "term": {"label": "2027", '
+            '"cover_start": "2027-01-01", "cover_end": "2027-12-31", "window_opens": '
+            '"2026-12-01", "window_closes": "2026-12-31", "fee": "80", "rules": ' + rules + "}}"
+        )
+        response = client.post(
+            "/api/v1/mutual-aid/plans", data=body, content_type="application/json", headers=headers
+        )
+        assert response.status_code == 422, (rules, response.get_json())
+        assert "rules" in _fields(response)
