@@ -71,15 +71,18 @@ def api_route(
     responses: dict | None = None,
     public: bool = False,
     parameters=(),
+    form_schema=None,
+    files=(),
 ):
     """Route a view on the API blueprint and describe it in the OpenAPI document.
 
     `request_schema` and `parameters` take an `assist.api.fields.Schema` (the declaration the
-    view parses its input with), so the document is written from the code that reads it.
+    view parses its input with), so the document is written from the code that reads it;
+    `form_schema` (with the names of its `files`) does the same for a multipart upload.
     """
     from assist.api.fields import Schema
 
-    takes_input = request_schema is not None or bool(parameters)
+    takes_input = request_schema is not None or bool(parameters) or form_schema is not None
     if isinstance(request_schema, Schema):
         request_schema = request_schema.json()
     if isinstance(parameters, Schema):
@@ -122,6 +125,14 @@ def api_route(
                 }
             if takes_input:
                 op["responses"].setdefault("422", {"description": "Invalid input", **_ERROR_REF})
+            if form_schema is not None:
+                multipart = form_schema.json()
+                for name in files:
+                    multipart["properties"][name] = {"type": "string", "format": "binary"}
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": multipart}},
+                }
             if public:
                 op["security"] = []
             SPEC["paths"].setdefault(path, {})[method.lower()] = op

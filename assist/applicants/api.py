@@ -511,6 +511,8 @@ def applicant_action(applicant_id: int, action: str):
     methods=["POST"],
     tags=TAGS,
     summary="Add a document (multipart/form-data: kind, file); PDF, JPEG or PNG by content",
+    form_schema=UPLOAD_FORM,
+    files=("file",),
     responses={201: {"description": "the stored document"}, 422: {"description": "refused"}},
 )
 def upload_attachment(applicant_id: int):

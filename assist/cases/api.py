@@ -316,6 +316,8 @@ def case_action(case_id: int, action: str):
     methods=["POST"],
     tags=TAGS,
     summary="Record the collective decision for a case above the city limit (multipart form)",
+    form_schema=DECISION_FORM,
+    files=("attachment",),
     responses={
         201: {"description": "the case"},
         409: CONFLICT,
@@ -342,6 +344,8 @@ def record_decision(case_id: int):
     methods=["POST"],
     tags=TAGS,
     summary="Add a supporting document (multipart/form-data: kind, file); PDF, JPEG or PNG",
+    form_schema=UPLOAD_FORM,
+    files=("file",),
     responses={
         201: {"description": "the stored document"},
         403: {"description": "not while the case is in this state, or not for this role"},

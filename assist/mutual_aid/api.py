@@ -383,6 +383,8 @@ def _unit(unit_id: int) -> Unit:
     methods=["POST"],
     tags=TAGS,
     summary="Upload a unit's roster (multipart: unit_id, term_id, file, dry_run, skip_bad)",
+    form_schema=ROSTER_FORM,
+    files=("file",),
     responses={
         200: {"description": "dry run: every row's problems by row number; nothing changed"},
         201: {"description": "enrolled: the batch with its row results and fee due"},
