@@ -58,7 +58,8 @@ users_bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 def _login_username_key() -> str:
     if request.is_json:
-        name = (request.get_json(silent=True) or {}).get("username")
+        body = request.get_json(silent=True)
+        name = body.get("username") if isinstance(body, dict) else None
     else:
         name = request.form.get("username")
     return "account:" + (str(name or "")).strip().lower()[:64]

@@ -155,7 +155,10 @@ def _register_errors(app: Flask) -> None:
             log.exception("unhandled error on %s", request.path)
         title, text = messages[status]
         if _wants_json():
-            return api_error(status, codes[status], str(text))
+            body, status = api_error(status, codes[status], str(text))
+            if status == 405 and getattr(err, "valid_methods", None):
+                body.headers["Allow"] = ", ".join(err.valid_methods)
+            return body, status
         if status == 401:
             return login_manager.unauthorized()
         return render_template("errors/error.html", status=status, title=title, text=text), status
