@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import (
     confirm_login,
     current_user,
@@ -92,12 +91,10 @@ def _tell_about_failures(user: User) -> None:
     failures = getattr(user, "failures_since_last_sign_in", 0)
     if failures:
         flash(
-            ngettext(
-                "%(num)d failed sign-in attempt on your account since your last sign-in. "
+            _(
+                "%(n)d failed sign-in attempts on your account since your last sign-in. "
                 "If it was not you, tell your administrator.",
-                "%(num)d failed sign-in attempts on your account since your last sign-in. "
-                "If it was not you, tell your administrator.",
-                failures,
+                n=failures,
             ),
             "warning",
         )
