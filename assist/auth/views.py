@@ -26,6 +26,7 @@ from flask_login import (
 )
 from sqlalchemy import func, select
 
+from assist.auth import inbox as _inbox  # noqa: F401  (admins see guessed-at accounts)
 from assist.auth import services
 from assist.auth.forms import (
     ROLE_LABELS,

@@ -182,6 +182,20 @@ def test_per_account_back_off_delays_then_releases(app, network):
     assert "4 次登录失败" in response.get_data(as_text=True)
 
 
+def test_administrators_are_told_of_a_guessed_account_within_their_scope(app, network):
+    app.config.update(LOGIN_BACKOFF_AFTER=2, LOGIN_BACKOFF_MAX_SECONDS=1)
+    for i in range(3):
+        login(_from(app, f"203.0.113.{i + 1}"), "sz-gs-pj.finance", "wrong-password")
+    target = user("sz-gs-pj.finance")
+    admin = app.test_client()
+    login(admin, "sz-gs.admin")
+    html = admin.get("/inbox/?kind=accounts_under_guessing").get_data(as_text=True)
+    assert "sz-gs-pj.finance" in html and f"/admin/users/{target.id}" in html
+    other = app.test_client()
+    login(other, "sz-wz.admin")  # another district's administrator is not told
+    assert "sz-gs-pj.finance" not in other.get("/inbox/").get_data(as_text=True)
+
+
 def test_api_token_endpoint_obeys_the_back_off(app, network):
     app.config.update(LOGIN_BACKOFF_AFTER=1, LOGIN_BACKOFF_MAX_SECONDS=60)
     for i in range(2):
