@@ -13,7 +13,7 @@ shares them):
 
 import time
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from assist.extensions import limiter
@@ -40,8 +40,6 @@ def _pair_key() -> str:
 
 
 def _failed(response) -> bool:
-    from flask import g
-
     return bool(g.get("login_failed"))
 
 

@@ -112,7 +112,8 @@ def login():
         try:
             user = services.authenticate(form.username.data, form.password.data)
         except services.SignInDelayed as err:
-            return render_template("auth/login.html", form=form, throttled=err.message), 429
+            page = render_template("auth/login.html", form=form, throttled=err.message)
+            return page, 429, {"Retry-After": str(err.seconds)}
         db.session.commit()  # the attempt is audited whether or not it succeeded
         if user is not None:
             locale = session.get("locale")
