@@ -79,6 +79,23 @@ def input_guard(form, field) -> None:
         raise StopValidation(problem)
 
 
+def input_refusal(form) -> ValidationError | None:
+    """The refusal for a form whose fields hold what no field may (see `value_problem`), for
+    views that let the service judge a form that failed its own checks: None when clean."""
+    fields = {}
+    for field in form:
+        if isinstance(field, (CSRFTokenField, FormField, FieldList)):
+            continue
+        problem = value_problem([field.data, getattr(field, "date", None)])
+        if problem is not None:
+            fields[field.name] = problem
+    if not fields:
+        return None
+    return ValidationError(
+        f"{form[next(iter(fields))].label.text}: {next(iter(fields.values()))}", fields=fields
+    )
+
+
 _bind_field = DefaultMeta.bind_field
 
 

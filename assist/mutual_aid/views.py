@@ -33,6 +33,7 @@ from assist.cases.models import CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors, int_arg
+from assist.core.inputs import id_or_none
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
@@ -266,7 +267,7 @@ def roster_confirm(unit_id: int):
     if kept is None:
         flash(_("The uploaded roster has expired; upload it again."), "warning")
         return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
-    term = db.session.get(PlanTerm, int(form.term.data)) if form.term.data.isdigit() else None
+    term = db.session.get(PlanTerm, id_or_none(form.term.data) or 0)
     if term is None:
         abort(404)
     data, filename = kept
