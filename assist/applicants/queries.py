@@ -18,6 +18,7 @@ from assist.applicants.models import Applicant, Category, Cause, FileStatus, Res
 from assist.applicants.services import REVIEW_WARNING_DAYS
 from assist.centres.scoping import in_scope, in_subtree, scoped
 from assist.core.crypto import keyed_hash
+from assist.core.forms import int_arg, text_arg
 from assist.core.pagination import BoundedCount
 from assist.core.pagination import bounded_count as core_bounded_count
 from assist.core.timeutil import local_today
@@ -83,9 +84,9 @@ class FileQuery:
         sort = str(args.get("sort") or "new")
         cause = str(args.get("cause") or "")
         return cls(
-            q=str(args.get("q") or "").strip()[:60],
-            id_hash=str(args.get("idh") or "")[:64],
-            centre_id=integer("centre"),
+            q=text_arg(args, "q", max_length=60),
+            id_hash=text_arg(args, "idh", max_length=64),
+            centre_id=int_arg(args, "centre"),
             category=category if category in Category.__members__.values() else "",
             status=status if status in FileStatus.__members__.values() else "",
             cause=cause if cause in Cause.__members__.values() else "",

@@ -43,7 +43,8 @@ from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.crypto import decrypt, keyed_hash
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors
+from assist.core.forms import apply_field_errors, input_refusal
+from assist.core.inputs import id_or_none
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.timeutil import local_today
 from assist.exports import registry as exports
@@ -499,6 +500,8 @@ def upload(applicant_id: int):
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
+        if (refusal := input_refusal(form)) is not None:
+            return _refused(applicant, refusal, attachment_form=form)
     return _act(
         applicant,
         lambda: attachment_services.store_attachment(
@@ -550,12 +553,14 @@ def request_transfer(applicant_id: int):
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
+        if (refusal := input_refusal(form)) is not None:
+            return _refused(applicant, refusal, transfer_form=form)
     return _act(
         applicant,
         lambda: services.request_transfer(
             applicant,
             acting_user=current_user,
-            to_centre=db.session.get(Centre, form.to_centre.data or 0),
+            to_centre=db.session.get(Centre, id_or_none(form.to_centre.data) or 0),
             reason=form.reason.data or "",
             note=form.note.data or "",
         ),

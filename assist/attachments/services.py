@@ -24,6 +24,7 @@ from sqlalchemy import select
 from assist.attachments.models import Attachment
 from assist.audit.services import record
 from assist.core.errors import PermissionDenied, ValidationError
+from assist.core.inputs import id_or_none
 from assist.core.timeutil import utcnow
 from assist.extensions import db
 
@@ -75,6 +76,12 @@ def _check_content(data: bytes) -> str:
         if b"%%EOF" not in data[-2048:]:
             message = _("This PDF is incomplete or damaged; scan or save it again.")
             raise ValidationError(message, fields={"file": message})
+        if pdf_has_active_content(data):
+            message = _(
+                "This PDF contains JavaScript, automatic actions or embedded files, which are "
+                "not accepted; scan the paper, or print the document to a new PDF, and upload that."
+            )
+            raise ValidationError(message, fields={"file": message})
         return PDF
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -86,6 +93,50 @@ def _check_content(data: bytes) -> str:
     if {"JPEG": JPEG, "PNG": PNG}.get(fmt or "") != content_type:
         raise ValidationError(refused, fields={"file": refused})
     return content_type
+
+
+#: Dictionary keys that carry scripts, automatic actions, launched programs or files inside.
+_ACTIVE_KEYS = frozenset(
+    {"/JavaScript", "/JS", "/AA", "/Launch", "/EmbeddedFiles", "/EF", "/RichMedia", "/XFA"}
+)
+#: Action types (/S) that run something rather than go to a page.
+_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/RichMediaExecute"})
+_ACTIVE_RAW = re.compile(rb"/(JavaScript|JS|AA|Launch|EmbeddedFiles|EF|RichMedia|XFA)\b")
+#: More objects than any scanned document has; a file beyond it is not searched further.
+_MAX_PDF_OBJECTS = 200_000
+
+
+def pdf_has_active_content(data: bytes) -> bool:
+    """Whether a PDF holds JavaScript, automatic actions (/OpenAction or /AA that run
+    something), launch actions or embedded files, anywhere in its object graph.
+
+    pypdf reads the structure (compressed object streams and #-escaped names included); a file
+    it cannot read is searched as raw bytes instead.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        todo, seen = [reader.trailer], set()
+        while todo and len(seen) < _MAX_PDF_OBJECTS:
+            obj = todo.pop()
+            if isinstance(obj, IndirectObject):
+                ref = (obj.idnum, obj.generation)
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                obj = obj.get_object()
+            if isinstance(obj, DictionaryObject):
+                if _ACTIVE_KEYS.intersection(obj.keys()) or obj.get("/S") in _ACTIVE_ACTIONS:
+                    return True
+                todo.extend(v for k, v in obj.items() if k not in ("/Parent", "/P"))
+            elif isinstance(obj, ArrayObject):
+                todo.extend(obj)
+        return False
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError):
+        return _ACTIVE_RAW.search(data) is not None
 
 
 def strip_metadata(data: bytes, content_type: str) -> bytes:
@@ -233,11 +284,8 @@ def load_for(
     """
     from assist.centres.scoping import not_found
 
-    try:
-        attachment_id = int(attachment_id)
-    except (TypeError, ValueError):
-        raise not_found() from None
-    if not -(2**63) <= attachment_id < 2**63:
+    attachment_id = id_or_none(attachment_id)
+    if attachment_id is None:
         raise not_found()
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.removed_at is not None:

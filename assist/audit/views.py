@@ -1,6 +1,6 @@
 """Reading the audit log, for administrators and auditors, within their scope, in words."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -12,6 +12,7 @@ from assist.audit.models import AuditEntry
 from assist.auth.models import Role, User
 from assist.centres.models import Centre
 from assist.centres.scoping import path_in_scope, roles_required, scoped, scoped_centres
+from assist.core.forms import day_arg
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
 from assist.core.timeutil import local_to_utc
@@ -24,13 +25,6 @@ bp.after_app_request(services.write_refusals)
 register_nav(
     _l("Audit log"), "audit.index", roles=(Role.ADMIN, Role.AUDITOR), order=90, group="admin"
 )
-
-
-def _local_date(value: str | None):
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d")
-    except ValueError:
-        return None
 
 
 def _changes_text(entry: AuditEntry) -> str:
@@ -76,7 +70,7 @@ def _filtered(args, centres: list[Centre]):
         stmt = stmt.where(AuditEntry.object_type == args["object_type"].strip())
     if args.get("object_id"):
         stmt = stmt.where(AuditEntry.object_id == args["object_id"].strip())
-    start, end = _local_date(args.get("from")), _local_date(args.get("to"))
+    start, end = day_arg(args, "from"), day_arg(args, "to")
     if start:
         stmt = stmt.where(AuditEntry.at >= local_to_utc(start))
     if end:

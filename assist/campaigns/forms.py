@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from assist.campaigns.services import CampaignInput, VisitInput
 from assist.core.errors import ValidationError
+from assist.core.inputs import date_problem, text_problem
 from assist.core.money import MoneyFormatError, parse_yuan
 
 
@@ -25,7 +26,7 @@ def text(data, field: str, max_len: int = 2000) -> str:
     if not isinstance(value, str):
         _fail(field, _("Enter text."))
     value = value.strip()
-    if "\x00" in value:  # PostgreSQL text cannot hold NUL: refuse it here, not with a 500
+    if text_problem(value) is not None:  # PostgreSQL text cannot hold NUL: refuse, not a 500
         _fail(field, _("Remove the invalid characters."))
     if len(value) > max_len:
         _fail(field, _("Keep this under %(n)d characters.", n=max_len))
@@ -75,9 +76,13 @@ def day(data, field: str, *, required=True) -> date | None:
     if not isinstance(value, str):
         _fail(field, _("Enter a date as YYYY-MM-DD."))
     try:
-        return date.fromisoformat(value.strip())
+        result = date.fromisoformat(value.strip())
     except ValueError:
         _fail(field, _("Enter a date as YYYY-MM-DD."))
+    problem = date_problem(result)
+    if problem is not None:
+        _fail(field, problem)
+    return result
 
 
 def flag(data, field: str) -> bool:

@@ -40,6 +40,7 @@ from assist.cases.models import AidKind, CaseStatus, Occasion
 from assist.centres.models import Centre, Tier
 from assist.core.database import lock_row
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
+from assist.core.inputs import id_or_none
 from assist.core.money import format_yuan
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
@@ -287,7 +288,7 @@ def _clean_funds(fund_ids, user: User, *, required: bool) -> list[Fund]:
     funds = []
     for raw in fund_ids or []:
         try:
-            fund = db.session.get(Fund, int(raw))
+            fund = db.session.get(Fund, id_or_none(raw) or 0)
         except (TypeError, ValueError):
             fund = None
         if fund is None or not user.centre.is_within(fund.centre):

@@ -33,6 +33,7 @@ from assist.campaigns.models import (
 from assist.campaigns.owners import VISIT_OWNER
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
+from assist.core.forms import int_arg
 from assist.core.nav import register_nav
 from assist.core.scoping import roles_required, scoped
 from assist.extensions import db
@@ -354,10 +355,7 @@ def list_page(list_id: int):
     status = {"listed": EntryStatus.LISTED, "candidates": EntryStatus.CANDIDATE}.get(
         show, EntryStatus.REMOVED
     )
-    try:
-        after = int(request.args.get("after", 0))
-    except ValueError:
-        after = 0
+    after = int_arg(request.args, "after") or 0
     entries = db.session.scalars(
         select(ListEntry)
         .where(ListEntry.list_id == clist.id, ListEntry.status == status, ListEntry.id > after)

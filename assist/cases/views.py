@@ -49,7 +49,7 @@ from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objecti
 from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.errors import DomainError, ValidationError
-from assist.core.forms import apply_field_errors
+from assist.core.forms import apply_field_errors, input_refusal
 from assist.core.masking import mask_name
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -338,8 +338,12 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
 def upload(case_id: int):
     case = _get(case_id)
     form = CaseAttachmentForm(case=case)
-    if not form.validate_on_submit() and form.csrf_token.errors:
-        abort(400)
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        if (refusal := input_refusal(form)) is not None:
+            flash(refusal.message, "danger")
+            return redirect(url_for("cases.show", case_id=case.id))
     try:
         attachments.add_case_attachment(
             case, form.file.data, acting_user=current_user, kind=form.kind.data or ""

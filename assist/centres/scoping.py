@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from assist.centres.models import Centre
 from assist.core.errors import NotFound
+from assist.core.inputs import id_or_none
 from assist.extensions import db
 
 __all__ = [
@@ -81,11 +82,8 @@ def not_found() -> NotFound:
 def get_scoped_or_404(model, ident, user, centre_column: InstrumentedAttribute | None = None):
     """Load `model` by primary key; raise NotFound (a 404) when missing or outside the scope."""
     column = centre_column if centre_column is not None else model.centre_id
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
-        raise not_found() from None
-    if not -(2**63) <= ident < 2**63:  # beyond any database integer: it cannot exist
+    ident = id_or_none(ident)
+    if ident is None:  # not an id, or beyond what a primary key holds: it cannot exist
         raise not_found()
     stmt = scoped(select(model).where(model.id == ident), user, column)
     obj = db.session.scalars(stmt).first()

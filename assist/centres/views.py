@@ -12,7 +12,7 @@ from assist.centres.forms import CentreEditForm, CentreForm, MoveForm
 from assist.centres.models import Centre, Tier
 from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.errors import DomainError
-from assist.core.forms import perform
+from assist.core.forms import int_arg, perform
 from assist.core.money import format_yuan
 from assist.core.nav import register_nav
 from assist.extensions import db
@@ -53,7 +53,7 @@ def create():
     parents = [c for c in _visible_centres() if c.tier < Tier.STATION and c.is_active]
     form.parent.choices = [(c.id, f"{c.code} {c.name}") for c in parents]
     if request.method == "GET" and request.args.get("parent"):
-        form.parent.data = request.args.get("parent", type=int)
+        form.parent.data = int_arg(request.args, "parent")
     if form.validate_on_submit():
         parent = _get(form.parent.data)
         outcome = perform(

@@ -1,16 +1,21 @@
 """Helpers shared by the WTForms forms and the views that act on them."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
-from wtforms import Form
+from wtforms import FieldList, Form, FormField
 from wtforms.csrf.core import CSRFTokenField
+from wtforms.meta import DefaultMeta
+from wtforms.validators import StopValidation
 from wtforms.widgets import HiddenInput
 
-from assist.core.errors import DomainError
+from assist.core.errors import DomainError, ValidationError
+from assist.core.inputs import MAX_INT, date_problem, text_problem
 from assist.extensions import db
 
 
@@ -24,6 +29,138 @@ class _HiddenInputWithoutId(HiddenInput):
 
 
 CSRFTokenField.widget = _HiddenInputWithoutId()
+
+
+def int_problem(value: int) -> str | None:
+    """Return why a whole number is out of the range any field or filter may carry, or None."""
+    if -MAX_INT - 1 <= value <= MAX_INT:
+        return None
+    return str(_l("is too large a number"))
+
+
+def value_problem(value) -> str | None:
+    """Why a value from a form or a query string cannot be accepted (`inputs` decides), or None.
+
+    Text with control characters or broken characters, whole numbers wider than the database's
+    integers and dates outside EARLIEST_DATE–LATEST_DATE are refused wherever they arrive;
+    lists and mappings are searched through.
+    """
+    if isinstance(value, str):
+        return text_problem(value)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return int_problem(value)
+    if isinstance(value, date):
+        return date_problem(value if not hasattr(value, "date") else value.date())
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return next(filter(None, map(value_problem, value)), None)
+    return None
+
+
+def input_guard(form, field) -> None:
+    """Refuse, as the field's error, a value no field may hold (see `value_problem`).
+
+    Every form gets it first in every field's validators (`_bind_field_with_guard`), so no
+    form can forget it. Sub-forms (FormField) guard their own fields; a list (FieldList)
+    checks its plain entries, which are bound without the form's meta.
+    """
+    if isinstance(field, FormField):
+        return
+    if isinstance(field, FieldList):
+        data = [e.data for e in field.entries if not isinstance(e, FormField)]
+    else:
+        data = [field.data, getattr(field, "date", None)]  # IsoDateField parses into `date`
+    problem = value_problem(data)
+    if problem is not None:
+        field.errors[:] = []
+        raise StopValidation(problem)
+
+
+def input_refusal(form) -> ValidationError | None:
+    """The refusal for a form whose fields hold what no field may (see `value_problem`), for
+    views that let the service judge a form that failed its own checks: None when clean."""
+    fields = {}
+    for field in form:
+        if isinstance(field, (CSRFTokenField, FormField, FieldList)):
+            continue
+        problem = value_problem([field.data, getattr(field, "date", None)])
+        if problem is not None:
+            fields[field.name] = problem
+    if not fields:
+        return None
+    return ValidationError(
+        f"{form[next(iter(fields))].label.text}: {next(iter(fields.values()))}", fields=fields
+    )
+
+
+_bind_field = DefaultMeta.bind_field
+
+
+def _bind_field_with_guard(self, form, unbound_field, options):
+    field = _bind_field(self, form, unbound_field, options)
+    if not isinstance(field, CSRFTokenField):
+        field.validators = [input_guard, *field.validators]
+    return field
+
+
+# Every WTForms form (FlaskForm and the plain sub-forms of FormField) binds its fields through
+# DefaultMeta, so this is the one place the input rules reach all of them.
+DefaultMeta.bind_field = _bind_field_with_guard
+
+
+def int_arg(args, name: str, *, label=None) -> int | None:
+    """A whole-number filter from a query string or form: None when absent or empty.
+
+    Anything else that is not a whole number between 0 and MAX_INT is refused with a
+    ValidationError naming the filter (the page answers 422 with the message, never a 500).
+    """
+    raw = args.get(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    raw = str(raw).strip()
+    if raw.isascii() and raw.isdigit() and int(raw) <= MAX_INT:
+        return int(raw)
+    message = str(
+        _l(
+            "The filter %(name)s must be a whole number from 0 to %(max)d.",
+            name=label or name,
+            max=MAX_INT,
+        )
+    )
+    raise ValidationError(message, fields={name: message})
+
+
+def day_arg(args, name: str, *, label=None) -> datetime | None:
+    """A date filter (YYYY-MM-DD) as the midnight that starts it: None when absent or empty;
+    an unreadable date or one outside EARLIEST_DATE–LATEST_DATE is refused, naming the filter."""
+    raw = str(args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d")
+    except ValueError:
+        problem = str(_l("Enter a date as YYYY-MM-DD, e.g. 2026-03-01."))
+    else:
+        problem = date_problem(day.date())
+        if problem is None:
+            return day
+    message = f"{label or name}: {problem}"
+    raise ValidationError(message, fields={name: problem})
+
+
+def text_arg(args, name: str, *, max_length: int | None = None, label=None) -> str:
+    """A text filter from a query string or form, stripped (and cut to `max_length`): "" when
+    absent; a control or broken character is refused with a ValidationError naming it."""
+    raw = str(args.get(name) or "")
+    problem = text_problem(raw)
+    if problem is not None:
+        message = f"{label or name}: {problem}"
+        raise ValidationError(message, fields={name: problem})
+    raw = raw.strip()
+    return raw[:max_length] if max_length is not None else raw
 
 
 def apply_field_errors(form, err: DomainError) -> None:

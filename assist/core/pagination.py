@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask import request
 from sqlalchemy import Select, func, select
 
+from assist.core.inputs import id_or_none
 from assist.extensions import db
 
 COUNT_CAP = 2_000
@@ -70,11 +71,8 @@ class BoundedCount(int):
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    """A page number or key from a page's own links; anything else starts at the first page."""
+    return id_or_none(request.args.get(name, ""))
 
 
 def paginate(stmt: Select, *, per_page: int = 50, key=None) -> Page:

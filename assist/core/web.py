@@ -23,8 +23,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
-from assist.core.errors import DomainError, NotFound
+from assist.core.errors import DomainError, NotFound, ValidationError
 from assist.core.forms import field_aria, form_errors
+from assist.core.inputs import MAX_ID, text_problem
 from assist.core.masking import mask_id, mask_name
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.timeutil import to_local
@@ -86,6 +87,20 @@ def init_web(app: Flask) -> None:
             return redirect(url_for("auth.change_password"))
         return None
 
+    @app.before_request
+    def _refuse_broken_query_text():
+        """No page reads a query string holding a control or broken character (PostgreSQL
+        refuses NUL in a query): one refusal, naming the parameter, before any view runs."""
+        if _wants_json():
+            return  # the API's input layer answers for its own parameters
+        for name, values in request.args.lists():
+            problem = next(filter(None, map(text_problem, [name, *values])), None)
+            if problem is not None:
+                message = _(
+                    "The address parameter %(name)s %(problem)s.", name=name, problem=problem
+                )
+                raise ValidationError(message, fields={name: problem})
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -108,11 +123,29 @@ def init_web(app: Flask) -> None:
     _register_template_helpers(app)
 
 
-class IdConverter(IntegerConverter):
-    """`<int:…>` in URLs: an id beyond the database's 64-bit integers matches no route (404)
-    instead of overflowing in the query."""
+def digits_up_to(limit: int) -> str:
+    """A regular expression for the unsigned decimal numbers from 0 to `limit`."""
+    text = str(limit)
+    parts = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        if digit != "0":
+            rest = len(text) - i - 1
+            parts.append(f"{text[:i]}[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    parts.append(text)
+    return "(?:" + "|".join(parts) + ")"
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs: an id beyond what a primary key holds (`inputs.MAX_ID`) matches no
+    route (404) instead of overflowing in the query (PostgreSQL `integer` ids stop at 2³¹−1).
+
+    The bound is in the pattern, not only in `max`: Werkzeug checks `max` after choosing a
+    rule, so a larger id sent with another method than the route's GET would answer 405.
+    """
+
+    regex = digits_up_to(MAX_ID)
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

@@ -1,9 +1,13 @@
 """Document pages: download one PDF, verify a printed code, and batch printing."""
 
+import json
+from functools import wraps
+
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -15,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from assist.audit import labels as audit_labels
@@ -57,12 +62,84 @@ def pdf_response(document, pdf: bytes, *, download: bool = False):
     return response
 
 
-@bp.route("/documents/<kind>/<int:subject_id>.pdf")
+#: How long a print link on a page stays good: a working day, like a page left open.
+LINK_MAX_AGE = 12 * 3600
+#: Query parameters that do not change which document a link issues.
+_UNSIGNED = ("t", "download")
+
+
+def _link_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="assist.document-link")
+
+
+def _link_claim(user_id: int, endpoint: str, view_args: dict, args) -> list:
+    pairs = sorted((k, str(v)) for k, v in args if k not in _UNSIGNED)
+    return json.loads(json.dumps([user_id, endpoint, view_args, pairs]))
+
+
+def issue_link(endpoint: str, **values) -> str:
+    """A GET link that issues a document for the signed-in user: signed, so only a page of
+    Assist can make one (a cross-site `<img>` cannot number documents in someone's name)."""
+    rule = next(r for r in current_app.url_map.iter_rules(endpoint))
+    view_args = {k: v for k, v in values.items() if k in rule.arguments}
+    args = [(k, v) for k, v in values.items() if k not in rule.arguments]
+    token = _link_serializer().dumps(_link_claim(current_user.id, endpoint, view_args, args))
+    return url_for(endpoint, **values, t=token)
+
+
+def _link_is_valid() -> bool:
+    try:
+        claim = _link_serializer().loads(request.args.get("t", ""), max_age=LINK_MAX_AGE)
+    except BadSignature:
+        return False
+    args = request.args.items(multi=True)
+    return claim == _link_claim(current_user.id, request.endpoint, request.view_args, args)
+
+
+def issued_on_request(check):
+    """Issue (number and record) a document only for a POST, whose CSRF token the app checks,
+    or a GET carrying a link from `issue_link`. Any other GET gets a page with a print button,
+    so an old bookmark still works and nothing is issued behind the user's back.
+
+    `check(**view_args)` loads what the document covers (404 outside the scope, 403 for a
+    role not allowed) before that page is shown, so it answers as the document would.
+    """
+    return lambda view: _issued_on_request(view, check)
+
+
+def _issued_on_request(view, check):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if request.method == "POST" or _link_is_valid():
+            return view(*args, **kwargs)
+        check(**kwargs)
+        values = {k: v for k, v in request.args.items() if k not in _UNSIGNED}
+        action = url_for(request.endpoint, **request.view_args, **values)
+        return render_template(
+            "documents/confirm_issue.html",
+            form=EmptyForm(),
+            action=action,
+            download=request.args.get("download") == "1",
+        )
+
+    return wrapped
+
+
+def _load_subject(kind: str, subject_id: int) -> None:
+    get_spec(kind).load(current_user, subject_id)
+
+
+@bp.route("/documents/<kind>/<int:subject_id>.pdf", methods=["GET", "POST"])
 @login_required
+@issued_on_request(_load_subject)
 def issue(kind: str, subject_id: int):
     document, pdf = services.issue(kind, subject_id, acting_user=current_user)
     db.session.commit()
-    return pdf_response(document, pdf, download=request.args.get("download") == "1")
+    return pdf_response(document, pdf, download=_wants_download())
+
+
+def _wants_download() -> bool:
+    return request.values.get("download") == "1"
 
 
 @bp.route("/documents/verify")
@@ -215,4 +292,7 @@ JOB_STATES = {
 
 @bp.app_context_processor
 def _job_states():
-    return {"job_state": lambda status: str(JOB_STATES.get(status, status))}
+    return {
+        "job_state": lambda status: str(JOB_STATES.get(status, status)),
+        "issue_link": issue_link,
+    }

@@ -12,6 +12,7 @@ from assist.cases.services import payable_clause
 from assist.centres.models import Centre
 from assist.core.database import lock_row
 from assist.core.errors import DomainError, Refused, ValidationError
+from assist.core.inputs import date_problem
 from assist.core.masking import mask_id
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.timeutil import local_today, utcnow
@@ -184,7 +185,7 @@ def _batch_details(batch: PaymentBatch, reference: str, paid_on: date | None) ->
             message=_("Enter the bank's reference for the bulk transfer."),
         )
         return details
-    if paid_on is None or paid_on > local_today():
+    if paid_on is None or paid_on > local_today() or date_problem(paid_on) is not None:
         message = _("Enter the day the recipients signed the roster (not in the future).")
         raise ValidationError(message, fields={"paid_on": message})
     details.signed_on = paid_on

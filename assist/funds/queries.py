@@ -1,7 +1,7 @@
 """Read-side queries for funds pages, cards and the API, all limited to the user's scope."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -10,6 +10,7 @@ from assist.cases.models import AidCase
 from assist.cases.services import payable_clause
 from assist.centres.models import Centre
 from assist.centres.scoping import in_scope, scoped, scoped_centres, subtree
+from assist.core.forms import day_arg, int_arg
 from assist.core.timeutil import local_to_utc
 from assist.extensions import db
 from assist.funds.models import Balance, EntryKind, Fund, LedgerEntry
@@ -110,13 +111,6 @@ def ready_to_pay_totals(user) -> tuple[int, int]:
     return int(count or 0), int(remaining or 0)
 
 
-def local_day(value: str | None):
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d")
-    except ValueError:
-        return None
-
-
 def ledger_stmt(user, args):
     """The ledger rows in scope that match the page's or the API's filters.
 
@@ -129,7 +123,7 @@ def ledger_stmt(user, args):
         joinedload(LedgerEntry.case),
         joinedload(LedgerEntry.user),
     )
-    fund_id = args.get("fund", type=int)
+    fund_id = int_arg(args, "fund")
     if fund_id:
         stmt = stmt.where(LedgerEntry.fund_id == fund_id)
     if args.get("centre"):
@@ -148,7 +142,7 @@ def ledger_stmt(user, args):
                 select(AidCase.id).where(AidCase.case_no == str(args["case"]).strip())
             )
         )
-    start, end = local_day(args.get("from")), local_day(args.get("to"))
+    start, end = day_arg(args, "from"), day_arg(args, "to")
     if start:
         stmt = stmt.where(LedgerEntry.created_at >= local_to_utc(start))
     if end:

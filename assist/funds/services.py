@@ -27,6 +27,7 @@ from assist.cases.services import check_reverse_payment, lock_case, record_payme
 from assist.centres.models import Centre
 from assist.core.database import lock_row
 from assist.core.errors import PermissionDenied, Refused, ValidationError, refuse_fields
+from assist.core.inputs import date_problem
 from assist.core.money import MAX_AMOUNT_FEN, format_yuan
 from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
@@ -550,6 +551,10 @@ def _signed_on(value, *, required: bool) -> date | None:
         return None
     if not isinstance(value, date) or value > local_today():
         message = _("The date of the signature cannot be in the future.")
+        raise ValidationError(message, fields={"signed_on": message})
+    problem = date_problem(value)
+    if problem is not None:
+        message = _("The date of the signature %(problem)s.", problem=problem)
         raise ValidationError(message, fields={"signed_on": message})
     return value
 

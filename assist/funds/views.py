@@ -33,7 +33,7 @@ from assist.centres.scoping import (
     scoped_centres,
 )
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors, perform
+from assist.core.forms import apply_field_errors, day_arg, int_arg, perform
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
@@ -144,7 +144,7 @@ def _fund(fund_id: int):
 
 
 def _year_arg() -> int | None:
-    return request.args.get("year", type=int)
+    return int_arg(request.args, "year")
 
 
 # --- funds ---------------------------------------------------------------------------------
@@ -539,10 +539,7 @@ def payments():
         stmt = stmt.where(Payment.status == request.args["status"])
     if request.args.get("method") in set(PaymentMethod):
         stmt = stmt.where(Payment.method == request.args["method"])
-    start, end = (
-        queries.local_day(request.args.get("from")),
-        queries.local_day(request.args.get("to")),
-    )
+    start, end = day_arg(request.args, "from"), day_arg(request.args, "to")
     if start:
         stmt = stmt.where(Payment.paid_at >= local_to_utc(start))
     if end:

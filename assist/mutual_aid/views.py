@@ -32,7 +32,8 @@ from assist.cases.labels import STATUS_LABELS
 from assist.cases.models import CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors
+from assist.core.forms import apply_field_errors, int_arg
+from assist.core.inputs import id_or_none
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped, scoped_centres
@@ -266,7 +267,7 @@ def roster_confirm(unit_id: int):
     if kept is None:
         flash(_("The uploaded roster has expired; upload it again."), "warning")
         return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
-    term = db.session.get(PlanTerm, int(form.term.data)) if form.term.data.isdigit() else None
+    term = db.session.get(PlanTerm, id_or_none(form.term.data) or 0)
     if term is None:
         abort(404)
     data, filename = kept
@@ -529,10 +530,7 @@ def claim(claim_id: int):
 @roles_required(*READERS)
 def coverage_page():
     report = coverage.figures(current_user)
-    try:
-        after = max(0, int(request.args.get("after", 0)))
-    except ValueError:
-        after = 0
+    after = int_arg(request.args, "after") or 0
     households = coverage.households_without_cover(current_user, after=after)
     if request.args.get("format") == "xlsx":
         everyone = coverage.households_without_cover(current_user, limit=5000)

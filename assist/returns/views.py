@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.core.errors import DomainError, NotFound
+from assist.core.forms import int_arg
 from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required
 from assist.extensions import db
@@ -100,7 +101,7 @@ def show(return_id: int):
     ret = _load(return_id)
     if not ret.versions:
         abort(404)
-    number = request.args.get("v", type=int) or ret.current.version
+    number = int_arg(request.args, "v") or ret.current.version
     version = next((v for v in ret.versions if v.version == number), None)
     if version is None:
         abort(404)

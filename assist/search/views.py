@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from assist.applicants.queries import is_full_id
 from assist.auth.forms import EmptyForm
+from assist.core.forms import text_arg
 from assist.search import registry
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -30,11 +31,11 @@ def index():
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():
             abort(400)
-        q = (request.form.get("q") or "").strip()[:60]
+        q = text_arg(request.form, "q", max_length=60)
         if is_full_id(q):
             return _answer(q, shown_q="")
         return redirect(url_for("search.index", q=q))
-    q = (request.args.get("q") or "").strip()[:60]
+    q = text_arg(request.args, "q", max_length=60)
     if is_full_id(q):  # typed into a URL by hand: answer, but never echo it back
         return _answer(q, shown_q="")
     return _answer(q, shown_q=q)

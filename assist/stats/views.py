@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from assist.auth.forms import EmptyForm
 from assist.centres.models import Centre
 from assist.core.errors import ValidationError
+from assist.core.forms import int_arg
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.redirects import safe_next
@@ -25,7 +26,7 @@ from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centre
 from assist.core.timeutil import to_local
 from assist.documents.pdf import render_pdf
 from assist.documents.services import finish, prepare, static_root
-from assist.documents.views import pdf_response
+from assist.documents.views import issued_on_request, pdf_response
 from assist.extensions import db
 from assist.stats import services
 from assist.stats.documents import READ_ROLES, STATS_REPORT, Report, chart_for
@@ -40,7 +41,7 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'
 
 def _request_scope():
     """The centre and period of the request; 404 for a centre outside the user's scope."""
-    centre_id = request.args.get("centre") or current_user.centre_id
+    centre_id = int_arg(request.args, "centre") or current_user.centre_id
     centre = get_scoped_or_404(Centre, centre_id, current_user, Centre.id)
     period = services.parse_period(request.args.get("from"), request.args.get("to"))
     return centre, period
@@ -82,9 +83,10 @@ def chart(key: str):
     return response
 
 
-@bp.route("/report.pdf")
+@bp.route("/report.pdf", methods=["GET", "POST"])
 @login_required
 @roles_required(*READ_ROLES)
+@issued_on_request(lambda: _request_scope())
 def report():
     try:
         centre, period = _request_scope()
@@ -96,7 +98,7 @@ def report():
     pdf = render_pdf(html, static_root=static_root())
     finish(document, pdf, acting_user=current_user)
     db.session.commit()
-    return pdf_response(document, pdf, download=request.args.get("download") == "1")
+    return pdf_response(document, pdf, download=request.values.get("download") == "1")
 
 
 @bp.route("/refresh", methods=["POST"])

@@ -66,7 +66,7 @@ def test_roster_prints_the_frozen_list_with_ids_masked_by_role(client, network):
     assert 'data-testid="print-roster"' in worker.get(f"/campaigns/lists/{clist.id}").get_data(
         as_text=True
     )
-    response = worker.get(f"/documents/campaign_roster/{clist.id}.pdf")
+    response = post_form(worker, f"/documents/campaign_roster/{clist.id}.pdf")
     document = _issued(response)
     pages, text = pdf_text(response.data)
     assert pages == document.page_count >= 1
@@ -90,7 +90,7 @@ def test_roster_prints_the_frozen_list_with_ids_masked_by_role(client, network):
     assert "8,700.00" in text or "8700.00" in text
 
     finance = as_user(client, "sz-gs-pj.finance")
-    response = finance.get(f"/documents/campaign_roster/{clist.id}.pdf")
+    response = post_form(finance, f"/documents/campaign_roster/{clist.id}.pdf")
     document = _issued(response)
     _pages, text = pdf_text(response.data)
     assert not document.shows_full_ids
@@ -103,7 +103,7 @@ def test_visit_register_marks_leaders_and_keeps_remarks_for_caseworkers(client, 
     entry = listed(clist)[0]
     _visit(client, entry, remarks="老伴住院，需要医疗救助")
     worker = as_user(client, "sz-gs-pj.caseworker")
-    response = worker.get(f"/documents/visit_register/{clist.id}.pdf")
+    response = post_form(worker, f"/documents/visit_register/{clist.id}.pdf")
     document = _issued(response)
     _pages, text = pdf_text(response.data)
     for expected in (
@@ -126,7 +126,7 @@ def test_visit_register_marks_leaders_and_keeps_remarks_for_caseworkers(client, 
     assert found.record_changed is True
 
     auditor = as_user(client, "sz-gs.auditor")
-    response = auditor.get(f"/documents/visit_register/{clist.id}.pdf")
+    response = post_form(auditor, f"/documents/visit_register/{clist.id}.pdf")
     _pages, text = pdf_text(_issued(response) and response.data)
     assert "老伴住院" not in text and "仅经办人员可见" in text
     assert entry.applicant.id_number not in text
@@ -141,9 +141,9 @@ def test_documents_wait_for_approval_and_stay_in_scope(client, network):
     worker = as_user(client, "sz-gs-pj.caseworker")
     page = worker.get(f"/campaigns/lists/{clist.id}").get_data(as_text=True)
     assert 'data-testid="print-roster"' not in page
-    response = worker.get(f"/documents/campaign_roster/{clist.id}.pdf")
+    response = post_form(worker, f"/documents/campaign_roster/{clist.id}.pdf")
     assert response.status_code == 409
     sibling = as_user(client, "sz-gs-cl.caseworker")
-    assert sibling.get(f"/documents/campaign_roster/{clist.id}.pdf").status_code == 404
-    assert sibling.get(f"/documents/visit_register/{clist.id}.pdf").status_code == 404
+    assert post_form(sibling, f"/documents/campaign_roster/{clist.id}.pdf").status_code == 404
+    assert post_form(sibling, f"/documents/visit_register/{clist.id}.pdf").status_code == 404
     assert db.session.scalar(select(db.func.count(IssuedDocument.id))) == 0

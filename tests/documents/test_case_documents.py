@@ -17,7 +17,7 @@ from assist.documents import jobs
 from assist.documents.models import IssuedDocument, PrintJob
 from assist.documents.registry import get_spec
 from assist.extensions import db
-from tests.conftest import api_token, login
+from tests.conftest import api_token, login, post_form
 from tests.documents.builders import demo_household, register_file
 from tests.factories import user
 
@@ -46,7 +46,7 @@ def _period(centre) -> NoticePeriod:
 def test_approval_form_has_a_block_per_tier_that_acted(client, household):
     medical = _cases()[1]
     login(client, "sz-gs-pj.supervisor")
-    response = client.get(f"/documents/approval_form/{medical.id}.pdf")
+    response = post_form(client, f"/documents/approval_form/{medical.id}.pdf")
     assert response.status_code == 200
     text, page_count = text_of(response.data)
     assert "帮扶审批表" in text and medical.case_no in text and "张三明" in text
@@ -95,7 +95,7 @@ def test_approval_form_fits_three_tiers_on_one_sheet(client, network):
     db.session.commit()
 
     login(client, "sz-gs-pj.supervisor")
-    response = client.get(f"/documents/approval_form/{case.id}.pdf")
+    response = post_form(client, f"/documents/approval_form/{case.id}.pdf")
     assert response.status_code == 200
     text, page_count = text_of(response.data)
     for tier in (
@@ -111,7 +111,7 @@ def test_approval_form_fits_three_tiers_on_one_sheet(client, network):
 def test_approval_form_waiting_case_leaves_the_deciding_tier_blank(client, household):
     legal = _cases()[3]
     login(client, "sz-gs-pj.caseworker")
-    text, _ = text_of(client.get(f"/documents/approval_form/{legal.id}.pdf").data)
+    text, _ = text_of(post_form(client, f"/documents/approval_form/{legal.id}.pdf").data)
     assert "站级意见：平江街道职工服务站" in text and "申报，请审批。" in text
     assert "年月日" in text  # the supervisor dates and signs by hand
 
@@ -129,15 +129,15 @@ def test_case_page_has_the_print_button(client, household):
     case = _cases()[0]
     login(client, "sz-gs-pj.caseworker")
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert f'href="/documents/approval_form/{case.id}.pdf"' in page and "打印审批表" in page
+    assert f'href="/documents/approval_form/{case.id}.pdf?t=' in page and "打印审批表" in page
 
 
 def test_notice_list_masks_names_and_shows_nothing_sensitive(client, household, network):
     period = _period(network["SZ-GS"])
     login(client, "sz-gs.supervisor")
     notices = client.get("/cases/notices?centre=SZ-GS").get_data(as_text=True)
-    assert f'href="/documents/notice_list/{period.id}.pdf"' in notices
-    response = client.get(f"/documents/notice_list/{period.id}.pdf")
+    assert f'href="/documents/notice_list/{period.id}.pdf?t=' in notices
+    response = post_form(client, f"/documents/notice_list/{period.id}.pdf")
     assert response.status_code == 200
     text, _ = text_of(response.data)
     assert "帮扶救助公示名单" in text and "张*明" in text and "张三明" not in text
@@ -156,16 +156,16 @@ def test_notice_list_masks_names_and_shows_nothing_sensitive(client, household, 
 def test_notice_list_scope(client, household, network):
     period = _period(network["SZ-GS"])
     login(client, "sz-gs-pj.caseworker")  # the district's list is above the station
-    assert client.get(f"/documents/notice_list/{period.id}.pdf").status_code == 404
+    assert post_form(client, f"/documents/notice_list/{period.id}.pdf").status_code == 404
     login_finance = client.application.test_client()
     login(login_finance, "sz-gs.finance")  # not a role of the notices page
-    assert login_finance.get(f"/documents/notice_list/{period.id}.pdf").status_code == 403
+    assert post_form(login_finance, f"/documents/notice_list/{period.id}.pdf").status_code == 403
 
 
 def test_notice_list_verifies_unchanged_while_the_month_is_the_same(client, household, network):
     period = _period(network["SZ-GS-PJ"])
     login(client, "sz-gs-pj.supervisor")
-    response = client.get(f"/documents/notice_list/{period.id}.pdf")
+    response = post_form(client, f"/documents/notice_list/{period.id}.pdf")
     document = db.session.scalars(select(IssuedDocument)).one()
     page = client.get(f"/documents/verify?code={document.verify_code}").get_data(as_text=True)
     assert response.status_code == 200 and 'data-testid="unchanged"' in page

@@ -13,7 +13,7 @@ from assist.core.masking import mask_id
 from assist.documents import pdf as pdf_engine
 from assist.documents.models import IssuedDocument
 from assist.extensions import db
-from tests.conftest import api_token, login
+from tests.conftest import api_token, login, post_form
 from tests.documents.builders import demo_household
 from tests.factories import user
 
@@ -44,7 +44,7 @@ def test_caseworker_prints_full_ids_and_the_print_is_audited(client, household):
     head_id = household.id_number
     member_ids = [m.id_number for m in household.members]
     login(client, "sz-gs-pj.caseworker")
-    response = client.get(f"/documents/case_file/{household.id}.pdf")
+    response = post_form(client, f"/documents/case_file/{household.id}.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     texts = pages(response.data)
@@ -80,7 +80,7 @@ def test_caseworker_prints_full_ids_and_the_print_is_audited(client, household):
 def test_other_roles_get_masked_ids_and_account(client, household, username):
     head_id = household.id_number
     login(client, username)
-    response = client.get(f"/documents/case_file/{household.id}.pdf")
+    response = post_form(client, f"/documents/case_file/{household.id}.pdf")
     assert response.status_code == 200
     text = squash("".join(pages(response.data)))
     assert "张三明" in text
@@ -107,7 +107,7 @@ def test_other_roles_get_masked_ids_and_account(client, household, username):
 )
 def test_scope_and_roles(client, household, username, status):
     login(client, username)
-    assert client.get(f"/documents/case_file/{household.id}.pdf").status_code == status
+    assert post_form(client, f"/documents/case_file/{household.id}.pdf").status_code == status
 
 
 def test_api_case_file_is_scoped_and_masked_like_the_ui(client, household):
@@ -124,7 +124,7 @@ def test_api_case_file_is_scoped_and_masked_like_the_ui(client, household):
 
 def test_verify_accepts_the_code_and_reports_a_changed_record(client, household):
     login(client, "sz-gs-pj.caseworker")
-    response = client.get(f"/documents/case_file/{household.id}.pdf")
+    response = post_form(client, f"/documents/case_file/{household.id}.pdf")
     document = issued(response.headers["X-Document-Number"])
     code = f"{document.verify_code[:5]}-{document.verify_code[5:]}"
 
@@ -164,7 +164,7 @@ def test_hostile_name_prints_as_text_and_fetches_nothing(client, household, monk
 
     monkeypatch.setattr(pdf_engine.StaticOnlyURLFetcher, "fetch", spy)
     login(client, "sz-gs-pj.caseworker")
-    response = client.get(f"/documents/case_file/{household.id}.pdf")
+    response = post_form(client, f"/documents/case_file/{household.id}.pdf")
     assert response.status_code == 200
     assert squash(HOSTILE_NAME) in squash("".join(pages(response.data)))
     assert not [url for url in fetched if "passwd" in url]
@@ -174,5 +174,5 @@ def test_hostile_name_prints_as_text_and_fetches_nothing(client, household, monk
 def test_file_page_has_the_print_button(client, household):
     login(client, "sz-gs-pj.caseworker")
     page = client.get(f"/files/{household.id}").get_data(as_text=True)
-    assert f'href="/documents/case_file/{household.id}.pdf"' in page
+    assert f'href="/documents/case_file/{household.id}.pdf?t=' in page
     assert "打印档案" in page

@@ -38,7 +38,7 @@ def test_voucher_prints_names_amounts_and_capitals_as_text(client, network):
     id_number = next_resident_id()
     payment = bank_payment(network, name="欧阳建华", amount_fen=164_092, id_number=id_number)
     login(client, "sz-gs-pj.finance")
-    response = client.get(f"/documents/voucher/{payment.id}.pdf")
+    response = post_form(client, f"/documents/voucher/{payment.id}.pdf")
     document = _issued(response)
     pages, text = pdf_text(response.data)
     assert pages == document.page_count == 1
@@ -71,7 +71,7 @@ def test_voucher_shows_the_full_id_to_a_caseworker_and_audits_it(client, network
     id_number = next_resident_id()
     payment = bank_payment(network, id_number=id_number)
     login(client, "sz-gs-pj.caseworker")
-    response = client.get(f"/documents/voucher/{payment.id}.pdf")
+    response = post_form(client, f"/documents/voucher/{payment.id}.pdf")
     document = _issued(response)
     _pages, text = pdf_text(response.data)
     assert id_number in text and document.shows_full_ids
@@ -83,14 +83,14 @@ def test_a_reversed_payment_is_marked_on_its_voucher(client, network):
     funds.reverse_payment(payment, acting_user=user("sz-gs.finance"), reason="账号有误退回重发")
     db.session.commit()
     login(client, "sz-gs.finance")
-    _pages, text = pdf_text(client.get(f"/documents/voucher/{payment.id}.pdf").data)
+    _pages, text = pdf_text(post_form(client, f"/documents/voucher/{payment.id}.pdf").data)
     assert "已冲销" in text and "冲销记录" in text and "账号有误退回重发" in text
 
 
 def test_goods_voucher_lists_the_goods_and_who_signed(client, network):
     payment = goods_payment(network, name="孙桂兰")
     login(client, "sz-gs-pj.auditor")
-    _pages, text = pdf_text(client.get(f"/documents/voucher/{payment.id}.pdf").data)
+    _pages, text = pdf_text(post_form(client, f"/documents/voucher/{payment.id}.pdf").data)
     for expected in ("实物明细", "大米（10公斤）", "食用油（5升）", "160.00", "人民币叁佰元整"):
         assert expected in text, expected
     assert "签收人孙桂兰" in text and "2026-01-20" in text
@@ -99,7 +99,7 @@ def test_goods_voucher_lists_the_goods_and_who_signed(client, network):
 def test_hostile_recipient_name_prints_as_text(client, network):
     payment = bank_payment(network, name="<b>李</b>")
     login(client, "sz-gs-pj.finance")
-    _pages, text = pdf_text(client.get(f"/documents/voucher/{payment.id}.pdf").data)
+    _pages, text = pdf_text(post_form(client, f"/documents/voucher/{payment.id}.pdf").data)
     assert "<b>李</b>" in text
 
 
@@ -114,7 +114,7 @@ def test_voucher_access_follows_the_payment_scope_and_roles(client, network):
     ):
         browser = client.application.test_client()
         login(browser, username)
-        response = browser.get(f"/documents/voucher/{payment.id}.pdf")
+        response = post_form(browser, f"/documents/voucher/{payment.id}.pdf")
         assert response.status_code == status, username
     assert len(db.session.scalars(select(IssuedDocument)).all()) == 3  # refusals issue nothing
 
@@ -138,7 +138,7 @@ def test_voucher_through_the_api_is_scoped_and_masked_like_the_page(client, netw
 def test_roster_lists_every_household_with_masked_ids_and_totals(client, network):
     batch = paid_batch(network, count=30)
     login(client, "sz-gs-pj.finance")
-    response = client.get(f"/documents/roster/{batch.id}.pdf")
+    response = post_form(client, f"/documents/roster/{batch.id}.pdf")
     document = _issued(response)
     pages, text = pdf_text(response.data)
     assert pages == document.page_count and pages >= 2
@@ -173,17 +173,17 @@ def test_roster_of_a_bank_batch_shows_account_tails_and_reversals(client, networ
     funds.reverse_payment(first, acting_user=user("sz-gs.finance"), reason="退回")
     db.session.commit()
     login(client, "sz-gs-pj.finance")
-    _pages, text = pdf_text(client.get(f"/documents/roster/{batch.id}.pdf").data)
+    _pages, text = pdf_text(post_form(client, f"/documents/roster/{batch.id}.pdf").data)
     assert "卡号尾号" in text and "BULK-20260120" in text and "已冲销" in text
 
 
 def test_roster_is_for_fund_readers_only(client, network):
     batch = paid_batch(network, count=2)
     login(client, "sz-gs-pj.caseworker")
-    assert client.get(f"/documents/roster/{batch.id}.pdf").status_code == 403
+    assert post_form(client, f"/documents/roster/{batch.id}.pdf").status_code == 403
     post_form(client, "/logout")
     login(client, "sz-gs-cl.finance")
-    assert client.get(f"/documents/roster/{batch.id}.pdf").status_code == 404
+    assert post_form(client, f"/documents/roster/{batch.id}.pdf").status_code == 404
 
 
 def test_pages_offer_the_print_buttons(client, network):
@@ -210,7 +210,7 @@ def _code(text: str) -> str:
 def test_verify_page_accepts_the_printed_code_and_sees_a_reversal(client, network):
     payment = bank_payment(network)
     login(client, "sz-gs-pj.finance")
-    response = client.get(f"/documents/voucher/{payment.id}.pdf")
+    response = post_form(client, f"/documents/voucher/{payment.id}.pdf")
     document = _issued(response)
     _pages, text = pdf_text(response.data)
     code = _code(text)
@@ -234,7 +234,7 @@ def test_verify_refuses_an_unknown_code(client, network):
 def test_verify_outside_the_scope_shows_only_minimal_metadata(client, network):
     batch = paid_batch(network, count=2)
     login(client, "sz-gs-pj.finance")
-    response = client.get(f"/documents/roster/{batch.id}.pdf")
+    response = post_form(client, f"/documents/roster/{batch.id}.pdf")
     document = _issued(response)
     code = _code(pdf_text(response.data)[1])
     post_form(client, "/logout")

@@ -172,7 +172,7 @@ def test_certificate_list_and_member_certificate_print_as_text_masked_by_role(
         select(EnrolmentBatch).where(EnrolmentBatch.term_id == term.id)
     ).one()
     login(client, "sz-gs-pj.finance")
-    response = client.get(f"/documents/ma_certificate_list/{batch.id}.pdf")
+    response = post_form(client, f"/documents/ma_certificate_list/{batch.id}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pages, text = pdf_text(response.data)
     for expected in (
@@ -189,7 +189,7 @@ def test_certificate_list_and_member_certificate_print_as_text_masked_by_role(
     enrolment = enrolment_of(first_id, term)
     caseworker_client = app.test_client()
     login(caseworker_client, "sz-gs-pj.caseworker")
-    cert = caseworker_client.get(f"/documents/ma_certificate/{enrolment.id}.pdf")
+    cert = post_form(caseworker_client, f"/documents/ma_certificate/{enrolment.id}.pdf")
     _pages, text = pdf_text(cert.data)
     assert "职工互助保障凭证" in text and first_id in text  # a caseworker sees the full ID
     doc = db.session.scalars(select(IssuedDocument).order_by(IssuedDocument.id.desc())).first()

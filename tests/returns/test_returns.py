@@ -164,7 +164,7 @@ def test_return_prints_with_signature_blocks_and_exports_a_fixed_layout(app, cli
     pj_id = _compile(client)
     post_form(client, f"/returns/{pj_id}/sign", token_from=f"/returns/{pj_id}")
     version_id = db.session.scalars(select(PeriodReturn)).one().current.id
-    pdf = client.get(f"/documents/period_return/{version_id}.pdf")
+    pdf = post_form(client, f"/documents/period_return/{version_id}.pdf")
     assert pdf.status_code == 200
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
     text = re.sub(r"\s", "", text)

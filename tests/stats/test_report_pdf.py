@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from assist.documents.models import IssuedDocument
 from assist.extensions import db
-from tests.conftest import login
+from tests.conftest import login, post_form
 from tests.stats.helpers import seed_figures
 
 
@@ -23,7 +23,7 @@ def _svg_texts(svg: str) -> list[str]:
 def test_report_pdf_keeps_each_chart_types_labels_as_text(client, network):
     seed_figures(network)
     login(client, "sz-gs.supervisor")
-    response = client.get("/stats/report.pdf?from=2026-01&to=2026-12")
+    response = post_form(client, "/stats/report.pdf?from=2026-01&to=2026-12")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = re.sub(r"\s", "", _text(response.data))
     # bar chart (category), month chart and the hatched pair chart (spend against allocation)
