@@ -120,6 +120,13 @@ def _latest(stmt, limit: int) -> tuple[list, bool]:
     return rows[:limit], len(rows) > limit
 
 
+def _as_documents(rows) -> list[Document]:
+    return [
+        Document(a.id, a.kind, a.original_name, a.uploaded_at, a.size_bytes, a.is_image)
+        for a in rows
+    ]
+
+
 def _documents(owner_type: str, owner_id: int, *, exclude=()) -> tuple[list[Document], bool]:
     stmt = (
         select(Attachment)
@@ -133,10 +140,7 @@ def _documents(owner_type: str, owner_id: int, *, exclude=()) -> tuple[list[Docu
     if exclude:
         stmt = stmt.where(Attachment.kind.notin_(exclude))
     rows, more = _latest(stmt, LIST_LIMIT)
-    return [
-        Document(a.id, a.kind, a.original_name, a.uploaded_at, a.size_bytes, a.is_image)
-        for a in rows
-    ], more
+    return _as_documents(rows), more
 
 
 def _decision_amount(case: AidCase) -> int:
@@ -146,10 +150,17 @@ def _decision_amount(case: AidCase) -> int:
     return services.proposed_amount(case) or 0
 
 
-def decision_evidence(case: AidCase, *, acting_user: User, timeline: bool = True) -> Evidence:
+def decision_evidence(
+    case: AidCase,
+    *,
+    acting_user: User,
+    timeline: bool = True,
+    case_documents: list[Attachment] | None = None,
+) -> Evidence:
     """Everything a decider looks at for `case`, read for `acting_user` (scoped and masked).
 
-    `timeline=False` leaves out the case's timeline (the case page shows it in full).
+    `timeline=False` leaves out the case's timeline (the case page shows it in full);
+    `case_documents` are the case's attachments when the page has already read them.
     """
     full = acting_user.has_role(*SENSITIVE_ROLES)
     applicant = case.applicant
@@ -210,9 +221,16 @@ def decision_evidence(case: AidCase, *, acting_user: User, timeline: bool = True
             evidence.cap_message = caps.cap_message(evidence.cap)
 
     evidence.earlier, evidence.more_earlier = _earlier_cases(case, acting_user)
-    evidence.documents, evidence.more_documents = _documents(
-        CASE_OWNER_TYPE, case.id, exclude=(AttachmentKind.COLLECTIVE_DECISION,)
-    )
+    if case_documents is None:
+        evidence.documents, evidence.more_documents = _documents(
+            CASE_OWNER_TYPE, case.id, exclude=(AttachmentKind.COLLECTIVE_DECISION,)
+        )
+    else:
+        supporting = [
+            a for a in reversed(case_documents) if a.kind != AttachmentKind.COLLECTIVE_DECISION
+        ]
+        evidence.documents = _as_documents(supporting[:LIST_LIMIT])
+        evidence.more_documents = len(supporting) > LIST_LIMIT
     if timeline:
         events, evidence.more_events = _latest(
             select(CaseEvent)

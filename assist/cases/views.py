@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from assist.applicants.labels import CATEGORY_LABELS as FILE_CATEGORY_LABELS
@@ -396,10 +397,17 @@ def show(case_id: int):
 
 
 def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
+    # The users and centres of the timeline in one statement each, however many took part.
     events = db.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id)
+        .order_by(CaseEvent.id)
+        .options(selectinload(CaseEvent.user), selectinload(CaseEvent.centre))
     ).all()
-    evidence = decision_evidence(case, acting_user=current_user, timeline=False)
+    documents = attachments.case_attachments(case)
+    evidence = decision_evidence(
+        case, acting_user=current_user, timeline=False, case_documents=documents
+    )
     cap = evidence.cap if case.is_open else None
     decision = case.collective_decision
     actions, blocked = services.offered_actions(case, current_user)
@@ -412,7 +420,7 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
         cap=cap,
         needs_decision=services.needs_collective_decision(case),
         minutes=attachments.minutes_of(decision) if decision else None,
-        attachments=attachments.case_attachments(case),
+        attachments=documents,
         attachment_kind_labels=ATTACHMENT_KIND_LABELS,
         can_attach=attachments.can_attach(current_user, case),
         attachment_form=attachment_form or CaseAttachmentForm(formdata=None, case=case),
