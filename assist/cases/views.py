@@ -330,6 +330,25 @@ def create():
     ), status
 
 
+@bp.route("/new/household")
+@login_required
+@roles_required(Role.CASEWORKER)
+def household_card():
+    """The new-case form's household summary for a file and kind: cases.js swaps it in as
+    the choices change (the form's "check the cap" step does the same without script)."""
+    try:
+        applicant = _find_file(request.args.get("file_no", "")[:40])
+    except DomainError:
+        applicant = None
+    kind = request.args.get("kind", "")
+    household = household_summary(
+        applicant,
+        kind if kind in set(AidKind) else AidKind.LIVING,
+        occasion=request.args.get("occasion", "")[:20],
+    )
+    return render_template("cases/_household_card.html", household=household)
+
+
 def _created(case: AidCase):
     db.session.commit()
     flash(_("Case %(no)s has been opened as a draft.", no=case.case_no), "success")

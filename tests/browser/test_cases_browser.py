@@ -53,6 +53,9 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     expect(cw.get_by_label("就读阶段")).to_be_hidden()
     # The household is picked from the active files, not typed.
     cw.get_by_label("困难职工家庭（档案）").select_option(applicant.file_no)
+    # Picking it shows its category and this year's medical aid against the cap at once.
+    expect(cw.get_by_test_id("household-granted")).to_contain_text("6,000.00")
+    expect(cw.get_by_test_id("household-cap")).to_contain_text("20,000.00")
     cw.get_by_label("申请金额（元）").fill("8000")
     cw.get_by_label("医疗费用个人自付部分（元）").fill("9200.50")
     cw.get_by_label("理由").fill("户主患尿毒症，透析费用自付部分较高。")

@@ -418,3 +418,27 @@ def test_a_file_number_outside_the_scope_is_refused_on_checking(web, family, net
     assert response.status_code == 422
     assert 'data-field-error="file_no"' in response.get_data(as_text=True)
     assert 'data-testid="cap-check"' not in response.get_data(as_text=True)
+
+
+def test_the_household_summary_follows_the_chosen_file_and_kind(web, family, network):
+    _earlier(family, 500_000)
+    _earlier(family, 200_000, kind="medical")
+    cw = web("sz-gs-pj.caseworker")
+    living = cw.get(f"/cases/new/household?file_no={family.file_no}&kind=living")
+    assert living.status_code == 200
+    html = living.get_data(as_text=True)
+    assert re.search(r'household-cap">\s*¥12,720.00', html)
+    assert re.search(r'household-granted">\s*¥5,000.00', html)
+    html = cw.get(f"/cases/new/household?file_no={family.file_no}&kind=medical").get_data(
+        as_text=True
+    )
+    assert re.search(r'household-cap">\s*¥20,000.00', html)
+    assert re.search(r'household-granted">\s*¥2,000.00', html)
+    # A file outside the caseworker's scope, or none, shows nothing.
+    elsewhere = make_applicant(network["SZ-WZ-CQ"], name="赵外站")
+    db.session.commit()
+    for file_no in (elsewhere.file_no, "", "NOPE"):
+        response = cw.get(f"/cases/new/household?file_no={file_no}&kind=living")
+        assert response.status_code == 200
+        assert "household-card" not in response.get_data(as_text=True)
+    assert web("sz-gs-pj.supervisor").get("/cases/new/household").status_code == 403
