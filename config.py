@@ -38,6 +38,8 @@ class Config:
 
     # Sessions: idle timeout is enforced server-side through the signed cookie's age.
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    #: Absolute lifetime: a session ends this long after sign-in however busy it is.
+    SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
     FRESH_LOGIN_MINUTES = _env_int("FRESH_LOGIN_MINUTES", 10)
     SESSION_COOKIE_NAME = "assist_session"
     SESSION_COOKIE_HTTPONLY = True
@@ -53,8 +55,20 @@ class Config:
     # Sign-in throttling (Flask-Limiter). Production must share the store across workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    # Failures of one account from one address, then of one address over all accounts.
+    LOGIN_LIMIT_PER_PAIR = os.environ.get("LOGIN_LIMIT_PER_PAIR", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # Per account from any address: after this many failures each further one doubles a
+    # wait capped at LOGIN_BACKOFF_MAX_SECONDS (a delay, never a long lockout).
+    LOGIN_BACKOFF_AFTER = _env_int("LOGIN_BACKOFF_AFTER", 10)
+    LOGIN_BACKOFF_MAX_SECONDS = _env_int("LOGIN_BACKOFF_MAX_SECONDS", 300)
+    #: Resident-ID duplicate refusals (which name the holding centre) allowed per user an hour.
+    DUPLICATE_PROBES_PER_HOUR = _env_int("DUPLICATE_PROBES_PER_HOUR", 10)
+
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, the
+    # peer address is the client's). Count only proxies you run: each trusted hop's header
+    # is believed.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
     # argon2id; None means argon2-cffi's defaults (RFC 9106 low-memory profile).
     ARGON2_TIME_COST: int | None = None
@@ -72,6 +86,8 @@ class Config:
     #: Mutual-aid claims: working days from complete documents to payment before "overdue".
     MUTUAL_AID_PAYMENT_WORKING_DAYS = _env_int("MUTUAL_AID_PAYMENT_WORKING_DAYS", 15)
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+    #: Days a batch print's output (it holds personal data) is kept before it is deleted.
+    PRINT_OUTPUT_RETENTION_DAYS = _env_int("PRINT_OUTPUT_RETENTION_DAYS", 7)
 
     # Background jobs: RQ on REDIS_URL when set, else a local runner process the app starts.
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -138,6 +154,11 @@ class ProductionConfig(Config):
     """Production: every secret comes from the environment, and cookies need HTTPS."""
 
     SESSION_COOKIE_SECURE = True
+    # __Host-: the browser keeps the cookie only if Secure, Path=/ and without Domain, so
+    # no sibling subdomain can set or shadow it.
+    SESSION_COOKIE_NAME = "__Host-assist_session"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
     PREFERRED_URL_SCHEME = "https"
     LOG_JSON = os.environ.get("LOG_JSON", "1") == "1"
 

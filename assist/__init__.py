@@ -42,6 +42,11 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set")
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # the client's address and scheme come from the proxies we run
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     from assist.core import database  # noqa: F401  (registers the SQLite engine hooks)
     from assist.core.web import init_web

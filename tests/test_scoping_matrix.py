@@ -1,7 +1,9 @@
 """Every route with an id, as every role, against its own, a child, a sibling and the parent centre.
 
 The matrix is read from the app's `url_map`, so a new route joins it by itself (and fails
-until `IDS` knows how to find a record for its id). From a district user's seat (SZ-GS):
+until `_world` holds a record of its kind in each centre and `_record_key` maps its path
+argument to it, or it is documented in NOT_CENTRE_SCOPED or OTHER_RULE with the test that
+covers its own rule). From a district user's seat (SZ-GS):
 
 - a record in a sibling or the parent centre answers exactly what a record that does not
   exist answers: 404 for a role the route admits, 403 for a role it refuses — never 200;
@@ -12,27 +14,40 @@ centres outside the scope, where nothing may happen.
 """
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from assist.applicants.models import Transfer, TransferReason
+from assist.applicants.models import Applicant, Transfer, TransferReason
 from assist.attachments.models import AttachmentKind
 from assist.attachments.services import store_attachment
 from assist.audit.models import AuditEntry
 from assist.auth.models import Role
+from assist.campaigns import services as campaigns
+from assist.campaigns.models import QuotaRequest, Visit
+from assist.campaigns.screening import record_screening
 from assist.cases.documents import notice_period_id
 from assist.cases.models import CaseStatus, Objection
+from assist.core.timeutil import local_today
 from assist.documents.models import PrintJob
+from assist.exchange import civil
 from assist.extensions import db
 from assist.funds import batches, services
 from assist.funds.models import PaymentMethod
+from assist.imports import services as imports
+from assist.mutual_aid import services as mutual_aid
+from assist.mutual_aid.models import Enrolment
+from assist.mutual_aid.roster import RosterLine
 from assist.pairings.models import HelperKind, Pair
+from assist.returns import services as returns
+from assist.returns.models import PeriodKind
 from tests.conftest import PASSWORD, api_token, csrf_token, login
-from tests.factories import make_applicant, make_standard, png_bytes, user
+from tests.factories import make_applicant, make_standard, next_resident_id, png_bytes, user
 from tests.funds.factories import make_fund, make_ready_case
+from tests.imports.helpers import xlsx_bytes
+from tests.mutual_aid.helpers import HOSPITAL_RULES, make_plan, make_uscc, people
 
 pytestmark = pytest.mark.slow
 
@@ -47,14 +62,48 @@ MISSING = 2**31 - 1
 #: Routes whose id is not a centre-scoped record, and why they stay out of the matrix.
 NOT_CENTRE_SCOPED = {
     "auth.revoke_token": "a token belongs to its user, whatever the centre (tests/test_auth.py)",
+    "api.add_term": "mutual-aid plans are the city's, kept by its administrators "
+    "(test_plan_terms_are_the_city_administrators_alone below)",
 }
-#: Blueprints whose records follow another visibility rule than own-centre-and-below, and
-#: where that rule is tested. Send-warmth campaigns are the city's and seen by every centre
-#: taking part; a centre's list is seen above and below it (tests/campaigns/test_rules.py).
-OTHER_RULE = {"campaigns": "tests/campaigns/test_rules.py::test_scoping_lists_and_campaigns"}
+#: Routes whose records follow another visibility rule than own-centre-and-below, and where
+#: that rule is tested: a send-warmth or screening campaign is seen in the subtree that runs
+#: it and, above it, by every centre with a quota in it; a centre's list is seen by the
+#: centres below and above it. The households, visits, samples, quota requests and
+#: screenings under them are centre-scoped and stay in the matrix.
+CAMPAIGN_PAGES = "tests/campaigns/test_rules.py::test_scoping_lists_and_campaigns"
+CAMPAIGN_API = "tests/campaigns/test_api.py::test_campaign_api_scope"
+OTHER_RULE = {
+    **dict.fromkeys(
+        (
+            *(
+                f"campaigns.{name}"
+                for name in ("detail", "close", "open_list", "request_more", "set_quota")
+            ),
+            *("campaigns.new_sample", "campaigns.add_screening"),  # by campaign_id
+            *(
+                f"campaigns.{name}"
+                for name in ("list_page", "add", "approve", "draw", "fill", "pay", "publish")
+            ),
+            *("campaigns.return_", "campaigns.submit"),  # by list_id
+        ),
+        CAMPAIGN_PAGES,
+    ),
+    **dict.fromkeys(
+        (
+            *(
+                f"api.{name}"
+                for name in ("get_campaign", "list_lists", "open_list", "request_more")
+            ),
+            *("api.list_quotas", "api.set_quota", "api.list_samples", "api.create_sample"),
+            *("api.get_list", "api.list_action", "api.list_entries", "api.add_entry"),
+        ),
+        CAMPAIGN_API,
+    ),
+}
 #: Values for the routes' other path segments: one that exists, so only scope decides.
 SEGMENTS = {"action": "submit", "decision": "accept"}
 DECISION_ACTIONS = {"cases.decide": "approve"}
+CIVIL_RESULT_HEADERS = ["身份证号", "是否低保", "核对收入", "房产", "车辆"]
 DOCUMENT_KINDS = {
     "case_file": "applicant_id",
     "approval_form": "case_id",
@@ -67,6 +116,8 @@ DOCUMENT_KINDS = {
 def _world(tmp_path) -> dict:
     """One record of every kind an id can name, in each of the four centres."""
     from assist.centres.models import Centre
+    from assist.core.crypto import write_encrypted
+    from assist.documents.jobs import FILE_PURPOSE
 
     make_standard()
     centres = {c.code: c for c in db.session.scalars(select(Centre))}
@@ -111,7 +162,8 @@ def _world(tmp_path) -> dict:
             requested_by_id=user(f"{lower}.caseworker").id,
         )
         result = tmp_path / f"print-{lower}.pdf"
-        result.write_bytes(b"%PDF-1.4\n%%EOF\n")
+        # Stored as the runner stores outputs: encrypted.
+        write_encrypted(result, b"%PDF-1.4\n%%EOF\n", purpose=FILE_PURPOSE)
         job = PrintJob(
             kind="case_file",
             title="case files",
@@ -149,8 +201,165 @@ def _world(tmp_path) -> dict:
             "pair_id": pair.id,
             "period_id": notice_period_id(centre, date(2026, 1, 1)),
         }
+    _later_domains(centres, world)
     db.session.commit()
     return world
+
+
+def _later_domains(centres: dict, world: dict) -> None:
+    """Campaign lists and what hangs off them, mutual aid, returns, imports and exchange."""
+    campaign = _campaign(centres, world)
+    health = _campaign(centres, world, kind="screening")
+    plan, term = make_plan("MX", "hospital", HOSPITAL_RULES)
+    for code in RELATIONS.values():
+        centre, lower, record = centres[code], code.lower(), world[code]
+        worker = user(f"{lower}.caseworker")
+        supervisor = user(f"{lower}.supervisor")
+        # campaigns: the centre's list, a household on it and its visit, a quota request
+        clist = campaigns.list_for(campaign, centre, create_user=worker)
+        entry = campaigns.add_entry(
+            clist, make_applicant(centre), acting_user=worker, reason="入户调查核实"
+        )
+        visit = Visit(  # the visit as a row: the service needs the notice over first
+            entry_id=entry.id,
+            centre_id=centre.id,
+            visited_on=date(2026, 1, 20),
+            visitors=[{"name": "张主席", "title": "", "is_leader": True}],
+            cash_fen=25_000,
+            is_signed=True,
+            recorded_by_id=worker.id,
+        )
+        db.session.add(visit)
+        quota = campaigns.quota_of(campaign, centre)
+        if quota.parent_id is None:  # the root quota asks nobody: its request as a row
+            request = QuotaRequest(
+                quota_id=quota.id, extra_households=1, reason="临时增加", requested_by_id=worker.id
+            )
+            db.session.add(request)
+        else:
+            request = campaigns.request_more(
+                quota, acting_user=worker, households=1, amount_fen=0, reason="临时增加"
+            )
+        screening = record_screening(
+            health,
+            acting_user=worker,
+            name="李秀英",
+            id_number=next_resident_id(birth=date(1980, 3, 1), female=True),
+            employer="苏州纺织厂",
+            screened_on=local_today(),
+            place="市妇幼保健院",
+            has_referral=False,
+        )
+        # mutual aid: a unit, its enrolment batch, a member and a claim
+        unit = mutual_aid.create_unit(
+            acting_user=worker,
+            centre=centre,
+            data=mutual_aid.UnitInput(
+                name=f"{code} 丝绸厂工会",
+                uscc=make_uscc(),
+                staff_count=2,
+                union_members=2,
+                contact_name="李红",
+            ),
+        )
+        lines = [
+            RosterLine(row_no=i + 2, name=n, id_raw=i_d) for i, (n, i_d) in enumerate(people(2))
+        ]
+        enrolment_batch = mutual_aid.enrol(
+            mutual_aid.check_roster(unit, term, lines), acting_user=worker, skip_bad=False
+        )
+        enrolment = db.session.scalars(
+            select(Enrolment).where(Enrolment.batch_id == enrolment_batch.id).limit(1)
+        ).one()
+        admission = enrolment.cover_start + timedelta(days=10)
+        claim = mutual_aid.record_claim(
+            acting_user=worker,
+            data=mutual_aid.ClaimInput(
+                enrolment=enrolment,
+                event="hospital",
+                event_day=admission,
+                discharge=admission + timedelta(days=12),
+                hospital="苏州市立医院",
+                diagnosis="肺炎",
+                bank_name="中国工商银行苏州分行",
+                bank_account="6222021102009876543",
+            ),
+        )
+        # returns: this month's return, compiled (version 1)
+        version = returns.compile_return(
+            centre,
+            PeriodKind.MONTH,
+            returns.current_period(PeriodKind.MONTH),
+            acting_user=supervisor,
+        )
+        # imports: an uploaded ledger
+        ledger = imports.upload(
+            "台账.xlsx", xlsx_bytes([["王建国", next_resident_id()]]), acting_user=worker
+        )
+        # exchange: a civil-affairs request for the centre's file, and a result for it
+        applicant = db.session.get(Applicant, record["applicant_id"])
+        verification = civil.create_request(worker, by="hand", file_ids=[applicant.id])
+        results, _problems = civil.import_results(
+            "民政结果.xlsx",
+            xlsx_bytes([[applicant.id_number, "否", "6000", "无", "无"]], CIVIL_RESULT_HEADERS),
+            acting_user=worker,
+            request_id=verification.id,
+        )
+        record.update(
+            entry_id=entry.id,
+            visit_id=visit.id,
+            screening_id=screening.id,
+            quota_request_id=request.id,
+            unit_id=unit.id,
+            enrolment_batch_id=enrolment_batch.id,
+            enrolment_id=enrolment.id,
+            claim_id=claim.id,
+            plan_id=plan.id,
+            return_id=version.period_return.id,
+            version_number=version.version,
+            import_id=ledger.id,
+            verification_id=verification.id,
+            result_id=results[0].id,
+        )
+    db.session.flush()
+    for code in RELATIONS.values():  # each centre's sample check, and its own household in it
+        check = campaigns.create_sample_check(
+            campaign, acting_user=user(f"{code.lower()}.supervisor"), size=100, seed=1
+        )
+        own = [i for i in check.items if i.centre_id == centres[code].id]
+        world[code].update(check_id=check.id, sample_item_id=own[0].id)
+
+
+def _campaign(centres: dict, world: dict, kind: str = "warmth"):
+    """A city campaign, with quotas down to both districts and the station."""
+    city = user("sz.supervisor")
+    campaign = campaigns.create_campaign(
+        acting_user=city,
+        data=campaigns.CampaignInput(
+            name="春节送温暖" if kind == "warmth" else "女职工两癌筛查",
+            kind=kind,
+            occasion="spring_festival",
+            starts_on=local_today() - timedelta(days=10),
+            ends_on=local_today() + timedelta(days=30),
+            cash_fen=25_000,
+            fund_ids=[world["SZ"]["fund_id"]],
+            households=20,
+            amount_fen=20 * 25_000,
+        ),
+    )
+    root = campaigns.quota_of(campaign, centres["SZ"])
+    for code in ("SZ-GS", "SZ-WZ"):
+        campaigns.set_quota(
+            root, centres[code], acting_user=city, households=5, amount_fen=5 * 25_000
+        )
+    campaigns.set_quota(
+        campaigns.quota_of(campaign, centres["SZ-GS"]),
+        centres["SZ-GS-PJ"],
+        acting_user=user("sz-gs.supervisor"),
+        households=2,
+        amount_fen=2 * 25_000,
+    )
+    return campaign
 
 
 def _upload(lower: str, owner_type: str, owner, kind: str):
@@ -181,9 +390,25 @@ def _ids(rule, record: dict) -> dict:
             args[name] = DECISION_ACTIONS.get(rule.endpoint, default)
         elif name in ("kind", "subject_id", "filename"):
             continue  # documents.issue is expanded per kind below
+        elif name == "fmt":
+            args[name] = "csv"
         else:
-            args[name] = record[name]
+            args[name] = record[_record_key(rule, name)]
     return args
+
+
+def _record_key(rule, name: str) -> str:
+    """The record an argument names, where one name means different things on different routes."""
+    path = rule.rule
+    if name == "request_id":  # a campaign's quota request, or a civil-affairs verification
+        return "quota_request_id" if "/quota-requests/" in path else "verification_id"
+    if name == "item_id":  # a sample check's household, or a payment batch's case
+        return "sample_item_id" if "/sample-items/" in path else "item_id"
+    if name == "batch_id":  # a mutual-aid enrolment batch, or a payment batch
+        return "enrolment_batch_id" if "/mutual-aid/" in path else "batch_id"
+    if name == "number":  # a return's version
+        return "version_number"
+    return name
 
 
 def _requests(app, world) -> list[tuple[str, str, dict, str]]:
@@ -191,11 +416,7 @@ def _requests(app, world) -> list[tuple[str, str, dict, str]]:
     out = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         ids = [a for a, c in rule._converters.items() if type(c).__name__ == "IdConverter"]
-        if (
-            not ids
-            or rule.endpoint in NOT_CENTRE_SCOPED
-            or rule.endpoint.split(".")[0] in OTHER_RULE
-        ):
+        if not ids or _excepted(rule):
             continue
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         variants = [{}]
@@ -217,6 +438,11 @@ def _requests(app, world) -> list[tuple[str, str, dict, str]]:
                 name = f"{method} {rule.rule}" + (f" [{variant['kind']}]" if variant else "")
                 out.append((name, method, urls))
     return out
+
+
+def _excepted(rule) -> bool:
+    """True for the routes documented in NOT_CENTRE_SCOPED and OTHER_RULE."""
+    return rule.endpoint in NOT_CENTRE_SCOPED or rule.endpoint in OTHER_RULE
 
 
 def _build(app, rule, args) -> str:
@@ -275,8 +501,7 @@ def test_the_matrix_covers_every_route_with_an_id(matrix):
         r.rule
         for r in app.url_map.iter_rules()
         if any(type(c).__name__ == "IdConverter" for c in r._converters.values())
-        and r.endpoint not in NOT_CENTRE_SCOPED
-        and r.endpoint.split(".")[0] not in OTHER_RULE
+        and not _excepted(r)
     }
     assert covered == with_ids
     assert len(requests) >= 70
@@ -321,3 +546,41 @@ def _path(code: str) -> str:
     from assist.centres.models import Centre
 
     return db.session.scalars(select(Centre.path).where(Centre.code == code)).one()
+
+
+def test_plan_terms_are_the_city_administrators_alone(matrix):
+    """Mutual-aid plans are the city's: every centre sees them, only the city's admins add terms."""
+    from assist.mutual_aid.models import Plan, PlanTerm
+
+    app, _requests = matrix
+    plan = db.session.scalars(select(Plan).where(Plan.code == "MX")).one()
+    terms = select(db.func.count(PlanTerm.id)).where(PlanTerm.plan_id == plan.id)
+    before = db.session.scalar(terms)
+    start = local_today() + timedelta(days=800)
+    body = {
+        "label": "next",
+        "cover_start": start.isoformat(),
+        "cover_end": (start + timedelta(days=364)).isoformat(),
+        "window_opens": local_today().isoformat(),
+        "window_closes": (start - timedelta(days=1)).isoformat(),
+        "fee": "80.00",
+        "subsidy": "30.00",
+        "rules": HOSPITAL_RULES,
+    }
+    url = f"/api/v1/mutual-aid/plans/{plan.id}/terms"
+    for username in [f"{SEAT.lower()}.{role}" for role in Role] + ["sz-gs-pj.admin"]:
+        client = app.test_client()
+        headers = api_token(client, username)
+        listed = client.get("/api/v1/mutual-aid/plans", headers=headers).get_json()["items"]
+        assert plan.id in [p["id"] for p in listed], username  # seen below the city
+        refused = client.post(url, json=body, headers=headers)
+        assert refused.status_code == 403, (username, refused.get_json())
+    assert db.session.scalar(terms) == before
+    city = app.test_client()
+    headers = api_token(city, "sz.admin")
+    missing = city.post(f"/api/v1/mutual-aid/plans/{MISSING}/terms", json=body, headers=headers)
+    assert missing.status_code == 404
+    added = city.post(url, json=body, headers=headers)
+    assert added.status_code == 201, added.get_json()
+    db.session.remove()  # read the count the request committed
+    assert db.session.scalar(terms) == before + 1

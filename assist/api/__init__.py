@@ -25,9 +25,10 @@ SPEC: dict = {
     "info": {
         "title": "Assist API",
         "version": "1",
-        "description": "Hardship-assistance case management. Amounts are yuan strings with two "
-        'decimals ("1500.00"); times are ISO 8601 in UTC. Errors come as '
-        '{"error": {"code", "message", "fields"}}.',
+        "description": "Hardship-assistance case management. Amounts are answered as yuan "
+        'strings with two decimals ("1500.00") and taken as such strings (at most two '
+        "decimals) or as whole numbers of yuan; times are ISO 8601 in UTC. Errors come as "
+        '{"error": {"code", "message", "fields"}}; a 422 names every wrong field.',
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
@@ -70,8 +71,22 @@ def api_route(
     responses: dict | None = None,
     public: bool = False,
     parameters=(),
+    form_schema=None,
+    files=(),
 ):
-    """Route a view on the API blueprint and describe it in the OpenAPI document."""
+    """Route a view on the API blueprint and describe it in the OpenAPI document.
+
+    `request_schema` and `parameters` take an `assist.api.fields.Schema` (the declaration the
+    view parses its input with), so the document is written from the code that reads it;
+    `form_schema` (with the names of its `files`) does the same for a multipart upload.
+    """
+    from assist.api.fields import Schema
+
+    takes_input = request_schema is not None or bool(parameters) or form_schema is not None
+    if isinstance(request_schema, Schema):
+        request_schema = request_schema.json()
+    if isinstance(parameters, Schema):
+        parameters = parameters.parameters()
 
     def decorator(view):
         endpoint = view.__name__
@@ -83,6 +98,9 @@ def api_route(
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in _CONVERTER.findall(rule)
         ]
+        for param, name in zip(path_params, _CONVERTER.findall(rule), strict=True):
+            if f"<int:{name}>" in rule:
+                param["schema"] = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
         for method in methods:
             op = {
                 "summary": summary,
@@ -105,7 +123,16 @@ def api_route(
                     "required": True,
                     "content": {"application/json": {"schema": request_schema}},
                 }
+            if takes_input:
                 op["responses"].setdefault("422", {"description": "Invalid input", **_ERROR_REF})
+            if form_schema is not None:
+                multipart = form_schema.json()
+                for name in files:
+                    multipart["properties"][name] = {"type": "string", "format": "binary"}
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": multipart}},
+                }
             if public:
                 op["security"] = []
             SPEC["paths"].setdefault(path, {})[method.lower()] = op

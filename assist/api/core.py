@@ -4,18 +4,15 @@ from flask import g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assist.api import SPEC, api_route, created, json_body
+from assist.api import SPEC, api_route, created, fields
 from assist.auth import services as auth_services
 from assist.auth.views import throttle_account, throttle_address
 from assist.centres.scoping import scoped_centres
-from assist.core.errors import ValidationError
 from assist.extensions import db
 
-TOKEN_REQUEST = {
-    "type": "object",
-    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-    "required": ["username", "password"],
-}
+TOKEN_REQUEST = fields.Schema(
+    username=fields.Text(64, required=True), password=fields.Text(200, required=True, verbatim=True)
+)
 
 
 def iso(value) -> str | None:
@@ -38,13 +35,8 @@ def iso(value) -> str | None:
 @throttle_account
 @throttle_address
 def issue_token():
-    body = json_body()
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str) or not username:
-        raise ValidationError(
-            _("Send a username and a password."),
-            fields={"username": _("Required."), "password": _("Required.")},
-        )
+    body = TOKEN_REQUEST.body()
+    username, password = body.username, body.password
     user = auth_services.authenticate(username, password)
     if user is None:
         db.session.commit()

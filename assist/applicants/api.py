@@ -1,19 +1,18 @@
 """The hardship-file API: register, find, read, correct and move files through the workflow."""
 
-from datetime import date
-
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from assist.api import api_route, created, json_body, require_roles
+from assist.api import api_route, created, fields, require_roles
 from assist.applicants import queries, services
 from assist.applicants.models import (
     Applicant,
     Category,
     Cause,
+    FileStatus,
     Health,
     Relation,
     Transfer,
@@ -28,245 +27,174 @@ from assist.centres.scoping import get_scoped_or_404, in_scope
 from assist.core.crypto import decrypt, keyed_hash
 from assist.core.errors import DomainError, ValidationError
 from assist.core.masking import mask_id
-from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
 
 TAGS = ["applicants"]
-MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["36000.00"]}
-DATE = {"type": "string", "format": "date"}
-
-MEMBER_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "relation": {"type": "string", "enum": [r.value for r in Relation]},
-        "name": {"type": "string", "maxLength": 50},
-        "id_number": {"type": "string", "description": "18-character resident ID"},
-        "monthly_income": MONEY,
-        "health": {"type": "string", "enum": [h.value for h in Health]},
-        "is_student": {"type": "boolean"},
+MEMBER_SCHEMA = fields.Schema(
+    relation=fields.Choice([r.value for r in Relation], required=True),
+    name=fields.Text(50, required=True),
+    id_number=fields.Text(40, required=True, description="18-character resident ID"),
+    monthly_income=fields.Money(default=0),
+    health=fields.Choice([h.value for h in Health], default=Health.GOOD.value),
+    is_student=fields.Bool(),
+)
+CAUSES = fields.ListOf(
+    fields.Choice([c.value for c in Cause]),
+    max_items=len(Cause),
+    description="the main cause first, then any secondary causes",
+)
+FILE_FIELDS = {
+    "name": fields.Text(50),
+    "id_number": fields.Text(40, description="18-character resident ID (GB 11643)"),
+    "phone": fields.Text(40, description="mobile 1[3-9]xxxxxxxxx or 0512-xxxxxxxx"),
+    "address": fields.Text(200),
+    "employer": fields.Text(120),
+    "work_status": fields.Choice([w.value for w in WorkStatus]),
+    "health": fields.Choice([h.value for h in Health]),
+    "health_notes": fields.Text(),
+    "is_migrant_worker": fields.Bool(),
+    "labour_relation_since": fields.Day(),
+    "is_union_member": fields.Bool(),
+    "is_model_worker": fields.Bool(),
+    "bank_name": fields.Text(80),
+    "bank_account": fields.Text(40),
+    "causes": CAUSES,
+    "consent_signed_on": fields.Day(),
+    "household": fields.ListOf(MEMBER_SCHEMA, max_items=30, key_format=".{n}.{key}"),
+    "annual_income": fields.Money(),
+    "rigid_expenses": fields.Money(),
+    "hardship_costs": fields.Money(),
+    "has_sudden_event": fields.Bool(),
+    "exclusions": fields.ListOf(
+        fields.Choice([e.value for e in services.RECORDED_EXCLUSIONS]), max_items=10
+    ),
+}
+CREATE_REQUIRED = (
+    "name",
+    "id_number",
+    "phone",
+    "address",
+    "employer",
+    "annual_income",
+    "causes",
+    "consent_signed_on",
+)
+CREATE_SCHEMA = fields.Schema(
+    centre_code=fields.Centre(description="defaults to the caller's centre"),
+    **{
+        name: fields.required(field) if name in CREATE_REQUIRED else field
+        for name, field in FILE_FIELDS.items()
     },
-    "required": ["relation", "name", "id_number"],
-}
-FILE_PROPERTIES = {
-    "centre_code": {"type": "string", "description": "defaults to the caller's centre"},
-    "name": {"type": "string", "maxLength": 50},
-    "id_number": {"type": "string", "description": "18-character resident ID (GB 11643)"},
-    "phone": {"type": "string", "description": "mobile 1[3-9]xxxxxxxxx or 0512-xxxxxxxx"},
-    "address": {"type": "string"},
-    "employer": {"type": "string"},
-    "work_status": {"type": "string", "enum": [w.value for w in WorkStatus]},
-    "health": {"type": "string", "enum": [h.value for h in Health]},
-    "health_notes": {"type": "string"},
-    "is_migrant_worker": {"type": "boolean"},
-    "labour_relation_since": DATE,
-    "is_union_member": {"type": "boolean"},
-    "is_model_worker": {"type": "boolean"},
-    "bank_name": {"type": "string"},
-    "bank_account": {"type": "string"},
-    "causes": {
-        "type": "array",
-        "items": {"type": "string", "enum": [c.value for c in Cause]},
-        "description": "the main cause first, then any secondary causes",
-    },
-    "consent_signed_on": DATE,
-    "household": {"type": "array", "items": MEMBER_SCHEMA},
-    "annual_income": MONEY,
-    "rigid_expenses": MONEY,
-    "hardship_costs": MONEY,
-    "has_sudden_event": {"type": "boolean"},
-    "exclusions": {
-        "type": "array",
-        "items": {"type": "string", "enum": [e.value for e in services.RECORDED_EXCLUSIONS]},
-    },
-}
-CREATE_SCHEMA = {
-    "type": "object",
-    "properties": FILE_PROPERTIES,
-    "required": [
-        "name",
-        "id_number",
-        "phone",
-        "address",
-        "employer",
-        "annual_income",
-        "causes",
-        "consent_signed_on",
-    ],
-}
-PATCH_SCHEMA = {
-    "type": "object",
-    "properties": {k: v for k, v in FILE_PROPERTIES.items() if k != "centre_code"},
-    "description": "Only the fields sent change; `household`, when sent, replaces the members.",
-}
+)
+PATCH_SCHEMA = fields.Schema(**FILE_FIELDS)
 ACTIONS = [*services.TRANSITIONS, "override", "review", "home_visit", "transfer"]
-ACTION_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "reason": {"type": "string", "description": "required to return, reject, exit, cancel…"},
-        "category": {
-            "type": "string",
-            "enum": [c.value for c in Category if c != Category.NOT_ELIGIBLE],
-            "description": "change_category and override",
-        },
-        "visited_on": DATE,
-        "visitors": {"type": "string"},
-        "findings": {"type": "string"},
-        "to_centre_code": {"type": "string", "description": "transfer"},
-        "transfer_reason": {"type": "string", "enum": [r.value for r in TransferReason]},
-    },
-}
-FILTER_PARAMS = [
-    {
-        "name": "q",
-        "in": "query",
-        "schema": {"type": "string"},
-        "description": "partial name, last 4 ID digits, phone or file number. A full resident "
+ACTION_SCHEMA = fields.Schema(
+    reason=fields.Text(description="required to return, reject, exit, cancel…"),
+    category=fields.Choice(
+        [c.value for c in Category if c != Category.NOT_ELIGIBLE],
+        description="change_category and override",
+    ),
+    visited_on=fields.Day(),
+    visitors=fields.Text(200),
+    findings=fields.Text(),
+    to_centre_code=fields.Text(40, description="transfer"),
+    transfer_reason=fields.Choice([r.value for r in TransferReason]),
+)
+DECISION_SCHEMA = fields.Schema(reason=fields.Text())
+FILTER_FIELDS = {
+    "q": fields.Text(
+        60,
+        description="partial name, last 4 ID digits, phone or file number. A full resident "
         "ID is refused here (it would sit in URLs and logs): use POST /applicants/search.",
-    },
-    {"name": "centre_code", "in": "query", "schema": {"type": "string"}},
-    {"name": "category", "in": "query", "schema": {"type": "string"}},
-    {"name": "status", "in": "query", "schema": {"type": "string"}},
-    {"name": "migrant", "in": "query", "schema": {"type": "boolean"}},
-    {"name": "woman", "in": "query", "schema": {"type": "boolean"}},
-    {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
-    {"name": "due", "in": "query", "schema": {"type": "boolean"}},
-    {"name": "never_helped", "in": "query", "schema": {"type": "boolean"}},
-    {
-        "name": "sort",
-        "in": "query",
-        "schema": {
-            "type": "string",
-            "enum": ["new", "file_no", "-file_no", "name", "-name", "review_due", "-review_due"],
-        },
-    },
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 200}},
-]
+    ),
+    "centre_code": fields.Centre(outside_is_404=True),
+    "category": fields.Choice([c.value for c in Category]),
+    "status": fields.Choice([s.value for s in FileStatus]),
+    "cause": fields.Choice([c.value for c in Cause]),
+    "migrant": fields.Bool(),
+    "woman": fields.Bool(),
+    "overdue": fields.Bool(),
+    "due": fields.Bool(),
+    "never_helped": fields.Bool(),
+    "sort": fields.Choice(
+        [s for key in queries.SORTS for s in (key, f"-{key}") if s != "-new"], default="new"
+    ),
+    "page": fields.Integer(minimum=1, maximum=queries.MAX_PAGE, default=1),
+    "per_page": fields.Integer(minimum=1, maximum=200, default=queries.PER_PAGE),
+}
+FILTER_PARAMS = fields.Schema(**FILTER_FIELDS)
+SEARCH_SCHEMA = fields.Schema(**FILTER_FIELDS)
+TRANSFER_PARAMS = fields.Schema(
+    direction=fields.Choice(["incoming", "outgoing"], default="incoming")
+)
+UPLOAD_FORM = fields.Schema(kind=fields.Text(40))
 
 
 # --- input ---------------------------------------------------------------------------------
 
 
-def _text(body: dict, key: str, errors: dict, default: str = "") -> str:
-    value = body.get(key, default)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[key] = _("Send text.")
-        return ""
-    return value
-
-
-def _bool(body: dict, key: str, errors: dict, default: bool) -> bool:
-    value = body.get(key, default)
-    if not isinstance(value, bool):
-        errors[key] = _("Send true or false.")
-        return default
-    return value
-
-
-def _money(body: dict, key: str, errors: dict, default: int | None) -> int | None:
-    if key not in body or body[key] in (None, ""):
-        return default
-    try:
-        return parse_yuan(body[key])
-    except MoneyFormatError as exc:
-        errors[key] = str(exc)
-        return default
-
-
-def _date(body: dict, key: str, errors: dict, default: date | None) -> date | None:
-    if key not in body or body[key] in (None, ""):
-        return None if key in body else default
-    try:
-        return date.fromisoformat(str(body[key]))
-    except ValueError:
-        errors[key] = _("Send a date as YYYY-MM-DD.")
-        return default
-
-
-def _codes(body: dict, key: str, errors: dict, default: list) -> list:
-    value = body.get(key, default)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        errors[key] = _("Send a list of codes.")
-        return default
-    return value
-
-
-def file_input(body: dict, base: services.FileInput | None = None) -> services.FileInput:
-    """Build the service input from JSON, on top of `base` for a PATCH; 422 on bad types."""
+def file_input(body, base: services.FileInput | None = None) -> services.FileInput:
+    """Build the service input from the parsed JSON, on top of `base` for a PATCH."""
+    creating = base is None
     base = base or services.FileInput(annual_income_fen=None)
-    errors: dict[str, str] = {}
+
+    def pick(key, current, *, keep_on_null=False):
+        if key not in body.sent or (keep_on_null and body[key] is None):
+            return current
+        return body[key]
+
     data = services.FileInput(
-        name=_text(body, "name", errors, base.name),
-        id_number=_text(body, "id_number", errors, base.id_number),
-        phone=_text(body, "phone", errors, base.phone),
-        address=_text(body, "address", errors, base.address),
-        employer=_text(body, "employer", errors, base.employer),
-        work_status=_text(body, "work_status", errors, base.work_status),
-        health=_text(body, "health", errors, base.health),
-        health_notes=_text(body, "health_notes", errors, base.health_notes),
-        is_migrant_worker=_bool(body, "is_migrant_worker", errors, base.is_migrant_worker),
-        labour_relation_since=_date(
-            body, "labour_relation_since", errors, base.labour_relation_since
-        ),
-        is_union_member=_bool(body, "is_union_member", errors, base.is_union_member),
-        is_model_worker=_bool(body, "is_model_worker", errors, base.is_model_worker),
-        bank_name=_text(body, "bank_name", errors, base.bank_name),
-        bank_account=_text(body, "bank_account", errors, base.bank_account),
-        consent_signed_on=_date(body, "consent_signed_on", errors, base.consent_signed_on),
-        annual_income_fen=_money(body, "annual_income", errors, base.annual_income_fen),
-        rigid_expenses_fen=_money(body, "rigid_expenses", errors, base.rigid_expenses_fen) or 0,
-        hardship_costs_fen=_money(body, "hardship_costs", errors, base.hardship_costs_fen) or 0,
-        has_sudden_event=_bool(body, "has_sudden_event", errors, base.has_sudden_event),
-        exclusions=_codes(body, "exclusions", errors, base.exclusions),
+        name=pick("name", base.name),
+        id_number=pick("id_number", base.id_number),
+        phone=pick("phone", base.phone),
+        address=pick("address", base.address),
+        employer=pick("employer", base.employer),
+        work_status=pick("work_status", base.work_status),
+        health=pick("health", base.health),
+        health_notes=pick("health_notes", base.health_notes),
+        is_migrant_worker=pick("is_migrant_worker", base.is_migrant_worker),
+        labour_relation_since=pick("labour_relation_since", base.labour_relation_since),
+        is_union_member=pick("is_union_member", base.is_union_member),
+        is_model_worker=pick("is_model_worker", base.is_model_worker),
+        bank_name=pick("bank_name", base.bank_name),
+        bank_account=pick("bank_account", base.bank_account),
+        consent_signed_on=pick("consent_signed_on", base.consent_signed_on),
+        annual_income_fen=pick("annual_income", base.annual_income_fen, keep_on_null=True),
+        rigid_expenses_fen=pick("rigid_expenses", base.rigid_expenses_fen, keep_on_null=True) or 0,
+        hardship_costs_fen=pick("hardship_costs", base.hardship_costs_fen, keep_on_null=True) or 0,
+        has_sudden_event=pick("has_sudden_event", base.has_sudden_event),
+        exclusions=pick("exclusions", base.exclusions),
         main_cause=base.main_cause,
         secondary_causes=base.secondary_causes,
         members=base.members,
     )
-    if "causes" in body:
-        causes = _codes(body, "causes", errors, [])
-        if not causes and "causes" not in errors:
-            errors["causes"] = _("Give at least the main cause of hardship.")
-        elif causes:
-            data.main_cause, data.secondary_causes = causes[0], causes[1:]
-    elif base.annual_income_fen is None:  # creating
-        errors["causes"] = _("Give at least the main cause of hardship.")
-    if "household" in body:
-        household = body["household"]
-        if not isinstance(household, list) or not all(isinstance(m, dict) for m in household):
-            errors["household"] = _("Send the household as a list of members.")
-        else:
-            data.members = []
-            for i, m in enumerate(household):
-                member_errors: dict[str, str] = {}
-                data.members.append(
-                    services.MemberInput(
-                        relation=_text(m, "relation", member_errors),
-                        name=_text(m, "name", member_errors),
-                        id_number=_text(m, "id_number", member_errors),
-                        monthly_income_fen=_money(m, "monthly_income", member_errors, 0) or 0,
-                        health=_text(m, "health", member_errors, Health.GOOD),
-                        is_student=_bool(m, "is_student", member_errors, False),
-                    )
-                )
-                for key, message in member_errors.items():
-                    errors[services.member_field(i, key)] = message
-    if errors:
-        raise ValidationError(
-            _("Please correct the %(n)d marked field(s); nothing has been saved.", n=len(errors)),
-            fields=errors,
-        )
+    if "causes" in body.sent or creating:
+        causes = body.causes or []
+        if not causes:
+            message = _("Give at least the main cause of hardship.")
+            raise fields.refusal({"causes": message})
+        data.main_cause, data.secondary_causes = causes[0], causes[1:]
+    if "household" in body.sent:
+        data.members = [
+            services.MemberInput(
+                relation=m.relation,
+                name=m.name,
+                id_number=m.id_number,
+                monthly_income_fen=m.monthly_income or 0,
+                health=m.health,
+                is_student=m.is_student,
+            )
+            for m in body.household
+        ]
     return data
 
 
 # --- output --------------------------------------------------------------------------------
 
 
-def _money_out(fen: int | None) -> str | None:
-    return fen_to_decimal_str(fen) if fen is not None else None
+_money_out = fields.money_out
 
 
 def assessment_json(a) -> dict | None:
@@ -402,27 +330,31 @@ _FILE_RESPONSE = {
 )
 def create_applicant():
     require_roles(Role.CASEWORKER)
-    body = json_body()
-    code = body.get("centre_code")
-    if code:
-        centre = db.session.scalars(select(Centre).where(Centre.code == str(code))).first()
-        if centre is None or not centre.is_within(current_user.centre):
-            message = _("Choose a centre within your scope.")
-            raise ValidationError(message, fields={"centre_code": message})
-    else:
-        centre = current_user.centre
+    body = CREATE_SCHEMA.body()
+    centre = body.centre_code or current_user.centre
     data = file_input(body)
     applicant = services.register_household(data, acting_user=current_user, centre=centre)
     db.session.commit()
     return created(applicant_json(applicant))
 
 
-def _list(args):
-    query = queries.FileQuery.from_args(args)
-    code = args.get("centre_code")
-    if code:
-        centre = db.session.scalars(select(Centre).where(Centre.code == str(code))).first()
-        query.centre_id = centre.id if centre else -1
+def _list(args, id_hash: str = ""):
+    query = queries.FileQuery(
+        q=args.q,
+        id_hash=id_hash,
+        centre_id=args.centre_code.id if args.centre_code else None,
+        category=args.category,
+        status=args.status,
+        cause=args.cause,
+        migrant=args.migrant,
+        woman=args.woman,
+        overdue=args.overdue,
+        due=args.due,
+        never_helped=args.never_helped,
+        sort=args.sort,
+        page=args.page,
+        per_page=args.per_page,
+    )
     page = queries.search(current_user, query)
     return jsonify(
         {
@@ -444,10 +376,11 @@ def _list(args):
 )
 def list_applicants():
     require_roles(*services.READ_ROLES)
-    if queries.is_full_id(request.args.get("q", "")):
+    args = FILTER_PARAMS.args()
+    if queries.is_full_id(args.q):
         message = _("Send a full resident ID with POST /api/v1/applicants/search, not in a URL.")
         raise ValidationError(message, fields={"q": message})
-    return _list(request.args)
+    return _list(args)
 
 
 @api_route(
@@ -455,19 +388,16 @@ def list_applicants():
     methods=["POST"],
     tags=TAGS,
     summary="Find files by a full resident ID (head or member) or any filter, sent in the body",
-    request_schema={
-        "type": "object",
-        "properties": {p["name"]: p["schema"] for p in FILTER_PARAMS},
-    },
+    request_schema=SEARCH_SCHEMA,
     responses={200: {"description": "{items, page, per_page, total, total_is_capped}"}},
 )
 def search_applicants():
     require_roles(*services.READ_ROLES)
-    body = json_body()
-    args = {k: v for k, v in body.items() if v is not None}
-    q = str(args.get("q") or "")
-    if queries.is_full_id(q):
-        args["idh"], args["q"] = keyed_hash(q.replace(" ", "").upper()), ""
+    args = SEARCH_SCHEMA.body()
+    if queries.is_full_id(args.q):
+        id_hash = keyed_hash(args.q.replace(" ", "").upper())
+        args["q"] = ""
+        return _list(args, id_hash)
     return _list(args)
 
 
@@ -507,7 +437,7 @@ def reveal_applicant(applicant_id: int):
 def patch_applicant(applicant_id: int):
     require_roles(Role.CASEWORKER)
     applicant = _load(applicant_id)
-    data = file_input(json_body(), base=services.input_from(applicant))
+    data = file_input(PATCH_SCHEMA.body(), base=services.input_from(applicant))
     services.update_household(applicant, data, acting_user=current_user)
     db.session.commit()
     return jsonify(applicant_json(applicant))
@@ -526,48 +456,42 @@ def patch_applicant(applicant_id: int):
 )
 def applicant_action(applicant_id: int, action: str):
     applicant = _load(applicant_id)
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        body = {}
-    reason = str(body.get("reason") or "")
+    body = ACTION_SCHEMA.body()
+    reason = body.reason
     if action in services.TRANSITIONS:
         services.transition(
             applicant,
             action,
             acting_user=current_user,
             reason=reason,
-            category=body.get("category"),
+            category=body.category or None,
         )
     elif action == "override":
         services.override_category(
             applicant,
             acting_user=current_user,
-            category=str(body.get("category") or ""),
+            category=body.category,
             reason=reason,
         )
     elif action == "review":
         services.record_review(applicant, acting_user=current_user, note=reason)
     elif action == "home_visit":
-        errors: dict[str, str] = {}
-        visited_on = _date(body, "visited_on", errors, None)
-        if errors:
-            raise ValidationError(_("Send a date as YYYY-MM-DD."), fields=errors)
         services.add_home_visit(
             applicant,
             acting_user=current_user,
-            visited_on=visited_on,
-            visitors=str(body.get("visitors") or ""),
-            findings=str(body.get("findings") or ""),
+            visited_on=body.visited_on,
+            visitors=body.visitors,
+            findings=body.findings,
         )
     elif action == "transfer":
-        code = str(body.get("to_centre_code") or "")
+        code = body.to_centre_code.upper()
         to_centre = db.session.scalars(select(Centre).where(Centre.code == code)).first()
         try:
             services.request_transfer(
                 applicant,
                 acting_user=current_user,
                 to_centre=to_centre,
-                reason=str(body.get("transfer_reason") or ""),
+                reason=body.transfer_reason,
                 note=reason,
             )
         except DomainError as err:
@@ -587,6 +511,8 @@ def applicant_action(applicant_id: int, action: str):
     methods=["POST"],
     tags=TAGS,
     summary="Add a document (multipart/form-data: kind, file); PDF, JPEG or PNG by content",
+    form_schema=UPLOAD_FORM,
+    files=("file",),
     responses={201: {"description": "the stored document"}, 422: {"description": "refused"}},
 )
 def upload_attachment(applicant_id: int):
@@ -596,7 +522,7 @@ def upload_attachment(applicant_id: int):
         acting_user=current_user,
         owner_type=services.OWNER_TYPE,
         owner=applicant,
-        kind=request.form.get("kind", AttachmentKind.OTHER),
+        kind=UPLOAD_FORM.form().kind or AttachmentKind.OTHER,
     )
     db.session.commit()
     return created(attachment_services.as_json(attachment))
@@ -636,20 +562,14 @@ def transfer_json(t: Transfer) -> dict:
     "/transfers",
     tags=TAGS,
     summary="Transfers offered to (direction=incoming) or by (outgoing) your centres",
-    parameters=[
-        {
-            "name": "direction",
-            "in": "query",
-            "schema": {"type": "string", "enum": ["incoming", "outgoing"]},
-        }
-    ],
+    parameters=TRANSFER_PARAMS,
     responses={200: {"description": "{items}"}},
 )
 def list_transfers():
     require_roles(Role.CASEWORKER, Role.SUPERVISOR)
     column = (
         Transfer.from_centre_id
-        if request.args.get("direction") == "outgoing"
+        if TRANSFER_PARAMS.args().direction == "outgoing"
         else Transfer.to_centre_id
     )
     rows = db.session.scalars(
@@ -671,7 +591,7 @@ def list_transfers():
     methods=["POST"],
     tags=TAGS,
     summary="accept or decline (receiving centre), withdraw (sending centre)",
-    request_schema={"type": "object", "properties": {"reason": {"type": "string"}}},
+    request_schema=DECISION_SCHEMA,
     responses={200: {"description": "the transfer"}},
 )
 def transfer_action(transfer_id: int, decision: str):
@@ -679,13 +599,11 @@ def transfer_action(transfer_id: int, decision: str):
         abort(404)
     side = Transfer.from_centre_id if decision == "withdraw" else Transfer.to_centre_id
     transfer = get_scoped_or_404(Transfer, transfer_id, current_user, side)
-    body = request.get_json(silent=True) or {}
+    body = DECISION_SCHEMA.body()
     if decision == "accept":
         services.accept_transfer(transfer, acting_user=current_user)
     elif decision == "decline":
-        services.decline_transfer(
-            transfer, acting_user=current_user, reason=str(body.get("reason") or "")
-        )
+        services.decline_transfer(transfer, acting_user=current_user, reason=body.reason)
     else:
         services.withdraw_transfer(transfer, acting_user=current_user)
     db.session.commit()

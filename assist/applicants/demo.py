@@ -27,7 +27,7 @@ from assist.auth.models import Role, User
 from assist.centres.models import Centre, Tier
 from assist.core.resident_id import make_resident_id
 from assist.core.timeutil import local_today, utcnow
-from assist.demo.cli import SEEDERS, demo_username
+from assist.demo.cli import demo_username, seeder
 from assist.extensions import db
 
 DEMO_STANDARD_FEN = 106_000
@@ -346,6 +346,7 @@ def _walk(applicant, path: list[str], caseworker: User, supervisor: User, rng, s
         applicant.review_due_on = applicant.last_reviewed_on + timedelta(days=365)
 
 
+@seeder("files")
 def seed_files(rng: random.Random) -> str:
     """Seed the SZ 低保 standard and a few hundred households across the stations."""
     users = _users()
@@ -399,7 +400,3 @@ def seed_files(rng: random.Random) -> str:
         f"Hardship files: {HOUSEHOLDS} fictitious households ({summary}); 低保 standard SZ "
         f"{DEMO_STANDARD_FEN // 100} yuan/month from 2025-07-01 (demonstration value)."
     )
-
-
-if seed_files not in SEEDERS:
-    SEEDERS.append(seed_files)

@@ -2,10 +2,11 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assist.applicants.assessment import assess, find_standard
@@ -29,7 +30,8 @@ from assist.applicants.rules import (
     require_role,
     status_label,
 )
-from assist.audit.services import record
+from assist.audit.models import AuditEntry
+from assist.audit.services import pending_refusals, record, record_even_if_refused
 from assist.auth.models import Role
 from assist.centres.models import Centre
 from assist.centres.scoping import centre_in_scope, scoped
@@ -38,7 +40,7 @@ from assist.core.crypto import keyed_hash
 from assist.core.errors import DomainError, NotFound, ValidationError, refuse_fields
 from assist.core.masking import mask_id
 from assist.core.resident_id import parse_resident_id
-from assist.core.timeutil import local_today
+from assist.core.timeutil import local_today, utcnow
 from assist.extensions import db
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -213,13 +215,33 @@ def validate_input(data: FileInput, *, today: date | None = None) -> None:
     _validate(data, today=today or local_today())
 
 
-def _check_unique(checked: _Checked, *, own_applicant_id: int | None = None) -> None:
-    """Refuse IDs already held by another file, naming only the centre that holds it."""
+DUPLICATE_REFUSED = "applicant.duplicate_refused"
+
+
+def _recent_duplicate_refusals(user) -> int:
+    since = utcnow() - timedelta(hours=1)
+    stored = db.session.scalar(
+        select(func.count(AuditEntry.id)).where(
+            AuditEntry.action == DUPLICATE_REFUSED,
+            AuditEntry.user_id == user.id,
+            AuditEntry.at >= since,
+        )
+    )
+    return (stored or 0) + pending_refusals(DUPLICATE_REFUSED, user.id)
+
+
+def _check_unique(checked: _Checked, *, acting_user, own_applicant_id: int | None = None) -> None:
+    """Refuse IDs already held by another file, naming only the centre that holds it.
+
+    One household, one file: so the refusal tells any caseworker that an ID is registered
+    somewhere. Every such refusal is audited, and past DUPLICATE_PROBES_PER_HOUR in an hour
+    the user is sent to a supervisor instead of being told the centre.
+    """
     keys = {keyed_hash(checked.head_number): "id_number"}
     for i, number in enumerate(checked.member_numbers):
         keys[keyed_hash(number)] = member_field(i, "id_number")
     stmt = (
-        select(ResidentId.id_hash, Centre.name)
+        select(ResidentId.id_hash, Centre.name, ResidentId.applicant_id)
         .join(Applicant, Applicant.id == ResidentId.applicant_id)
         .join(Centre, Centre.id == Applicant.centre_id)
         .where(ResidentId.id_hash.in_(list(keys)))
@@ -229,8 +251,24 @@ def _check_unique(checked: _Checked, *, own_applicant_id: int | None = None) -> 
     held = db.session.execute(stmt).all()
     if not held:
         return
+    limit = current_app.config["DUPLICATE_PROBES_PER_HOUR"]
+    is_limited = _recent_duplicate_refusals(acting_user) >= limit
+    record_even_if_refused(
+        DUPLICATE_REFUSED,
+        acting_user=acting_user,
+        object_type="applicants",
+        object_id=held[0][2],
+        centre=acting_user.centre,
+        after={"fields": sorted({keys[h] for h, _c, _a in held}), "limited": is_limited},
+    )
+    if is_limited:
+        message = _(
+            "You have met several registered resident IDs within the hour; ask a supervisor "
+            "to check this one before you go on."
+        )
+        raise DomainError(message, fields={keys[held[0][0]]: message})
     fields = {}
-    for id_hash, centre_name in held:
+    for id_hash, centre_name, _applicant_id in held:
         fields[keys[id_hash]] = _(
             "This resident ID already belongs to a hardship file held by %(centre)s.",
             centre=centre_name,
@@ -387,7 +425,7 @@ def register_household(
         message = _("This centre is inactive and takes no new files.")
         raise ValidationError(message, fields={"centre": message})
     checked = _validate(data, today=today)
-    _check_unique(checked)
+    _check_unique(checked, acting_user=acting_user)
     if find_standard(centre, today) is None:  # checked before a file number is spent
         raise DomainError(
             _(
@@ -487,7 +525,7 @@ def update_household(
     ):
         message = _("The head's ID of a file on record cannot change; cancel and re-register.")
         raise ValidationError(message, fields={"id_number": message})
-    _check_unique(checked, own_applicant_id=applicant.id)
+    _check_unique(checked, acting_user=acting_user, own_applicant_id=applicant.id)
     before = _summary(applicant)
     old_size = applicant.household_size
     reassess = _assessment_inputs_changed(applicant, data, old_size)

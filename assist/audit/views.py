@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from assist.audit import labels
+from assist.audit import labels, services
 from assist.audit.models import AuditEntry
 from assist.auth.models import Role, User
 from assist.centres.models import Centre
@@ -19,6 +19,7 @@ from assist.exports.registry import Column, ExportSpec, register_export, request
 from assist.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+bp.after_app_request(services.write_refusals)
 
 register_nav(
     _l("Audit log"), "audit.index", roles=(Role.ADMIN, Role.AUDITOR), order=90, group="admin"

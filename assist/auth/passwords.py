@@ -68,6 +68,8 @@ def password_problems(password: str, *, username: str = "") -> list[str]:
         problems.append(_("Use at least %(n)d characters.", n=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
         problems.append(_("Use at most %(n)d characters.", n=MAX_LENGTH))
+    if not password.strip():
+        problems.append(_("A password of only spaces is not allowed."))
     lowered = password.lower()
     if lowered in _common_passwords():
         problems.append(_("This password is too common; choose another."))

@@ -9,7 +9,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from assist.audit.models import AuditEntry
 from assist.audit.services import diff, record
+from assist.auth import throttle
 from assist.auth.models import ApiToken, Role, User, UserRole
 from assist.auth.passwords import (
     burn_verify_time,
@@ -32,8 +34,33 @@ def find_user(username: str) -> User | None:
     ).first()
 
 
+class SignInDelayed(DomainError):
+    """Too many failed sign-ins on this account lately: it may try again after a short wait."""
+
+    status = 429
+    code = "throttled"
+
+    def __init__(self, seconds: int):
+        super().__init__(
+            _(
+                "Too many failed sign-ins on this account. Wait %(n)d seconds and try again.",
+                n=seconds,
+            ),
+            retry_after=seconds,
+        )
+        self.seconds = seconds
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """Return the active user with these credentials, auditing the attempt either way."""
+    """Return the active user with these credentials, auditing the attempt either way.
+
+    Raises SignInDelayed, without checking the password, while the account's back-off runs.
+    A returned user carries `failures_since_last_sign_in` (failed attempts since their last
+    sign-in) for the sign-in page to tell them about.
+    """
+    wait = throttle.wait_for(username)
+    if wait:
+        raise SignInDelayed(wait)
     user = find_user(username) if username else None
     if user is None:
         burn_verify_time(password)
@@ -49,17 +76,56 @@ def authenticate(username: str, password: str) -> User | None:
             object_id=user.id if user else "",
             centre=user.centre if user else None,
         )
+        failures, wait = throttle.register_failure(username)
+        if wait and user is not None and failures == current_app.config["LOGIN_BACKOFF_AFTER"] + 1:
+            # The account is being guessed at: tell its administrators through the log.
+            record(
+                "auth.login_backoff",
+                acting_user=user,
+                obj=user,
+                centre=user.centre,
+                after={"failures": failures, "wait_seconds": wait},
+            )
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    user.failures_since_last_sign_in = failed_sign_ins_since(user, user.last_login_at)
+    throttle.forget_failures(username)
     user.last_login_at = utcnow()
     record("auth.login", acting_user=user, obj=user, centre=user.centre)
     return user
 
 
+def failed_sign_ins_since(user: User, since) -> int:
+    """Count failed sign-ins on `user` recorded after `since` (None: ever)."""
+    stmt = select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "auth.login_failed",
+        AuditEntry.object_type == "users",
+        AuditEntry.object_id == str(user.id),
+    )
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at > since)
+    return db.session.scalar(stmt) or 0
+
+
 def end_sessions(user: User) -> None:
-    """Invalidate every session of `user` on the server side."""
+    """Invalidate every web session of `user` on the server side."""
     user.session_version = (user.session_version or 0) + 1
+
+
+def end_everything(user: User) -> int:
+    """End every web session and revoke every API token of `user`; return tokens revoked.
+
+    Called when the credentials change or the account closes (ASVS 7.4.3): a token issued
+    under the old password must not outlive it.
+    """
+    end_sessions(user)
+    revoked = 0
+    for token in user_tokens(user):
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+            revoked += 1
+    return revoked
 
 
 def sign_out(user: User) -> None:
@@ -88,8 +154,14 @@ def change_password(user: User, *, current: str, new: str) -> None:
     _check_password(new, user.username)
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    end_sessions(user)
-    record("auth.password_changed", acting_user=user, obj=user, centre=user.centre)
+    revoked = end_everything(user)
+    record(
+        "auth.password_changed",
+        acting_user=user,
+        obj=user,
+        centre=user.centre,
+        after={"tokens_revoked": revoked},
+    )
 
 
 def _parse_roles(roles) -> list[Role]:
@@ -208,11 +280,7 @@ def set_active(user: User, *, acting_user: User, active: bool) -> None:
     if user.is_active_account == active:
         return
     user.is_active_account = active
-    end_sessions(user)
-    if not active:
-        for token in user_tokens(user):
-            if token.revoked_at is None:
-                token.revoked_at = utcnow()
+    end_everything(user)
     record(
         "user.activated" if active else "user.deactivated",
         acting_user=acting_user,
@@ -229,8 +297,14 @@ def reset_password(user: User, *, acting_user: User) -> str:
     temporary = generate_password()
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
-    end_sessions(user)
-    record("user.password_reset", acting_user=acting_user, obj=user, centre=user.centre)
+    revoked = end_everything(user)
+    record(
+        "user.password_reset",
+        acting_user=acting_user,
+        obj=user,
+        centre=user.centre,
+        after={"tokens_revoked": revoked},
+    )
     return temporary
 
 

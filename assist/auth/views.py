@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 from flask_login import (
     confirm_login,
     current_user,
@@ -27,6 +26,7 @@ from flask_login import (
 )
 from sqlalchemy import func, select
 
+from assist.auth import inbox as _inbox  # noqa: F401  (admins see guessed-at accounts)
 from assist.auth import services
 from assist.auth.forms import (
     ROLE_LABELS,
@@ -37,6 +37,7 @@ from assist.auth.forms import (
     UserForm,
 )
 from assist.auth.models import ApiToken, Role, User, UserRole
+from assist.auth.throttle import throttle_address, throttle_pair
 from assist.centres.models import Centre
 from assist.centres.scoping import (
     get_scoped_or_404,
@@ -49,74 +50,80 @@ from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors, perform
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
+from assist.core.redirects import safe_next
 from assist.exports.registry import Column, ExportSpec, register_export, requested_format, respond
-from assist.extensions import db, limiter
+from assist.extensions import db
 
 bp = Blueprint("auth", __name__)
 users_bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
-def _login_username_key() -> str:
-    if request.is_json:
-        name = (request.get_json(silent=True) or {}).get("username")
-    else:
-        name = request.form.get("username")
-    return "account:" + (str(name or "")).strip().lower()[:64]
-
-
-def _failed(response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-#: Failed sign-ins are counted per account and per address, on the web form and the API alike.
-throttle_account = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    scope="login-account",
-    key_func=_login_username_key,
-    methods=["POST"],
-    deduct_when=_failed,
-)
-throttle_address = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    scope="login-address",
-    key_func=get_remote_address,
-    methods=["POST"],
-    deduct_when=_failed,
-)
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+#: The API's token endpoint (assist/api/core.py) imports the throttles under these names.
+throttle_account = throttle_pair
 
 
 def start_session(user: User) -> None:
     """Begin a fresh signed-in session for `user` (a new session, never a reused one)."""
     session.clear()
     login_user(user, remember=False, fresh=True)
-    session["login_at"] = time.time()
+    session["login_at"] = session["signed_in_at"] = time.time()
     session.permanent = True
 
 
+@bp.before_app_request
+def _end_sessions_past_their_lifetime():
+    """End a signed-in session SESSION_MAX_HOURS after sign-in, however busy (ASVS 7.3.2)."""
+    if request.blueprint == "api" or request.endpoint == "static" or "_user_id" not in session:
+        return None
+    started = session.get("signed_in_at")
+    max_age = current_app.config["SESSION_MAX_HOURS"] * 3600
+    if isinstance(started, int | float) and time.time() - started <= max_age:
+        return None
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("Your session has reached its time limit. Please sign in again."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _tell_about_failures(user: User) -> None:
+    failures = getattr(user, "failures_since_last_sign_in", 0)
+    if failures:
+        flash(
+            _(
+                "%(n)d failed sign-in attempts on your account since your last sign-in. "
+                "If it was not you, tell your administrator.",
+                n=failures,
+            ),
+            "warning",
+        )
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@throttle_account
+@throttle_pair
 @throttle_address
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
+        try:
+            user = services.authenticate(form.username.data, form.password.data)
+        except services.SignInDelayed as err:
+            page = render_template("auth/login.html", form=form, throttled=err.message)
+            return page, 429, {"Retry-After": str(err.seconds)}
         db.session.commit()  # the attempt is audited whether or not it succeeded
         if user is not None:
             locale = session.get("locale")
             start_session(user)
             if locale and locale != user.locale:
                 session["locale"] = locale
+            _tell_about_failures(user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
         g.login_failed = True
         flash(_("Wrong username or password."), "danger")
         return render_template("auth/login.html", form=form), 200
@@ -144,12 +151,16 @@ def logout():
 def reauthenticate():
     form = ReauthForm()
     if form.validate_on_submit():
-        user = services.authenticate(current_user.username, form.password.data)
+        try:
+            user = services.authenticate(current_user.username, form.password.data)
+        except services.SignInDelayed as err:
+            flash(err.message, "danger")
+            return render_template("auth/reauthenticate.html", form=form), 429
         db.session.commit()
         if user is not None:
             confirm_login()
             session["login_at"] = time.time()
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
         flash(_("Wrong password."), "danger")
     return render_template("auth/reauthenticate.html", form=form)
 
@@ -169,7 +180,7 @@ def change_password():
             apply_field_errors(form, err)
         else:
             db.session.commit()
-            start_session(user)  # this session continues under the new session version
+            start_session(user)  # only this session continues, under a new session version
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)

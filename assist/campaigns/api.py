@@ -1,7 +1,7 @@
 """The campaign endpoints of the JSON API (/api/v1/campaigns…).
 
-The same parsers as the web forms (assist.campaigns.forms) read the JSON bodies, and the
-same services act, so a rule and its refusal are written once. Scope is the pages' scope:
+The JSON bodies are read by the API's declared fields (assist.api.fields); the same services
+as the pages act, so a rule and its refusal are written once. Scope is the pages' scope:
 outside it a campaign, list, entry, visit or sample answers 404. Resident IDs are masked,
 and the remarks of a visit (they can name an illness) go only to caseworkers and supervisors.
 """
@@ -12,14 +12,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from assist.api import api_route, created, json_body, require_roles
+from assist.api import api_route, created, fields, require_roles
 from assist.api.core import iso
 from assist.applicants.models import Applicant
 from assist.applicants.services import SENSITIVE_ROLES
 from assist.attachments.models import AttachmentKind
 from assist.attachments.services import as_json, attachments_of, store_attachment
 from assist.auth.models import Role
-from assist.campaigns import forms, jobs, queries, services
+from assist.campaigns import jobs, queries, services
 from assist.campaigns.models import (
     Campaign,
     CampaignList,
@@ -32,10 +32,8 @@ from assist.campaigns.models import (
     Visit,
 )
 from assist.campaigns.owners import VISIT_OWNER
-from assist.centres.models import Centre
 from assist.core.errors import NotFound, ValidationError
 from assist.core.masking import mask_id
-from assist.core.money import fen_to_decimal_str
 from assist.core.scoping import scoped
 from assist.extensions import db
 from assist.funds.models import Fund
@@ -45,148 +43,95 @@ READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.AD
 LIST_ACTIONS = ("draw", "fill", "submit", "approve", "return", "publish", "pay")
 PAGE = 100
 
-MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["2500.00"]}
-GOODS = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string"},
-            "quantity": {"type": "integer", "minimum": 1, "maximum": 1000},
-            "unit_value": MONEY,
-        },
-        "required": ["name", "quantity", "unit_value"],
-    },
-}
-CAMPAIGN_REQUEST = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string"},
-        "kind": {"type": "string", "enum": ["warmth", "screening"]},
-        "occasion": {
-            "type": "string",
-            "enum": [
-                "spring_festival",
-                "mid_autumn",
-                "summer_heat",
-                "school_start",
-                "health",
-                "other",
-            ],
-        },
-        "starts_on": {"type": "string", "format": "date"},
-        "ends_on": {"type": "string", "format": "date"},
-        "cash": {**MONEY, "description": "cash per household"},
-        "goods": {**GOODS, "description": "the goods pack per household"},
-        "categories": {"type": "array", "items": {"type": "string"}},
-        "causes": {"type": "array", "items": {"type": "string"}},
-        "migrant": {"type": "boolean"},
-        "women": {"type": "boolean"},
-        "model": {"type": "boolean"},
-        "employer": {"type": "string"},
-        "hand_picked": {"type": "boolean"},
-        "funds": {"type": "array", "items": {"type": "integer"}},
-        "households": {"type": "integer", "description": "the root quota"},
-        "amount": {**MONEY, "description": "the root quota's money"},
-        "sample_percent": {"type": "integer", "minimum": 0, "maximum": 100},
-        "age_min": {"type": "integer"},
-        "age_max": {"type": "integer"},
-        "repeat_years": {"type": "integer"},
-        "note": {"type": "string"},
-    },
-    "required": ["name", "occasion", "starts_on", "ends_on", "households"],
-}
-QUOTA_REQUEST = {
-    "type": "object",
-    "properties": {
-        "centre": {"type": "string", "description": "code of a centre directly below yours"},
-        "households": {"type": "integer", "minimum": 0},
-        "amount": MONEY,
-    },
-    "required": ["centre", "households", "amount"],
-}
-MORE_REQUEST = {
-    "type": "object",
-    "properties": {
-        "households": {"type": "integer", "minimum": 1},
-        "amount": MONEY,
-        "reason": {"type": "string"},
-    },
-    "required": ["households", "reason"],
-}
-NOTE_REQUEST = {"type": "object", "properties": {"note": {"type": "string"}}, "required": ["note"]}
-ENTRY_REQUEST = {
-    "type": "object",
-    "properties": {
-        "file_no": {"type": "string"},
-        "applicant_id": {"type": "integer"},
-        "reason": {"type": "string", "description": "required outside the target group"},
-    },
-}
-REASON_REQUEST = {
-    "type": "object",
-    "properties": {"reason": {"type": "string"}},
-    "required": ["reason"],
-}
-LIST_ACTION_REQUEST = {
-    "type": "object",
-    "properties": {
-        "reason": {"type": "string", "description": "return: what must change"},
-        "fund": {"type": "integer", "description": "pay: one of the campaign's funds"},
-        "paid_on": {
-            "type": "string",
-            "format": "date",
-            "description": "pay: the day the roster was signed (required)",
-        },
-    },
-}
-VISIT_REQUEST = {
-    "type": "object",
-    "properties": {
-        "visited_on": {"type": "string", "format": "date"},
-        "visitors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string"},
-                    "title": {"type": "string"},
-                    "is_leader": {"type": "boolean"},
-                },
-                "required": ["name"],
-            },
-        },
-        "cash": MONEY,
-        "goods": GOODS,
-        "is_signed": {"type": "boolean"},
-        "no_signature_reason": {"type": "string"},
-        "remarks": {"type": "string"},
-    },
-    "required": ["visited_on", "visitors", "is_signed"],
-}
-SAMPLE_REQUEST = {
-    "type": "object",
-    "properties": {
-        "size": {"type": "integer", "minimum": 1, "description": "default: the campaign's share"},
-        "seed": {"type": "integer", "minimum": 0, "description": "the same seed, the same sample"},
-    },
-}
-RESULT_REQUEST = {
-    "type": "object",
-    "properties": {
-        "result": {
-            "type": "string",
-            "enum": ["received", "not_received", "problems", "unreachable"],
-        },
-        "note": {"type": "string", "description": "required for not_received and problems"},
-        "outcome": {"type": "string", "description": "closes the open follow-up instead"},
-    },
-}
+GOODS_LINE = fields.Schema(
+    name=fields.Text(80, required=True),
+    quantity=fields.Integer(minimum=1, maximum=1000, required=True),
+    unit_value=fields.Money(required=True),
+)
+GOODS = fields.ListOf(GOODS_LINE, max_items=12, description="the goods pack per household")
+CAMPAIGN_REQUEST = fields.Schema(
+    name=fields.Text(120, required=True),
+    kind=fields.Choice(["warmth", "screening"], default="warmth"),
+    occasion=fields.Choice(
+        ["spring_festival", "mid_autumn", "summer_heat", "school_start", "health", "other"],
+        required=True,
+    ),
+    starts_on=fields.Day(required=True),
+    ends_on=fields.Day(required=True),
+    cash=fields.Money(default=0, description="cash per household"),
+    goods=GOODS,
+    categories=fields.ListOf(fields.Text(40), max_items=20),
+    causes=fields.ListOf(fields.Text(40), max_items=20),
+    migrant=fields.Bool(),
+    women=fields.Bool(),
+    model=fields.Bool(),
+    employer=fields.Text(120),
+    hand_picked=fields.Bool(),
+    funds=fields.ListOf(fields.Id(), max_items=20),
+    households=fields.Integer(maximum=1_000_000, required=True, description="the root quota"),
+    amount=fields.Money(default=0, description="the root quota's money"),
+    sample_percent=fields.Integer(maximum=100, default=10),
+    age_min=fields.Integer(maximum=100, default=35),
+    age_max=fields.Integer(maximum=100, default=64),
+    repeat_years=fields.Integer(maximum=10, default=3),
+    note=fields.Text(),
+)
+QUOTA_REQUEST = fields.Schema(
+    centre=fields.Centre(below=True, required=True, description="a centre directly below yours"),
+    households=fields.Integer(maximum=1_000_000, required=True),
+    amount=fields.Money(required=True),
+)
+MORE_REQUEST = fields.Schema(
+    households=fields.Integer(minimum=1, maximum=1_000_000, required=True),
+    amount=fields.Money(default=0),
+    reason=fields.Text(required=True),
+)
+NOTE_REQUEST = fields.Schema(note=fields.Text())
+ENTRY_REQUEST = fields.Schema(
+    file_no=fields.Text(40),
+    applicant_id=fields.Id(),
+    reason=fields.Text(description="required outside the target group"),
+)
+ENTRY_PARAMS = fields.Schema(
+    status=fields.Choice([s.value for s in EntryStatus], default=EntryStatus.LISTED.value),
+    after=fields.Integer(default=0),
+)
+REASON_REQUEST = fields.Schema(reason=fields.Text(required=True))
+LIST_ACTION_REQUEST = fields.Schema(
+    reason=fields.Text(description="return: what must change"),
+    fund=fields.Id(description="pay: one of the campaign's funds"),
+    paid_on=fields.Day(description="pay: the day the roster was signed (required)"),
+)
+VISIT_REQUEST = fields.Schema(
+    visited_on=fields.Day(required=True),
+    visitors=fields.ListOf(
+        fields.Schema(name=fields.Text(50), title=fields.Text(50), is_leader=fields.Bool()),
+        max_items=8,
+    ),
+    cash=fields.Money(default=0),
+    goods=fields.ListOf(GOODS_LINE, max_items=12),
+    is_signed=fields.Bool(),
+    no_signature_reason=fields.Text(200),
+    remarks=fields.Text(),
+)
+SAMPLE_REQUEST = fields.Schema(
+    size=fields.Integer(minimum=1, maximum=100_000, description="default: the campaign's share"),
+    seed=fields.Integer(description="the same seed, the same sample"),
+)
+RESULT_REQUEST = fields.Schema(
+    result=fields.Choice(["received", "not_received", "problems", "unreachable"]),
+    note=fields.Text(description="required for not_received and problems"),
+    outcome=fields.Text(description="closes the open follow-up instead"),
+)
 CONFLICT = {"description": "Not possible in the current state, or refused by a rule"}
 
 
 def _money(fen) -> str:
-    return fen_to_decimal_str(int(fen or 0))
+    return fields.money_out(int(fen or 0))
+
+
+def _goods_in(lines) -> list[dict]:
+    return [{"name": g.name, "quantity": g.quantity, "unit_value_fen": g.unit_value} for g in lines]
 
 
 def _goods_out(goods) -> list[dict]:
@@ -225,16 +170,6 @@ def _check(check_id: int) -> SampleCheck:
     if check is None or not check.centre.is_within(current_user.centre):
         raise NotFound(_("Not found."))
     return check
-
-
-def _centre_below(code: str) -> Centre:
-    centre = db.session.scalars(
-        select(Centre).where(Centre.code == code, Centre.parent_id == current_user.centre_id)
-    ).first()
-    if centre is None:
-        msg = _("Quotas go to the centres directly below yours.")
-        raise ValidationError(msg, fields={"centre": msg})
-    return centre
 
 
 # ---------------------------------------------------------------------------- JSON shapes
@@ -421,9 +356,26 @@ def list_campaigns():
 )
 def create_campaign():
     require_roles(Role.SUPERVISOR, Role.ADMIN)
-    campaign = services.create_campaign(
-        acting_user=current_user, data=forms.campaign_input(json_body())
+    body = CAMPAIGN_REQUEST.body()
+    data = services.CampaignInput(
+        name=body.name,
+        kind=body.kind,
+        occasion=body.occasion,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        cash_fen=body.cash,
+        goods=_goods_in(body.goods),
+        rule={key: body[key] for key in services.RULE_KEYS},
+        fund_ids=body.funds,
+        households=body.households,
+        amount_fen=body.amount,
+        sample_percent=body.sample_percent,
+        age_min=body.age_min,
+        age_max=body.age_max,
+        repeat_years=body.repeat_years,
+        note=body.note,
     )
+    campaign = services.create_campaign(acting_user=current_user, data=data)
     db.session.commit()
     return created(campaign_json(campaign, detail=True))
 
@@ -469,13 +421,13 @@ def set_quota(campaign_id: int):
     own = services.quota_of(campaign, current_user.centre)
     if own is None:
         raise NotFound(_("Your centre has no quota in this campaign."))
-    body = json_body()
+    body = QUOTA_REQUEST.body()
     child = services.set_quota(
         own,
-        _centre_below(forms.text(body, "centre", 40)),
+        body.centre,
         acting_user=current_user,
-        households=forms.integer(body, "households", maximum=1_000_000),
-        amount_fen=forms.money(body, "amount"),
+        households=body.households,
+        amount_fen=body.amount,
     )
     db.session.commit()
     return jsonify(quota_json(child))
@@ -495,13 +447,13 @@ def request_more(campaign_id: int):
     own = services.quota_of(campaign, current_user.centre)
     if own is None:
         raise NotFound(_("Your centre has no quota in this campaign."))
-    body = json_body()
+    body = MORE_REQUEST.body()
     req = services.request_more(
         own,
         acting_user=current_user,
-        households=forms.integer(body, "households", minimum=1, maximum=1_000_000),
-        amount_fen=forms.money(body, "amount", required=False),
-        reason=forms.text(body, "reason"),
+        households=body.households,
+        amount_fen=body.amount,
+        reason=body.reason,
     )
     db.session.commit()
     return created(_request_json(req))
@@ -538,7 +490,7 @@ def decide_request(request_id: int, action: str):
         req,
         acting_user=current_user,
         approve=action == "approve",
-        note=forms.text(json_body(), "note"),
+        note=NOTE_REQUEST.body().note,
     )
     db.session.commit()
     return jsonify(_request_json(req))
@@ -591,24 +543,14 @@ def get_list(list_id: int):
     "/campaigns/lists/<int:list_id>/entries",
     tags=TAGS,
     summary="A list's households, 100 at a time (keyset: pass the last id as `after`)",
-    parameters=[
-        {
-            "name": "status",
-            "in": "query",
-            "schema": {"type": "string", "enum": ["listed", "candidate", "removed"]},
-        },
-        {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-    ],
+    parameters=ENTRY_PARAMS,
     responses={200: {"description": "{items, next_after}"}},
 )
 def list_entries(list_id: int):
     require_roles(*READERS)
     clist = _list(list_id)
-    status = request.args.get("status", EntryStatus.LISTED)
-    if status not in set(EntryStatus):
-        msg = _("Unknown status.")
-        raise ValidationError(msg, fields={"status": msg})
-    after = forms.integer(request.args, "after", default=0, maximum=2**62)
+    args = ENTRY_PARAMS.args()
+    status, after = args.status, args.after
     rows = db.session.scalars(
         select(ListEntry)
         .where(ListEntry.list_id == clist.id, ListEntry.status == status, ListEntry.id > after)
@@ -639,19 +581,17 @@ def list_entries(list_id: int):
 def add_entry(list_id: int):
     require_roles(Role.CASEWORKER)
     clist = _list(list_id)
-    body = json_body()
+    body = ENTRY_REQUEST.body()
     stmt = select(Applicant)
-    if body.get("applicant_id") not in (None, ""):
-        stmt = stmt.where(Applicant.id == forms.integer(body, "applicant_id", maximum=2**62))
+    if body.applicant_id is not None:
+        stmt = stmt.where(Applicant.id == body.applicant_id)
     else:
-        stmt = stmt.where(Applicant.file_no == forms.text(body, "file_no", 40))
+        stmt = stmt.where(Applicant.file_no == body.file_no)
     applicant = db.session.scalars(scoped(stmt, current_user, Applicant.centre_id)).first()
     if applicant is None:
         msg = _("No file with this number in your scope.")
         raise ValidationError(msg, fields={"file_no": msg})
-    entry = services.add_entry(
-        clist, applicant, acting_user=current_user, reason=forms.text(body, "reason")
-    )
+    entry = services.add_entry(clist, applicant, acting_user=current_user, reason=body.reason)
     db.session.commit()
     return created(entry_json(entry))
 
@@ -667,7 +607,7 @@ def add_entry(list_id: int):
 def remove_entry(entry_id: int):
     require_roles(Role.CASEWORKER)
     entry = _entry(entry_id)
-    services.remove_entry(entry, acting_user=current_user, reason=forms.text(json_body(), "reason"))
+    services.remove_entry(entry, acting_user=current_user, reason=REASON_REQUEST.body().reason)
     db.session.commit()
     return jsonify(entry_json(entry))
 
@@ -688,9 +628,7 @@ def list_action(list_id: int, action: str):
         raise NotFound(_("Unknown action."))
     require_roles(*READERS)
     clist = _list(list_id)
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        raise ValidationError(_("Send a JSON object."), fields={})
+    body = LIST_ACTION_REQUEST.body()
     extra = {}
     if action == "draw":
         require_roles(Role.CASEWORKER)
@@ -706,12 +644,11 @@ def list_action(list_id: int, action: str):
     elif action == "approve":
         services.approve_list(clist, acting_user=current_user)
     elif action == "return":
-        services.return_list(clist, acting_user=current_user, reason=forms.text(body, "reason"))
+        services.return_list(clist, acting_user=current_user, reason=body.reason)
     elif action == "publish":
         services.publish_list(clist, acting_user=current_user)
     else:
-        fund_id = forms.integer(body, "fund", maximum=2**62)
-        fund = db.session.get(Fund, fund_id)
+        fund = db.session.get(Fund, body.fund) if body.fund is not None else None
         if fund is None:
             msg = _("Choose one of the campaign's funds.")
             raise ValidationError(msg, fields={"fund": msg})
@@ -719,7 +656,7 @@ def list_action(list_id: int, action: str):
             clist,
             acting_user=current_user,
             fund=fund,
-            paid_on=forms.day(body, "paid_on"),
+            paid_on=body.paid_on,
         )
         extra["batches"] = [b.batch_no for b in made]
     db.session.commit()
@@ -751,9 +688,17 @@ def get_entry(entry_id: int):
 def record_visit(entry_id: int):
     require_roles(Role.CASEWORKER, Role.SUPERVISOR)
     entry = _entry(entry_id)
-    visit = services.record_visit(
-        entry, acting_user=current_user, data=forms.visit_input(json_body())
+    body = VISIT_REQUEST.body()
+    data = services.VisitInput(
+        visited_on=body.visited_on,
+        visitors=[dict(v) for v in body.visitors],
+        cash_fen=body.cash,
+        goods=_goods_in(body.goods),
+        is_signed=body.is_signed,
+        no_signature_reason=body.no_signature_reason,
+        remarks=body.remarks,
     )
+    visit = services.record_visit(entry, acting_user=current_user, data=data)
     db.session.commit()
     return created(visit_json(visit))
 
@@ -820,12 +765,9 @@ def list_samples(campaign_id: int):
 def create_sample(campaign_id: int):
     require_roles(Role.SUPERVISOR, Role.AUDITOR)
     campaign = _campaign(campaign_id)
-    body = json_body()
+    body = SAMPLE_REQUEST.body()
     check = services.create_sample_check(
-        campaign,
-        acting_user=current_user,
-        size=forms.integer(body, "size", required=False, minimum=1, maximum=100_000),
-        seed=forms.integer(body, "seed", required=False, maximum=2**62),
+        campaign, acting_user=current_user, size=body.size, seed=body.seed
     )
     db.session.commit()
     return created(check_json(check, detail=True))
@@ -855,15 +797,10 @@ def sample_result(item_id: int):
     if item is None:
         raise NotFound(_("Not found."))
     check = _check(item.check_id)
-    body = json_body()
-    if body.get("outcome") is not None:
-        services.close_followup(item, acting_user=current_user, outcome=forms.text(body, "outcome"))
+    body = RESULT_REQUEST.body()
+    if "outcome" in body.sent and body.outcome is not None:
+        services.close_followup(item, acting_user=current_user, outcome=body.outcome)
     else:
-        services.record_result(
-            item,
-            acting_user=current_user,
-            result=forms.text(body, "result", 20),
-            note=forms.text(body, "note"),
-        )
+        services.record_result(item, acting_user=current_user, result=body.result, note=body.note)
     db.session.commit()
     return jsonify(check_json(check, detail=True))

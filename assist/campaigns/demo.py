@@ -26,7 +26,7 @@ from assist.cases.models import AidCase, AidKind, CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
 from assist.core.timeutil import local_today, utcnow
-from assist.demo.cli import SEEDERS, demo_username
+from assist.demo.cli import demo_username, seeder
 from assist.extensions import db
 from assist.funds.models import Fund
 from assist.pairings import services as pairing_services
@@ -317,6 +317,7 @@ def _pairs(rng: random.Random) -> tuple[int, int]:
     return made, overdue
 
 
+@seeder("campaigns")
 def seed_campaigns(rng: random.Random) -> str:
     fund = db.session.scalars(select(Fund).where(Fund.name == "送温暖专项资金")).first()
     if fund is None:
@@ -334,6 +335,3 @@ def seed_campaigns(rng: random.Random) -> str:
         f"state, {visited} visit(s) with photos paid through batches, a sample check; "
         f"{pairs} pair(s), {overdue} overdue for contact."
     )
-
-
-SEEDERS.append(seed_campaigns)

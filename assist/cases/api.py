@@ -1,14 +1,12 @@
 """The aid case endpoints of the JSON API (/api/v1/cases…)."""
 
-from datetime import date
-
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from assist.api import api_route, created, json_body, require_roles
+from assist.api import api_route, created, fields, require_roles
 from assist.api.core import iso
 from assist.applicants.models import Applicant
 from assist.attachments.models import AttachmentKind
@@ -16,10 +14,9 @@ from assist.attachments.services import as_json
 from assist.auth.models import Role
 from assist.cases import attachments, queries, services
 from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objection
-from assist.centres.scoping import get_scoped_or_404, in_subtree, scoped, scoped_centres
+from assist.centres.scoping import get_scoped_or_404, in_subtree, scoped
 from assist.core.errors import DomainError, NotFound, ValidationError
 from assist.core.masking import mask_id
-from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
@@ -28,87 +25,51 @@ TAGS = ["cases"]
 READ_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR)
 ACTIONS = ("submit", "approve", "recommend", "reject", "return", "withdraw")
 
-MONEY = {"type": ["string", "null"], "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1500.00"]}
+CASE_REQUEST = fields.Schema(
+    applicant_id=fields.Id(description="The hardship file; optional only for temporary relief"),
+    kind=fields.Choice([k.value for k in AidKind], required=True),
+    amount_requested=fields.Money(),
+    reason=fields.Text(required=True),
+    service=fields.Text(description="legal and job aid: the service needed"),
+    self_paid=fields.Money(description="medical aid: the self-paid part of the costs"),
+    school_level=fields.Choice(["university", "high_school"]),
+    occasion=fields.Choice(["spring_festival", "mid_autumn", "other"]),
+    person_name=fields.Text(50, description="temporary relief / student"),
+    person_id=fields.Text(40, description="18-character resident ID"),
+    person_address=fields.Text(200, description="temporary relief"),
+)
 
-CASE_REQUEST = {
-    "type": "object",
-    "properties": {
-        "applicant_id": {
-            "type": ["integer", "null"],
-            "description": "The hardship file; optional only for temporary relief",
-        },
-        "kind": {"type": "string", "enum": [k.value for k in AidKind]},
-        "amount_requested": MONEY,
-        "reason": {"type": "string"},
-        "service": {"type": "string", "description": "legal and job aid: the service needed"},
-        "self_paid": {**MONEY, "description": "medical aid: the self-paid part of the costs"},
-        "school_level": {"type": "string", "enum": ["university", "high_school"]},
-        "occasion": {"type": "string", "enum": ["spring_festival", "mid_autumn", "other"]},
-        "person_name": {"type": "string", "description": "temporary relief / student"},
-        "person_id": {"type": "string", "description": "18-character resident ID"},
-        "person_address": {"type": "string", "description": "temporary relief"},
-    },
-    "required": ["kind", "reason"],
-}
+ACTION_REQUEST = fields.Schema(
+    comment=fields.Text(description="required for reject, return, withdraw and recommend"),
+    amount_approved=fields.Money(description="approve / recommend; default: requested"),
+)
 
-ACTION_REQUEST = {
-    "type": "object",
-    "properties": {
-        "comment": {
-            "type": "string",
-            "description": "required for reject, return, withdraw and recommend",
-        },
-        "amount_approved": {**MONEY, "description": "approve / recommend; default: requested"},
-    },
-}
+OBJECTION_REQUEST = fields.Schema(
+    raised_by=fields.Text(100, required=True),
+    contact=fields.Text(100),
+    content=fields.Text(required=True),
+)
 
-OBJECTION_REQUEST = {
-    "type": "object",
-    "properties": {
-        "raised_by": {"type": "string"},
-        "contact": {"type": "string"},
-        "content": {"type": "string"},
-    },
-    "required": ["raised_by", "content"],
-}
+RESOLVE_REQUEST = fields.Schema(
+    outcome=fields.Choice(["uphold", "dismiss"], required=True),
+    reason=fields.Text(required=True),
+)
 
-RESOLVE_REQUEST = {
-    "type": "object",
-    "properties": {
-        "outcome": {"type": "string", "enum": ["uphold", "dismiss"]},
-        "reason": {"type": "string"},
-    },
-    "required": ["outcome", "reason"],
-}
+LIST_PARAMS = fields.Schema(
+    status=fields.Choice([s.value for s in CaseStatus]),
+    kind=fields.Choice([k.value for k in AidKind]),
+    centre=fields.Centre(outside_is_404=True),
+    waiting_for_me=fields.Bool(description="only the cases in the caller's work queues"),
+    q=fields.Text(100),
+    page=fields.Integer(minimum=1, default=1),
+    per_page=fields.Integer(minimum=1, maximum=100, default=50),
+)
+
+DECISION_FORM = fields.Schema(meeting_date=fields.Day(), reference=fields.Text(100))
+UPLOAD_FORM = fields.Schema(kind=fields.Text(40))
 
 CONFLICT = {"description": "Not possible in the case's state, or refused by a rule"}
-
-
-def _money(body: dict, key: str) -> int | None:
-    value = body.get(key)
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        msg = _('Send amounts as strings in yuan, e.g. "1500.00".')
-        raise ValidationError(msg, fields={key: msg})
-    try:
-        return parse_yuan(value)
-    except MoneyFormatError as err:
-        raise ValidationError(str(err), fields={key: str(err)}) from err
-
-
-def _str(body: dict, key: str) -> str:
-    value = body.get(key, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        msg = _("Send text.")
-        raise ValidationError(msg, fields={key: msg})
-    return value
-
-
-def _money_out(fen: int | None) -> str | None:
-    return None if fen is None else fen_to_decimal_str(fen)
+_money_out = fields.money_out
 
 
 def case_json(case: AidCase, *, detail: bool = False) -> dict:
@@ -220,16 +181,12 @@ def _commit():
 )
 def create_case():
     require_roles(Role.CASEWORKER)
-    body = json_body()
+    body = CASE_REQUEST.body()
     applicant = None
-    if body.get("applicant_id") not in (None, ""):
-        try:
-            applicant_id = int(body["applicant_id"])
-        except (TypeError, ValueError):
-            applicant_id = 0
+    if body.applicant_id is not None:
         applicant = db.session.scalars(
             scoped(
-                select(Applicant).where(Applicant.id == applicant_id),
+                select(Applicant).where(Applicant.id == body.applicant_id),
                 current_user,
                 Applicant.centre_id,
             )
@@ -238,17 +195,17 @@ def create_case():
             msg = _("No such file in your scope.")
             raise ValidationError(msg, fields={"applicant_id": msg})
     data = services.CaseInput(
-        kind=_str(body, "kind"),
-        reason=_str(body, "reason"),
-        amount_requested_fen=_money(body, "amount_requested"),
-        service=_str(body, "service"),
+        kind=body.kind,
+        reason=body.reason,
+        amount_requested_fen=body.amount_requested,
+        service=body.service,
         applicant=applicant,
-        person_name=_str(body, "person_name"),
-        person_id=_str(body, "person_id"),
-        person_address=_str(body, "person_address"),
-        school_level=_str(body, "school_level"),
-        occasion=_str(body, "occasion"),
-        self_paid_fen=_money(body, "self_paid"),
+        person_name=body.person_name,
+        person_id=body.person_id,
+        person_address=body.person_address,
+        school_level=body.school_level,
+        occasion=body.occasion,
+        self_paid_fen=body.self_paid,
     )
     case = services.create_case(acting_user=current_user, data=data)
     db.session.commit()
@@ -259,56 +216,28 @@ def create_case():
     "/cases",
     tags=TAGS,
     summary="List cases in scope (filters: status, kind, centre, waiting_for_me, q)",
-    parameters=[
-        {"name": "status", "in": "query", "schema": {"type": "string"}},
-        {"name": "kind", "in": "query", "schema": {"type": "string"}},
-        {"name": "centre", "in": "query", "schema": {"type": "string"}},
-        {
-            "name": "waiting_for_me",
-            "in": "query",
-            "schema": {"type": "boolean"},
-            "description": "only the cases in the caller's work queues",
-        },
-        {"name": "q", "in": "query", "schema": {"type": "string"}},
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-        {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 100}},
-    ],
+    parameters=LIST_PARAMS,
     responses={200: {"description": "{items, page, per_page, total}"}},
 )
 def list_cases():
     require_roles(*READ_ROLES)
-    args = request.args
+    args = LIST_PARAMS.args()
     stmt = queries.visible_cases(current_user)
-    if args.get("status"):
-        if args["status"] not in set(CaseStatus):
-            raise ValidationError(_("Unknown status."), fields={"status": _("Unknown status.")})
-        stmt = stmt.where(AidCase.status == args["status"])
-    if args.get("kind"):
-        if args["kind"] not in set(AidKind):
-            raise ValidationError(_("Unknown kind."), fields={"kind": _("Unknown kind.")})
-        stmt = stmt.where(AidCase.kind == args["kind"])
-    if args.get("centre"):
-        centre = next(
-            (
-                c
-                for c in db.session.scalars(scoped_centres(current_user))
-                if c.code == args["centre"]
-            ),
-            None,
-        )
-        if centre is None:
-            raise NotFound(_("No such centre in your scope."))
-        stmt = stmt.where(in_subtree(centre, AidCase.centre_id))
-    if args.get("waiting_for_me", "").lower() in ("1", "true", "yes"):
+    if args.status:
+        stmt = stmt.where(AidCase.status == args.status)
+    if args.kind:
+        stmt = stmt.where(AidCase.kind == args.kind)
+    if args.centre is not None:
+        stmt = stmt.where(in_subtree(args.centre, AidCase.centre_id))
+    if args.waiting_for_me:
         ids = [
             queries.queue_stmt(current_user, q).with_only_columns(AidCase.id)
             for q in queries.queues_for(current_user)
         ]
         stmt = stmt.where(or_(*[AidCase.id.in_(i) for i in ids])) if ids else stmt.where(False)
-    if args.get("q", "").strip():
-        stmt = queries.search(stmt, args["q"])
-    page = max(args.get("page", 1, type=int) or 1, 1)
-    per_page = min(max(args.get("per_page", 50, type=int) or 50, 1), 100)
+    if args.q:
+        stmt = queries.search(stmt, args.q)
+    page, per_page = args.page, args.per_page
     from sqlalchemy import func
 
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
@@ -354,24 +283,22 @@ def case_action(case_id: int, action: str):
     if action not in ACTIONS:
         raise NotFound(_("Unknown action."))
     case = get_scoped_or_404(AidCase, case_id, current_user)
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        raise ValidationError(_("Send a JSON object."), fields={})
-    comment = _str(body, "comment")
+    body = ACTION_REQUEST.body()
+    comment = body.comment
     if action == "submit":
         services.submit_case(case, acting_user=current_user, comment=comment)
     elif action == "approve":
         services.approve_case(
             case,
             acting_user=current_user,
-            amount_fen=_money(body, "amount_approved"),
+            amount_fen=body.amount_approved,
             comment=comment,
         )
     elif action == "recommend":
         services.recommend_case(
             case,
             acting_user=current_user,
-            amount_fen=_money(body, "amount_approved"),
+            amount_fen=body.amount_approved,
             comment=comment,
         )
     elif action == "reject":
@@ -389,6 +316,8 @@ def case_action(case_id: int, action: str):
     methods=["POST"],
     tags=TAGS,
     summary="Record the collective decision for a case above the city limit (multipart form)",
+    form_schema=DECISION_FORM,
+    files=("attachment",),
     responses={
         201: {"description": "the case"},
         409: CONFLICT,
@@ -398,15 +327,12 @@ def case_action(case_id: int, action: str):
 def record_decision(case_id: int):
     require_roles(Role.SUPERVISOR)
     case = get_scoped_or_404(AidCase, case_id, current_user)
-    try:
-        meeting_date = date.fromisoformat(request.form.get("meeting_date", ""))
-    except ValueError:
-        meeting_date = None
+    form = DECISION_FORM.form()
     services.record_collective_decision(
         case,
         acting_user=current_user,
         data=services.DecisionInput(
-            meeting_date, request.form.get("reference", ""), request.files.get("attachment")
+            form.meeting_date, form.reference, request.files.get("attachment")
         ),
     )
     _commit()
@@ -418,6 +344,8 @@ def record_decision(case_id: int):
     methods=["POST"],
     tags=TAGS,
     summary="Add a supporting document (multipart/form-data: kind, file); PDF, JPEG or PNG",
+    form_schema=UPLOAD_FORM,
+    files=("file",),
     responses={
         201: {"description": "the stored document"},
         403: {"description": "not while the case is in this state, or not for this role"},
@@ -431,7 +359,7 @@ def upload_case_attachment(case_id: int):
         case,
         request.files.get("file"),
         acting_user=current_user,
-        kind=request.form.get("kind", AttachmentKind.OTHER),
+        kind=UPLOAD_FORM.form().kind or AttachmentKind.OTHER,
     )
     db.session.commit()
     return created(as_json(attachment))
@@ -460,13 +388,13 @@ def list_case_attachments(case_id: int):
 def add_objection(case_id: int):
     require_roles(Role.CASEWORKER, Role.SUPERVISOR)
     case = get_scoped_or_404(AidCase, case_id, current_user)
-    body = json_body()
+    body = OBJECTION_REQUEST.body()
     services.record_objection(
         case,
         acting_user=current_user,
-        raised_by=_str(body, "raised_by"),
-        contact=_str(body, "contact"),
-        content=_str(body, "content"),
+        raised_by=body.raised_by,
+        contact=body.contact,
+        content=body.content,
     )
     _commit()
     return created(case_json(case, detail=True))
@@ -486,16 +414,12 @@ def resolve_objection(case_id: int, objection_id: int):
     objection = db.session.get(Objection, objection_id)
     if objection is None or objection.case_id != case.id:
         raise NotFound(_("No such objection on this case."))
-    body = json_body()
-    outcome = _str(body, "outcome")
-    if outcome not in ("uphold", "dismiss"):
-        msg = _("Choose uphold or dismiss.")
-        raise ValidationError(msg, fields={"outcome": msg})
+    body = RESOLVE_REQUEST.body()
     services.resolve_objection(
         objection,
         acting_user=current_user,
-        uphold=outcome == "uphold",
-        reason=_str(body, "reason"),
+        uphold=body.outcome == "uphold",
+        reason=body.reason,
     )
     _commit()
     return jsonify(case_json(case, detail=True))

@@ -26,7 +26,7 @@ from assist.cases import services
 from assist.cases.attachments import add_case_attachment
 from assist.cases.models import AidCase, AidKind, CaseStatus
 from assist.core.timeutil import utcnow
-from assist.demo.cli import SEEDERS, demo_username
+from assist.demo.cli import demo_username, seeder
 from assist.extensions import db
 
 #: (kind, amount requested in 分, how far the case goes) for each station's households.
@@ -78,6 +78,7 @@ def _end_notices(cases: list[AidCase]) -> None:
     services.close_expired_notices(now=now, limit=len(cases) + 1)
 
 
+@seeder("cases")
 def seed_cases(rng: random.Random) -> str:
     made = 0
     to_close: list[AidCase] = []
@@ -154,6 +155,3 @@ def seed_cases(rng: random.Random) -> str:
     stations = len({a.centre_id for a in households})
     by_state = ", ".join(f"{status} {n}" for status, n in states)
     return f"Aid cases: {made} at {stations} stations ({by_state})."
-
-
-SEEDERS.append(seed_cases)

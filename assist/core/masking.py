@@ -1,4 +1,7 @@
-"""Masking of personal data for lists, notices and exports."""
+"""Masking of personal data for lists, notices, exports and logs."""
+
+import logging
+import re
 
 
 def mask_id(value: str | None, last4: str | None = None) -> str:
@@ -31,3 +34,29 @@ def mask_account(value: str | None) -> str:
         return ""
     digits = value.replace(" ", "")
     return "**** **** " + digits[-4:]
+
+
+#: A resident ID (17 digits and a check digit or X) standing alone.
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+#: A bank card or account number: 12 to 19 digits, perhaps grouped by spaces or hyphens.
+_ACCOUNT = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
+
+
+def redact_numbers(text: str | None) -> str:
+    """Mask every resident ID and account-like number in free text (logs, error messages)."""
+    if not text:
+        return text or ""
+    text = _RESIDENT_ID.sub(lambda m: mask_id(m.group()), text)
+    return _ACCOUNT.sub(lambda m: mask_account(m.group().replace("-", "")), text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks resident IDs and account numbers in a record and its
+    traceback, for loggers whose messages may quote personal data (exceptions from documents)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact_numbers(record.getMessage()), None
+        if record.exc_info:
+            record.exc_text = redact_numbers(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True

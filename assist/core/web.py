@@ -94,7 +94,7 @@ def init_web(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -155,7 +155,10 @@ def _register_errors(app: Flask) -> None:
             log.exception("unhandled error on %s", request.path)
         title, text = messages[status]
         if _wants_json():
-            return api_error(status, codes[status], str(text))
+            body, status = api_error(status, codes[status], str(text))
+            if status == 405 and getattr(err, "valid_methods", None):
+                body.headers["Allow"] = ", ".join(err.valid_methods)
+            return body, status
         if status == 401:
             return login_manager.unauthorized()
         return render_template("errors/error.html", status=status, title=title, text=text), status

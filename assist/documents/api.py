@@ -4,7 +4,7 @@ from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assist.api import api_route, created, json_body
+from assist.api import api_route, created, fields
 from assist.centres.scoping import get_scoped_or_404
 from assist.core.errors import ValidationError
 from assist.documents import jobs
@@ -13,15 +13,11 @@ from assist.documents.registry import batch_specs
 from assist.documents.views import job_json
 from assist.extensions import db
 
-PRINT_JOB_REQUEST = {
-    "type": "object",
-    "properties": {
-        "kind": {"type": "string", "description": "document kind, e.g. case_file"},
-        "value": {"type": "string", "description": "which batch, e.g. a station code"},
-        "output": {"type": "string", "enum": ["pdf", "zip"]},
-    },
-    "required": ["kind", "value"],
-}
+PRINT_JOB_REQUEST = fields.Schema(
+    kind=fields.Text(40, required=True, description="document kind, e.g. case_file"),
+    value=fields.Text(80, required=True, description="which batch, e.g. a station code"),
+    output=fields.Choice(["pdf", "zip"], default="pdf"),
+)
 
 
 @api_route(
@@ -33,22 +29,20 @@ PRINT_JOB_REQUEST = {
     responses={201: {"description": "the job, with its progress"}},
 )
 def create_print_job():
-    body = json_body()
+    body = PRINT_JOB_REQUEST.body()
     specs = {s.kind: s for s in batch_specs()}
-    spec = specs.get(body.get("kind"))
+    spec = specs.get(body.kind)
     if spec is None:
         raise ValidationError(
             _("Unknown document kind."), fields={"kind": _("Unknown document kind.")}
         )
     values = {v for v, _label in spec.batch_choices(current_user)}
-    value = str(body.get("value", ""))
+    value = body.value
     if value not in values:
         raise ValidationError(
             _("Not a batch you may print."), fields={"value": _("Not a batch you may print.")}
         )
-    job = jobs.create_job(
-        spec, value, acting_user=current_user, output=str(body.get("output", "pdf"))
-    )
+    job = jobs.create_job(spec, value, acting_user=current_user, output=body.output)
     db.session.commit()
     jobs.kick()
     return created(job_json(job))

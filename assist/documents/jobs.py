@@ -8,6 +8,7 @@ The runner itself is a job of the one job engine (`assist.jobs`): an RQ worker, 
 app's local runner process, never a web worker.
 """
 
+import io
 import logging
 import multiprocessing
 import os
@@ -22,22 +23,45 @@ from pypdf import PdfWriter
 from sqlalchemy import and_, func, or_, select, update
 
 from assist.audit.services import record
+from assist.centres.scoping import not_found
+from assist.core.crypto import (
+    EncryptedWriter,
+    is_encrypted_file,
+    read_encrypted,
+    read_encrypted_bytes,
+    write_encrypted,
+)
 from assist.core.errors import DomainError, ValidationError
+from assist.core.masking import RedactingFilter, redact_numbers
 from assist.core.timeutil import utcnow
 from assist.documents import worker
 from assist.documents.models import IssuedDocument, PrintJob, PrintJobItem
 from assist.documents.registry import DocumentSpec, get_spec
-from assist.documents.services import finish, prepare
+from assist.documents.services import finish, may_show_full_ids, prepare
 from assist.extensions import db
 from assist.jobs import engine
 from assist.jobs.registry import register_kind
 
 log = logging.getLogger(__name__)
 
+log.addFilter(RedactingFilter())  # a failed document's exception may quote its data
+
 STALE_AFTER = timedelta(seconds=60)
 OPEN_STATES = ("queued", "running")
+ENDED_STATES = ("done", "done_with_errors", "cancelled", "failed")
+EXPIRED = "expired"
 
 PRINT_KIND = "documents.print"
+PURGE_KIND = "documents.purge_print_outputs"
+#: What the stored outputs' encryption key is derived for (assist.core.crypto).
+FILE_PURPOSE = "print-output"
+
+
+class OutputExpired(DomainError):
+    """The batch's output was deleted after its retention period; the job's row remains."""
+
+    status = 410
+    code = "expired"
 
 
 def create_job(spec: DocumentSpec, value: str, *, acting_user, output: str) -> PrintJob:
@@ -54,12 +78,14 @@ def create_job(spec: DocumentSpec, value: str, *, acting_user, output: str) -> P
             fields={"value": _("There is nothing to print for this choice.")},
         )
     labels = dict(spec.batch_choices(acting_user)) if spec.batch_choices else {}
+    full = may_show_full_ids(spec, acting_user)
     job = PrintJob(
         kind=spec.kind,
         title=f"{spec.title} · {labels.get(value, value)}"[:200],
         output=output,
         params={"value": value},
         total=len(subjects),
+        shows_full_ids=full,
         centre_id=acting_user.centre_id,
         created_by_id=acting_user.id,
         items=[
@@ -74,9 +100,63 @@ def create_job(spec: DocumentSpec, value: str, *, acting_user, output: str) -> P
         acting_user=acting_user,
         obj=job,
         centre=acting_user.centre,
-        after={"kind": spec.kind, "value": value, "total": job.total, "output": output},
+        after={
+            "kind": spec.kind,
+            "value": value,
+            "total": job.total,
+            "output": output,
+            "full_ids": full,
+        },
     )
     return job
+
+
+def check_download(job: PrintJob, *, acting_user) -> None:
+    """Raise unless the user could print every document in the output with its masking.
+
+    The output is the starter's print: a user whose single prints of these documents would
+    be masked differently, or who could not print one of them at all (role, scope), is
+    answered as if the output did not exist (404): they may start their own batch, rendered
+    at their own level. Rendering a masked copy on download instead would make a download
+    take as long as the batch. An output deleted after its retention answers 410.
+    """
+    spec = get_spec(job.kind)
+    if job.shows_full_ids and not may_show_full_ids(spec, acting_user):
+        raise not_found()
+    for item in job.items:
+        if item.status != "done":
+            continue
+        try:
+            spec.load(acting_user, item.subject_id)
+        except DomainError:
+            raise not_found() from None
+    if job.status == EXPIRED:
+        raise OutputExpired(
+            _(
+                "This batch's file was deleted after %(days)d days, as personal data is not "
+                "kept longer than needed. Start a new batch to print it again.",
+                days=retention_days(),
+            )
+        )
+    if not job.result_path or not Path(job.result_path).exists():
+        raise not_found()
+
+
+def open_output(job: PrintJob, *, acting_user):
+    """Check the user may download the output; audit the download; return its plaintext chunks."""
+    check_download(job, acting_user=acting_user)
+    try:
+        chunks = read_encrypted(job.result_path, purpose=FILE_PURPOSE)
+    except ValueError:  # not ours (stored in the clear by an earlier version): never served
+        raise not_found() from None
+    record(
+        "print_job.downloaded",
+        acting_user=acting_user,
+        obj=job,
+        centre=job.centre,
+        after={"output": job.output, "full_ids": job.shows_full_ids},
+    )
+    return chunks
 
 
 def cancel_job(job: PrintJob, *, acting_user) -> None:
@@ -152,8 +232,10 @@ def _claim_next(app) -> int | None:
 
 
 def job_dir(job: PrintJob) -> Path:
-    path = Path(current_app.config["STORAGE_DIR"]) / "print-jobs" / str(job.id)
-    path.mkdir(parents=True, exist_ok=True)
+    root = Path(current_app.config["STORAGE_DIR"]) / "print-jobs"
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = root / str(job.id)
+    path.mkdir(exist_ok=True, mode=0o700)
     return path
 
 
@@ -162,6 +244,11 @@ def _run(app, job_id: int) -> None:
         job = db.session.get(PrintJob, job_id)
         spec = get_spec(job.kind)
         user = job.created_by
+        if job.shows_full_ids and not may_show_full_ids(spec, user):
+            job.status, job.finished_at = "failed", utcnow()
+            job.error = _("The person who started this batch may no longer print full IDs.")
+            db.session.commit()
+            return
         out = job_dir(job)
         pending = iter([item.id for item in job.items if item.status == "pending"])
         workers = os.cpu_count() or 1
@@ -177,7 +264,7 @@ def _run(app, job_id: int) -> None:
                     try:
                         subject = spec.load(user, item.subject_id)
                     except DomainError as exc:  # moved out of scope, deleted, role changed
-                        item.status, item.error = "failed", str(exc)[:500]
+                        item.status, item.error = "failed", redact_numbers(str(exc))[:500]
                         job.done += 1
                         db.session.commit()
                         continue
@@ -187,7 +274,12 @@ def _run(app, job_id: int) -> None:
                         else None
                     )
                     document, html = prepare(
-                        spec, subject, acting_user=user, print_job_id=job.id, document=existing
+                        spec,
+                        subject,
+                        acting_user=user,
+                        print_job_id=job.id,
+                        document=existing,
+                        full=job.shows_full_ids,
                     )
                     item.document_id = document.id
                     db.session.commit()
@@ -195,11 +287,11 @@ def _run(app, job_id: int) -> None:
                     return True
                 return False
 
-            for _ in range(workers * 2):
+            for _slot in range(workers * 2):
                 if not submit_next():
                     break
             while in_flight:
-                finished, _ = wait(list(in_flight), timeout=5, return_when=FIRST_COMPLETED)
+                finished, _running = wait(list(in_flight), timeout=5, return_when=FIRST_COMPLETED)
                 db.session.refresh(job)
                 if job.cancel_requested:
                     for future in in_flight:
@@ -212,10 +304,10 @@ def _run(app, job_id: int) -> None:
                     try:
                         pdf = future.result()
                     except Exception as exc:  # noqa: BLE001 - recorded on the item
-                        item.status, item.error = "failed", str(exc)[:500]
+                        item.status, item.error = "failed", redact_numbers(str(exc))[:500]
                     else:
                         path = out / f"{item.seq:05d}.pdf"
-                        path.write_bytes(pdf)
+                        write_encrypted(path, pdf, purpose=FILE_PURPOSE)
                         document = db.session.get(IssuedDocument, item.document_id)
                         finish(document, pdf, acting_user=user)
                         item.status, item.file_path = "done", str(path)
@@ -230,19 +322,28 @@ def _run(app, job_id: int) -> None:
 
 
 def _assemble(job: PrintJob, out: Path) -> None:
+    """Write the output, encrypted, from the documents; then drop the single documents."""
     done = [item for item in job.items if item.status == "done"]
-    if job.output == "zip":
-        result = out / "result.zip"
-        with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as archive:
+
+    def pdf_of(item) -> bytes:
+        return read_encrypted_bytes(item.file_path, purpose=FILE_PURPOSE)
+
+    result = out / ("result.zip" if job.output == "zip" else "result.pdf")
+    result.unlink(missing_ok=True)  # left by a runner that died while assembling
+    with EncryptedWriter(result, purpose=FILE_PURPOSE) as fh:
+        if job.output == "zip":
+            with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
+                for item in done:
+                    name = f"{item.seq:05d}-{_safe(item.label)}.pdf"
+                    archive.writestr(name, pdf_of(item))
+        else:
+            writer = PdfWriter()
             for item in done:
-                archive.write(item.file_path, arcname=f"{item.seq:05d}-{_safe(item.label)}.pdf")
-    else:
-        result = out / "result.pdf"
-        writer = PdfWriter()
-        for item in done:
-            writer.append(item.file_path)
-        with result.open("wb") as fh:
+                writer.append(io.BytesIO(pdf_of(item)))
             writer.write(fh)
+    for item in done:
+        Path(item.file_path).unlink(missing_ok=True)
+        item.file_path = ""
     job.result_path = str(result)
     failed = len(job.items) - len(done)
     job.status = "done" if not failed else "done_with_errors"
@@ -250,8 +351,86 @@ def _assemble(job: PrintJob, out: Path) -> None:
     job.finished_at = utcnow()
 
 
+def retention_days() -> int:
+    return int(current_app.config["PRINT_OUTPUT_RETENTION_DAYS"])
+
+
+def _in_clear(path: str) -> bool:
+    return bool(path) and Path(path).exists() and not is_encrypted_file(path)
+
+
+def purge_expired(now=None) -> int:
+    """Delete the files of batches ended more than PRINT_OUTPUT_RETENTION_DAYS ago, and any
+    output an earlier version stored in the clear; keep each job as "expired" and audit it.
+
+    Returns how many jobs expired; the caller commits.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=retention_days())
+    candidates = db.session.scalars(
+        select(PrintJob)
+        .where(PrintJob.status.in_(ENDED_STATES), PrintJob.expired_at.is_(None))
+        .order_by(PrintJob.id)
+    ).all()
+    item_paths: dict[int, list[str]] = {}
+    for job_id, path in db.session.execute(
+        select(PrintJobItem.job_id, PrintJobItem.file_path).where(
+            PrintJobItem.job_id.in_([job.id for job in candidates]), PrintJobItem.file_path != ""
+        )
+    ):
+        item_paths.setdefault(job_id, []).append(path)
+    count = 0
+    for job in candidates:
+        if job.finished_at is not None and job.finished_at < cutoff:
+            reason = "retention"
+        elif any(_in_clear(p) for p in [job.result_path, *item_paths.get(job.id, [])]):
+            reason = "stored_in_clear"
+        else:
+            continue
+        removed = _delete_files(job)
+        before = {"status": job.status}
+        job.status, job.expired_at, job.result_path = EXPIRED, now, ""
+        for item in job.items:
+            item.file_path = ""
+        record(
+            "print_job.expired",
+            obj=job,
+            centre=job.centre,
+            before=before,
+            after={"status": EXPIRED, "files_deleted": removed, "reason": reason},
+            username="system",
+        )
+        count += 1
+    return count
+
+
+def _delete_files(job: PrintJob) -> int:
+    """Delete the job's folder (output, single documents, partial files); count the files."""
+    folder = Path(current_app.config["STORAGE_DIR"]) / "print-jobs" / str(job.id)
+    paths = {Path(p) for p in [job.result_path] + [i.file_path for i in job.items] if p}
+    if folder.is_dir():
+        paths |= {p for p in folder.iterdir() if p.is_file()}
+    removed = 0
+    for path in paths:
+        if path.exists():
+            path.unlink()
+            removed += 1
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+    return removed
+
+
+def _purge_print_outputs(params: dict) -> dict:
+    """The job kind: expire the batch outputs past their retention."""
+    count = purge_expired()
+    db.session.commit()
+    return {"expired": count}
+
+
 # Every minute the engine also resumes a print job whose runner died.
 register_kind(PRINT_KIND, _run_print_jobs, every=60, timeout=6 * 3600)
+# Every hour it deletes the outputs past their retention.
+register_kind(PURGE_KIND, _purge_print_outputs, every=3600)
 
 
 def _safe(label: str) -> str:

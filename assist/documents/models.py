@@ -51,7 +51,13 @@ class PrintJob(db.Model):
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+    #: The stored output (encrypted); emptied when the output expires.
     result_path: Mapped[str] = mapped_column(String(255), default="")
+    #: The masking the documents were rendered with: full IDs only when the starter may print
+    #: them; downloading then needs the same right (`jobs.check_download`).
+    shows_full_ids: Mapped[bool] = mapped_column(default=False)
+    #: When the output files were deleted (PRINT_OUTPUT_RETENTION_DAYS); the row stays.
+    expired_at: Mapped[datetime | None] = mapped_column()
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

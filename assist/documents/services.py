@@ -46,6 +46,11 @@ def fingerprint(data: dict) -> str:
 
 
 def may_show_full_ids(spec: DocumentSpec, user) -> bool:
+    """Whether the user may print this kind of document with full IDs and accounts.
+
+    The one rule for single documents and batches alike (a batch records the answer for its
+    starter, and only users who get the same answer may download it).
+    """
     return bool(spec.full_id_roles) and user.has_role(*spec.full_id_roles)
 
 
@@ -60,9 +65,17 @@ def prepare(
     acting_user,
     print_job_id=None,
     document: IssuedDocument | None = None,
+    full: bool | None = None,
 ) -> tuple[IssuedDocument, str]:
-    """Record the document (number and code first, since the page prints them) and its HTML."""
-    full = document.shows_full_ids if document else may_show_full_ids(spec, acting_user)
+    """Record the document (number and code first, since the page prints them) and its HTML.
+
+    `full` (a batch's recorded masking level) may only narrow what the user may see.
+    """
+    allowed = may_show_full_ids(spec, acting_user)
+    if document is not None:
+        full = document.shows_full_ids
+    else:
+        full = allowed if full is None else (full and allowed)
     data = spec.build(subject, full)
     if document is None:
         document = IssuedDocument(

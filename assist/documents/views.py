@@ -1,9 +1,8 @@
 """Document pages: download one PDF, verify a printed code, and batch printing."""
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     jsonify,
@@ -21,7 +20,7 @@ from sqlalchemy import select
 from assist.audit import labels as audit_labels
 from assist.auth.forms import EmptyForm
 from assist.centres.scoping import get_scoped_or_404, scoped
-from assist.core.errors import DomainError
+from assist.core.errors import DomainError, refusal
 from assist.core.forms import apply_field_errors
 from assist.core.nav import register_nav
 from assist.documents import jobs, services
@@ -40,6 +39,8 @@ audit_labels.register(
         "document.verified": _l("Document verified"),
         "print_job.created": _l("Batch print started"),
         "print_job.cancelled": _l("Batch print cancelled"),
+        "print_job.downloaded": _l("Batch print downloaded"),
+        "print_job.expired": _l("Batch print's file deleted (retention)"),
     },
     objects={"issued_documents": _l("Printed document"), "print_jobs": _l("Batch print")},
 )
@@ -123,7 +124,20 @@ def print_job(job_id: int):
     job = _job_or_404(job_id)
     if job.status in jobs.OPEN_STATES:
         jobs.kick()
-    return render_template("documents/print_job.html", job=job, form=EmptyForm())
+    return render_template(
+        "documents/print_job.html",
+        job=job,
+        form=EmptyForm(),
+        may_download=_may_download(job),
+        retention_days=jobs.retention_days(),
+    )
+
+
+def _may_download(job: PrintJob) -> bool:
+    return (
+        bool(job.result_path)
+        and refusal(jobs.check_download, job, acting_user=current_user) is None
+    )
 
 
 def job_json(job: PrintJob) -> dict:
@@ -137,7 +151,11 @@ def job_json(job: PrintJob) -> dict:
         "percent": job.percent,
         "output": job.output,
         "error": job.error,
-        "download_url": url_for("documents.download", job_id=job.id) if job.result_path else None,
+        "full_ids": job.shows_full_ids,
+        "expired_at": job.expired_at.isoformat() + "Z" if job.expired_at else None,
+        "download_url": url_for("documents.download", job_id=job.id)
+        if _may_download(job)
+        else None,
     }
 
 
@@ -171,12 +189,17 @@ def cancel(job_id: int):
 @login_required
 def download(job_id: int):
     job = _job_or_404(job_id)
-    if not job.result_path or not Path(job.result_path).exists():
-        abort(404)
-    suffix = "zip" if job.output == "zip" else "pdf"
-    return send_file(
-        job.result_path, as_attachment=True, download_name=f"print-job-{job.id}.{suffix}"
+    chunks = jobs.open_output(job, acting_user=current_user)
+    db.session.commit()  # the download's audit row
+    zipped = job.output == "zip"
+    response = Response(
+        chunks, mimetype="application/zip" if zipped else "application/pdf", direct_passthrough=True
     )
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=print-job-{job.id}.{'zip' if zipped else 'pdf'}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 JOB_STATES = {
@@ -186,6 +209,7 @@ JOB_STATES = {
     "done_with_errors": _l("finished with errors"),
     "cancelled": _l("stopped"),
     "failed": _l("failed"),
+    "expired": _l("file expired"),
 }
 
 

@@ -8,31 +8,26 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from assist.api import api_route, created, json_body, require_roles
+from assist.api import api_route, created, fields, require_roles
 from assist.api.core import iso
+from assist.api.fields import money_out
 from assist.applicants.services import SENSITIVE_ROLES
 from assist.core.errors import ValidationError
 from assist.core.masking import mask_id
-from assist.core.money import fen_to_decimal_str
 from assist.core.scoping import get_scoped_or_404, scoped
 from assist.exchange import civil
 from assist.exchange.models import VerificationRequest
 from assist.extensions import db
 
-CREATE = {
-    "type": "object",
-    "properties": {
-        "by": {"type": "string", "enum": ["due", "category", "hand"]},
-        "category": {"type": "string"},
-        "file_ids": {"type": "array", "items": {"type": "integer"}},
-    },
-    "required": ["by"],
-}
-RESULTS = {
-    "type": "object",
-    "properties": {"filename": {"type": "string"}, "content_base64": {"type": "string"}},
-    "required": ["filename", "content_base64"],
-}
+CREATE = fields.Schema(
+    by=fields.Choice(["due", "category", "hand"], required=True),
+    category=fields.Text(40),
+    file_ids=fields.ListOf(fields.Id(), max_items=1000),
+)
+RESULTS = fields.Schema(
+    filename=fields.Text(200, required=True),
+    content_base64=fields.Text(20_000_000, required=True),
+)
 
 
 def request_json(req: VerificationRequest, *, with_items: bool = False) -> dict:
@@ -63,9 +58,7 @@ def result_json(r) -> dict:
         "id": r.id,
         "file_no": r.applicant.file_no,
         "on_dibao": r.on_dibao,
-        "checked_income": fen_to_decimal_str(r.checked_income_fen)
-        if r.checked_income_fen is not None
-        else None,
+        "checked_income": money_out(r.checked_income_fen),
         "has_property": r.has_property,
         "has_vehicle": r.has_vehicle,
         "checked_on": r.checked_on.isoformat(),
@@ -103,16 +96,8 @@ def list_verifications():
     request_schema=CREATE,
 )
 def create_verification():
-    body = json_body()
-    by, category, ids = body.get("by"), body.get("category", ""), body.get("file_ids", [])
-    if not isinstance(by, str) or not isinstance(category, str) or not isinstance(ids, list):
-        raise ValidationError(
-            _("Please correct the marked fields."),
-            fields={"by": _("Choose how the files are selected.")},
-        )
-    if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
-        message = _("Send the file ids as whole numbers.")
-        raise ValidationError(message, fields={"file_ids": message})
+    body = CREATE.body()
+    by, category, ids = body.by, body.category, body.file_ids
     req = civil.create_request(current_user, by=by, value=category, file_ids=ids)
     db.session.commit()
     return created(request_json(req, with_items=True))
@@ -137,13 +122,8 @@ def get_verification(request_id: int):
     request_schema=RESULTS,
 )
 def record_verification_results():
-    body = json_body()
-    filename, content = body.get("filename"), body.get("content_base64")
-    if not isinstance(filename, str) or not isinstance(content, str):
-        raise ValidationError(
-            _("Please correct the marked fields."),
-            fields={"filename": _("Required."), "content_base64": _("Required.")},
-        )
+    body = RESULTS.body()
+    filename, content = body.filename, body.content_base64
     try:
         data = base64.b64decode(content, validate=True)
     except (binascii.Error, ValueError):

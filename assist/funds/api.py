@@ -1,127 +1,80 @@
 """Funds and payments in the JSON API: balances, allocations, payments, reversals, the ledger."""
 
-from datetime import date
-
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
-from assist.api import api_route, created, json_body, require_roles
+from assist.api import api_route, created, fields, require_roles
 from assist.auth.models import Role
 from assist.cases.models import AidCase
-from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404
 from assist.core.errors import NotFound, ValidationError
-from assist.core.money import MoneyFormatError, fen_to_decimal_str, parse_yuan
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
 from assist.funds import checks, queries, services
-from assist.funds.models import LedgerEntry, Payment
+from assist.funds.models import EntryKind, LedgerEntry, Payment
 from assist.funds.reconcile import balance_lines
 
 TAGS = ["funds"]
 READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
-MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1500.00"]}
 REFUSALS = {
     "description": "Refused; error.code names the reason: insufficient_balance, over_approved, "
     "not_ready, fund_not_allowed, no_bank_account, bank_transfer_only, idempotency_key_reused, "
     "already_reversed"
 }
 
-ALLOCATION_REQUEST = {
-    "type": "object",
-    "properties": {
-        "centre_code": {"type": "string", "description": "a centre directly below yours"},
-        "amount": MONEY,
-        "note": {"type": "string"},
-    },
-    "required": ["centre_code", "amount"],
-}
+ALLOCATION_REQUEST = fields.Schema(
+    centre_code=fields.Centre(
+        below=True, required=True, description="a centre directly below yours"
+    ),
+    amount=fields.Money(required=True),
+    note=fields.Text(500),
+)
 
-PAYMENT_REQUEST = {
-    "type": "object",
-    "properties": {
-        "fund_id": {"type": "integer"},
-        "amount": {**MONEY, "description": "optional for goods: the goods' total value"},
-        "method": {"type": "string", "enum": ["bank_transfer", "cash", "in_kind"]},
-        "reference": {"type": "string", "description": "bank transfer: the bank's reference"},
-        "idempotency_key": {
-            "type": "string",
-            "description": "8–64 of A-Z a-z 0-9 _ . : -; a repeat with the same key pays once",
-        },
-        "centre_code": {
-            "type": "string",
-            "description": "the paying centre: the case's own (default) or one above it",
-        },
-        "signed_by": {"type": "string", "description": "cash (and goods): who signed for it"},
-        "signed_on": {"type": "string", "format": "date"},
-        "items": {
-            "type": "array",
-            "description": "goods in kind",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string"},
-                    "quantity": {"type": "integer"},
-                    "unit_value": MONEY,
-                },
-                "required": ["name", "quantity", "unit_value"],
-            },
-        },
-        "note": {"type": "string"},
-    },
-    "required": ["fund_id", "method", "idempotency_key"],
-}
+GOODS_LINE = fields.Schema(
+    name=fields.Text(80, required=True),
+    quantity=fields.Integer(minimum=1, maximum=100_000, required=True),
+    unit_value=fields.Money(required=True),
+)
 
-REVERSE_REQUEST = {
-    "type": "object",
-    "properties": {"reason": {"type": "string"}},
-    "required": ["reason"],
-}
+PAYMENT_REQUEST = fields.Schema(
+    fund_id=fields.Id(required=True),
+    amount=fields.Money(description="optional for goods: the goods' total value"),
+    method=fields.Choice(["bank_transfer", "cash", "in_kind"], required=True),
+    reference=fields.Text(100, description="bank transfer: the bank's reference"),
+    idempotency_key=fields.Text(
+        64,
+        required=True,
+        description="8–64 of A-Z a-z 0-9 _ . : -; a repeat with the same key pays once",
+    ),
+    centre_code=fields.Centre(
+        description="the paying centre: the case's own (default) or one above it"
+    ),
+    signed_by=fields.Text(100, description="cash (and goods): who signed for it"),
+    signed_on=fields.Day(),
+    items=fields.ListOf(GOODS_LINE, max_items=50, default=None, description="goods in kind"),
+    note=fields.Text(500),
+)
 
+REVERSE_REQUEST = fields.Schema(reason=fields.Text(500, required=True))
 
-def _money(fen: int | None) -> str | None:
-    return None if fen is None else fen_to_decimal_str(fen)
+FUND_PARAMS = fields.Schema(year=fields.Integer(minimum=1900, maximum=2099))
 
+LEDGER_FILTERS = fields.Schema(
+    fund=fields.Id(description="fund id"),
+    centre=fields.Text(40, description="centre code"),
+    below=fields.Bool(description="with centre: include the centres below it"),
+    kind=fields.Choice([k.value for k in EntryKind]),
+    case=fields.Text(40, description="case number"),
+    **{"from": fields.Day(), "to": fields.Day()},
+    page=fields.Integer(minimum=1, default=1),
+    per_page=fields.Integer(minimum=1, maximum=500, default=100),
+)
 
-def _amount(body: dict, key: str = "amount", *, required: bool = True) -> int | None:
-    value = body.get(key)
-    if value in (None, "") and not required:
-        return None
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise ValidationError(
-            _("Enter an amount in yuan, e.g. 1500.00"),
-            fields={key: _("Enter an amount in yuan, e.g. 1500.00")},
-        )
-    try:
-        return parse_yuan(value)
-    except MoneyFormatError as err:
-        raise ValidationError(str(err), fields={key: str(err)}) from err
-
-
-def _str(body: dict, key: str) -> str:
-    value = body.get(key, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationError(_("Send text."), fields={key: _("Send text.")})
-    return value
-
-
-def _centre_by_code(code) -> Centre:
-    if not isinstance(code, str) or not code.strip():
-        raise ValidationError(
-            _("Name the centre by its code."), fields={"centre_code": _("Required.")}
-        )
-    centre = db.session.scalars(select(Centre).where(Centre.code == code.strip().upper())).first()
-    if centre is None or not centre.is_within(current_user.centre):
-        raise ValidationError(
-            _("No centre with that code in your scope."),
-            fields={"centre_code": _("No centre with that code in your scope.")},
-        )
-    return centre
+_money = fields.money_out
 
 
 def fund_json(fund, lines=None) -> dict:
@@ -209,11 +162,11 @@ def payment_json(p: Payment) -> dict:
     "/funds",
     tags=TAGS,
     summary="Funds in scope with each centre's received, paid, reversed and available amounts",
-    parameters=[{"name": "year", "in": "query", "schema": {"type": "integer"}}],
+    parameters=FUND_PARAMS,
 )
 def funds_list():
     require_roles(*READERS)
-    year = request.args.get("year", type=int)
+    year = FUND_PARAMS.args().year
     lines = balance_lines(queries.scope_ids(current_user), year=year)
     by_fund: dict[int, list] = {}
     for line in lines:
@@ -244,48 +197,16 @@ def funds_allocate(fund_id: int):
     fund = queries.get_fund(current_user, fund_id)
     if fund is None:
         raise NotFound(_("There is no such fund in your scope."))
-    body = json_body()
+    body = ALLOCATION_REQUEST.body()
     out, into = services.allocate(
         fund,
         acting_user=current_user,
-        to_centre=_centre_by_code(body.get("centre_code")),
-        amount_fen=_amount(body),
-        note=_str(body, "note"),
+        to_centre=body.centre_code,
+        amount_fen=body.amount,
+        note=body.note,
     )
     db.session.commit()
     return created({"entries": [entry_json(out), entry_json(into)]})
-
-
-def _date(body: dict, key: str) -> date | None:
-    value = body.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError) as err:
-        raise ValidationError(
-            _("Enter a date as YYYY-MM-DD."), fields={key: _("Enter a date as YYYY-MM-DD.")}
-        ) from err
-
-
-def _items(body: dict) -> list | None:
-    raw = body.get("items")
-    if raw is None:
-        return None
-    if not isinstance(raw, list):
-        raise ValidationError(_("Send a list of goods."), fields={"items": _("Send a list.")})
-    items = []
-    for row in raw:
-        if not isinstance(row, dict):
-            raise ValidationError(_("Send a list of goods."), fields={"items": _("Send a list.")})
-        items.append(
-            {
-                "name": row.get("name"),
-                "quantity": row.get("quantity"),
-                "unit_value_fen": _amount(row, "unit_value"),
-            }
-        )
-    return items
 
 
 @api_route(
@@ -304,31 +225,35 @@ def _items(body: dict) -> list | None:
 def cases_pay(case_id: int):
     require_roles(Role.FINANCE)
     case = get_scoped_or_404(AidCase, case_id, current_user)
-    body = json_body()
-    fund = queries.get_fund(current_user, body.get("fund_id"))
+    body = PAYMENT_REQUEST.body()
+    fund = queries.get_fund(current_user, body.fund_id)
     if fund is None:
         raise ValidationError(
             _("There is no such fund in your scope."),
             fields={"fund_id": _("There is no such fund in your scope.")},
         )
-    key = body.get("idempotency_key")
-    centre = _centre_by_code(body["centre_code"]) if body.get("centre_code") else None
+    items = None
+    if "items" in body.sent and body["items"] is not None:
+        items = [
+            {"name": i.name, "quantity": i.quantity, "unit_value_fen": i.unit_value}
+            for i in body["items"]
+        ]
     details = services.PaymentDetails(
-        method=_str(body, "method"),
-        reference=_str(body, "reference"),
-        signed_by=_str(body, "signed_by"),
-        signed_on=_date(body, "signed_on"),
-        items=_items(body),
-        note=_str(body, "note"),
+        method=body.method,
+        reference=body.reference,
+        signed_by=body.signed_by,
+        signed_on=body.signed_on,
+        items=items,
+        note=body.note,
     )
     payment, is_new = services.pay_case(
         case,
         acting_user=current_user,
         fund=fund,
-        amount_fen=_amount(body, required=False),
+        amount_fen=body.amount,
         details=details,
-        idempotency_key=key,
-        centre=centre,
+        idempotency_key=body.idempotency_key,
+        centre=body.centre_code,
     )
     db.session.commit()
     if is_new:
@@ -374,28 +299,10 @@ def payments_voucher(payment_id: int):
 def payments_reverse(payment_id: int):
     require_roles(Role.FINANCE)
     payment = get_scoped_or_404(Payment, payment_id, current_user)
-    body = json_body()
-    services.reverse_payment(payment, acting_user=current_user, reason=_str(body, "reason"))
+    body = REVERSE_REQUEST.body()
+    services.reverse_payment(payment, acting_user=current_user, reason=body.reason)
     db.session.commit()
     return jsonify(payment_json(payment))
-
-
-LEDGER_FILTERS = [
-    {"name": "fund", "in": "query", "schema": {"type": "integer"}, "description": "fund id"},
-    {"name": "centre", "in": "query", "schema": {"type": "string"}, "description": "centre code"},
-    {
-        "name": "below",
-        "in": "query",
-        "schema": {"type": "string"},
-        "description": "with centre: include the centres below it",
-    },
-    {"name": "kind", "in": "query", "schema": {"type": "string"}},
-    {"name": "case", "in": "query", "schema": {"type": "string"}, "description": "case number"},
-    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
-    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
-    {"name": "page", "in": "query", "schema": {"type": "integer"}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 500}},
-]
 
 
 @api_route(
@@ -406,9 +313,18 @@ LEDGER_FILTERS = [
 )
 def ledger_list():
     require_roles(*READERS)
-    stmt = queries.ledger_stmt(current_user, request.args)
-    page = max(1, request.args.get("page", 1, type=int))
-    per_page = min(500, max(1, request.args.get("per_page", 100, type=int)))
+    args = LEDGER_FILTERS.args()
+    clean = {
+        "fund": str(args.fund or ""),
+        "centre": args.centre,
+        "below": "1" if args.below else "",
+        "kind": args.kind,
+        "case": args.case,
+        "from": args["from"].isoformat() if args["from"] else "",
+        "to": args.to.isoformat() if args.to else "",
+    }
+    stmt = queries.ledger_stmt(current_user, MultiDict(clean))
+    page, per_page = args.page, args.per_page
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.scalars(
         stmt.order_by(LedgerEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)

@@ -14,7 +14,7 @@ from assist.auth.models import User
 from assist.cases.models import AidCase, AidKind, CaseStatus
 from assist.centres.models import Centre
 from assist.core.timeutil import local_today
-from assist.demo.cli import SEEDERS
+from assist.demo.cli import seeder
 from assist.extensions import db
 from assist.funds import batches, services
 from assist.funds.models import Fund, FundSource, PaymentMethod
@@ -182,6 +182,7 @@ def _pay_ready_cases(rng: random.Random, funds: list[Fund], year: int) -> tuple[
     return paid, reversed_, batched
 
 
+@seeder("funds")
 def seed_funds(rng: random.Random) -> str:
     """Open the demo funds, allocate them down the network and pay some ready cases."""
     year = local_today().year
@@ -234,6 +235,3 @@ def seed_funds(rng: random.Random) -> str:
         f"Funds: {len(funds)} funds allocated down the network; {paid} payment(s), "
         f"{reversed_} reversal(s), {batched} case(s) waiting in a draft batch."
     )
-
-
-SEEDERS.append(seed_funds)

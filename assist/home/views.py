@@ -23,6 +23,7 @@ from assist.auth.forms import EmptyForm
 from assist.auth.models import Role, User
 from assist.centres.scoping import path_in_scope, scoped, scoped_centres
 from assist.core.nav import Card, cards_for, register_card
+from assist.core.redirects import safe_next
 from assist.core.timeutil import local_to_utc, local_today
 from assist.extensions import db
 
@@ -46,10 +47,7 @@ def set_language():
     if current_user.is_authenticated:
         auth_services.set_locale(current_user._get_current_object(), locale)
         db.session.commit()
-    target = request.form.get("next", "")
-    if not (target.startswith("/") and not target.startswith("//")):
-        target = url_for("home.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
 @bp.route("/healthz")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from assist.api import api_route, created, json_body, require_roles
+from assist.api import api_route, created, fields, require_roles
 from assist.api.core import iso
 from assist.auth.models import Role
 from assist.core.errors import ValidationError
@@ -18,17 +18,13 @@ from assist.imports import services
 from assist.imports.models import LedgerImport, LedgerImportRow
 
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
-UPLOAD = {
-    "type": "object",
-    "properties": {
-        "filename": {"type": "string", "description": "ends .xlsx or .csv"},
-        "content_base64": {"type": "string"},
-        "mapping": {"type": "object", "additionalProperties": {"type": "string"}},
-        "target_status": {"type": "string", "enum": ["applied", "active"]},
-        "dry_run": {"type": "boolean", "default": True},
-    },
-    "required": ["filename", "content_base64"],
-}
+UPLOAD = fields.Schema(
+    filename=fields.Text(200, required=True, description="ends .xlsx or .csv"),
+    content_base64=fields.Text(20_000_000, required=True),
+    mapping=fields.Data(values=fields.Text(100), max_depth=1),
+    target_status=fields.Choice(["applied", "active"], default="applied"),
+    dry_run=fields.Bool(default=True),
+)
 
 
 def import_json(batch: LedgerImport, *, with_rows: bool = False) -> dict:
@@ -89,21 +85,13 @@ def list_imports():
     responses={201: {"description": "the import with each problem row"}},
 )
 def upload_import():
-    body = json_body()
-    filename, content = body.get("filename"), body.get("content_base64")
-    dry_run = body.get("dry_run", True)
-    errors = {}
-    if not isinstance(filename, str) or not filename.strip():
-        errors["filename"] = _("Send the file's name, ending .xlsx or .csv.")
-    if not isinstance(content, str):
-        errors["content_base64"] = _("Send the file's content in base64.")
-    if not isinstance(dry_run, bool):
-        errors["dry_run"] = _("Send true or false.")
-    mapping = body.get("mapping")
-    if mapping is not None and not isinstance(mapping, dict):
-        errors["mapping"] = _("Send the mapping as an object of field → column heading.")
-    if errors:
-        raise ValidationError(_("Please correct the marked fields."), fields=errors)
+    body = UPLOAD.body()
+    filename, content, dry_run, mapping = (
+        body.filename,
+        body.content_base64,
+        body.dry_run,
+        body.mapping,
+    )
     try:
         data = base64.b64decode(content, validate=True)
     except (binascii.Error, ValueError):
@@ -113,7 +101,7 @@ def upload_import():
     services.set_mapping(
         batch,
         mapping if mapping is not None else batch.mapping,
-        body.get("target_status", "applied"),
+        body.target_status,
         acting_user=current_user,
     )
     services.check(batch, acting_user=current_user)

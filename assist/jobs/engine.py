@@ -15,12 +15,14 @@ from flask import current_app
 from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from assist.core.masking import RedactingFilter, redact_numbers
 from assist.core.timeutil import utcnow
 from assist.extensions import db
 from assist.jobs.models import BackgroundJob
 from assist.jobs.registry import get_kind, periodic_kinds
 
 log = logging.getLogger(__name__)
+log.addFilter(RedactingFilter())  # a job's exception may quote the personal data it handled
 
 STALE_AFTER = timedelta(seconds=60)
 HEARTBEAT_EVERY = 15  # seconds
@@ -144,7 +146,8 @@ def execute(job_id: int) -> bool:
         stop.set()
         beat.join()
         job = db.session.get(BackgroundJob, job_id)
-        job.status, job.error, job.finished_at = "failed", repr(exc)[:2000], utcnow()
+        job.status, job.error = "failed", redact_numbers(repr(exc))[:2000]
+        job.finished_at = utcnow()
         db.session.commit()
         return True
     stop.set()

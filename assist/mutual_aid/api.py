@@ -4,158 +4,103 @@ A claim's approval runs through its aid case; its payment through the existing
 `POST /cases/{case_id}/payments` endpoint (bank transfer from a mutual-aid fund only).
 """
 
-from datetime import date
-
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from assist.api import api_route, created, json_body, require_roles
+from assist.api import api_route, created, fields, require_roles
 from assist.api.core import iso
 from assist.attachments.services import as_json
 from assist.auth.models import Role
 from assist.cases import services as case_services
 from assist.cases.attachments import case_attachments
-from assist.centres.models import Centre
 from assist.core.errors import NotFound, ValidationError
 from assist.core.masking import mask_account, mask_id
-from assist.core.money import fen_to_decimal_str
 from assist.core.scoping import get_scoped_or_404, scoped
 from assist.extensions import db
 from assist.funds import queries as fund_queries
-from assist.funds.api import _amount, _date, _str
 from assist.mutual_aid import coverage, services
 from assist.mutual_aid.models import Claim, Enrolment, EnrolmentBatch, Plan, PlanTerm, Unit
 
 TAGS = ["mutual-aid"]
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 ACTIONS = ("submit", "recommend", "approve", "reject", "return")
-MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["80.00"]}
-DATE = {"type": "string", "format": "date"}
+TERM_SCHEMA = fields.Schema(
+    label=fields.Text(20, required=True),
+    cover_start=fields.Day(required=True),
+    cover_end=fields.Day(required=True),
+    window_opens=fields.Day(required=True),
+    window_closes=fields.Day(required=True),
+    fee=fields.Money(required=True),
+    subsidy=fields.Money(default=0),
+    min_age=fields.Integer(maximum=150, default=16),
+    max_age=fields.Integer(maximum=150, default=65),
+    sex=fields.Choice(["F", "M"], description='"" for both'),
+    participation_pct=fields.Integer(minimum=1, maximum=100, default=60),
+    small_unit_max=fields.Integer(maximum=100_000, default=10),
+    rules=fields.Data(description="benefit rules by plan kind, amounts in 分"),
+    required_documents=fields.Data(
+        values=fields.ListOf(fields.Text(40), max_items=30),
+        description="event → attachment kinds a claim needs",
+    ),
+)
+PLAN_REQUEST = fields.Schema(
+    code=fields.Text(20, required=True),
+    name=fields.Text(80, required=True),
+    kind=fields.Choice(["hospital", "critical_illness", "accident", "women"], required=True),
+    base_plan_id=fields.Id(),
+    description=fields.Text(),
+    term=fields.Nested(TERM_SCHEMA, flat=True),
+)
+UNIT_REQUEST = fields.Schema(
+    centre_code=fields.Centre(required=True),
+    name=fields.Text(120, required=True),
+    uscc=fields.Text(40, required=True, description="统一社会信用代码, 18 characters"),
+    staff_count=fields.Integer(minimum=1, maximum=10_000_000, required=True),
+    union_members=fields.Integer(maximum=10_000_000, required=True),
+    contact_name=fields.Text(50),
+    contact_phone=fields.Text(40),
+    address=fields.Text(200),
+)
+UNIT_PARAMS = fields.Schema(after=fields.Integer(default=0))
+ROSTER_FORM = fields.Schema(
+    unit_id=fields.Id(required=True),
+    term_id=fields.Id(required=True),
+    dry_run=fields.Bool(default=True),
+    skip_bad=fields.Bool(default=False),
+)
+LOOKUP_REQUEST = fields.Schema(id_number=fields.Text(40), certificate_no=fields.Text(40))
+CLAIM_REQUEST = fields.Schema(
+    enrolment_id=fields.Id(required=True),
+    event=fields.Choice(["hospital", "critical_illness", "accident"], required=True),
+    event_date=fields.Day(required=True, description="admission, first diagnosis or accident"),
+    discharge_date=fields.Day(),
+    hospital=fields.Text(120),
+    diagnosis=fields.Text(500, required=True),
+    illness_code=fields.Text(40),
+    outcome=fields.Choice(["death", "disability"]),
+    disability_grade=fields.Integer(minimum=1, maximum=10),
+    bank_name=fields.Text(80, required=True),
+    bank_account=fields.Text(40, required=True, description="the member's own card"),
+)
+CLAIM_PARAMS = fields.Schema(status=fields.Choice(["refused", "overdue"]), before=fields.Id())
+ACTION_REQUEST = fields.Schema(comment=fields.Text(), amount_approved=fields.Money())
+FEE_REQUEST = fields.Schema(
+    fund_id=fields.Id(required=True, description="the mutual-aid fund (互助金)"),
+    subsidy_fund_id=fields.Id(description="the union fund paying the subsidy"),
+    reference=fields.Text(100, required=True, description="the unit's payment reference"),
+)
+RENEWAL_REQUEST = fields.Schema(
+    unit_id=fields.Id(required=True),
+    from_term_id=fields.Id(required=True),
+    to_term_id=fields.Id(required=True),
+    dry_run=fields.Bool(default=True),
+    skip_bad=fields.Bool(default=False),
+)
+COVERAGE_PARAMS = fields.Schema(on=fields.Day())
 
-TERM_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "label": {"type": "string", "examples": ["2027"]},
-        "cover_start": DATE,
-        "cover_end": DATE,
-        "window_opens": DATE,
-        "window_closes": DATE,
-        "fee": MONEY,
-        "subsidy": MONEY,
-        "min_age": {"type": "integer"},
-        "max_age": {"type": "integer"},
-        "sex": {"type": "string", "enum": ["", "F", "M"]},
-        "participation_pct": {"type": "integer", "minimum": 1, "maximum": 100},
-        "small_unit_max": {"type": "integer", "minimum": 0},
-        "rules": {"type": "object", "description": "benefit rules by plan kind, amounts in 分"},
-        "required_documents": {
-            "type": "object",
-            "description": "event → attachment kinds a claim needs",
-        },
-    },
-    "required": ["label", "cover_start", "cover_end", "window_opens", "window_closes", "fee"],
-}
-PLAN_REQUEST = {
-    "type": "object",
-    "properties": {
-        "code": {"type": "string"},
-        "name": {"type": "string"},
-        "kind": {"type": "string", "enum": ["hospital", "critical_illness", "accident", "women"]},
-        "base_plan_id": {"type": ["integer", "null"]},
-        "description": {"type": "string"},
-        "term": TERM_SCHEMA,
-    },
-    "required": ["code", "name", "kind"],
-}
-UNIT_REQUEST = {
-    "type": "object",
-    "properties": {
-        "centre_code": {"type": "string"},
-        "name": {"type": "string"},
-        "uscc": {"type": "string", "description": "统一社会信用代码, 18 characters"},
-        "staff_count": {"type": "integer", "minimum": 1},
-        "union_members": {"type": "integer", "minimum": 0},
-        "contact_name": {"type": "string"},
-        "contact_phone": {"type": "string"},
-        "address": {"type": "string"},
-    },
-    "required": ["centre_code", "name", "uscc", "staff_count", "union_members"],
-}
-LOOKUP_REQUEST = {
-    "type": "object",
-    "properties": {"id_number": {"type": "string"}, "certificate_no": {"type": "string"}},
-}
-CLAIM_REQUEST = {
-    "type": "object",
-    "properties": {
-        "enrolment_id": {"type": "integer"},
-        "event": {"type": "string", "enum": ["hospital", "critical_illness", "accident"]},
-        "event_date": {**DATE, "description": "admission, first diagnosis or accident"},
-        "discharge_date": DATE,
-        "hospital": {"type": "string"},
-        "diagnosis": {"type": "string"},
-        "illness_code": {"type": "string"},
-        "outcome": {"type": "string", "enum": ["death", "disability"]},
-        "disability_grade": {"type": "integer", "minimum": 1, "maximum": 10},
-        "bank_name": {"type": "string"},
-        "bank_account": {"type": "string", "description": "the member's own card"},
-    },
-    "required": ["enrolment_id", "event", "event_date", "diagnosis", "bank_name", "bank_account"],
-}
-ACTION_REQUEST = {
-    "type": "object",
-    "properties": {"comment": {"type": "string"}, "amount_approved": MONEY},
-}
-FEE_REQUEST = {
-    "type": "object",
-    "properties": {
-        "fund_id": {"type": "integer", "description": "the mutual-aid fund (互助金)"},
-        "subsidy_fund_id": {"type": "integer", "description": "the union fund paying the subsidy"},
-        "reference": {"type": "string", "description": "the unit's payment reference"},
-    },
-    "required": ["fund_id", "reference"],
-}
-RENEWAL_REQUEST = {
-    "type": "object",
-    "properties": {
-        "unit_id": {"type": "integer"},
-        "from_term_id": {"type": "integer"},
-        "to_term_id": {"type": "integer"},
-        "dry_run": {"type": "boolean"},
-        "skip_bad": {"type": "boolean"},
-    },
-    "required": ["unit_id", "from_term_id", "to_term_id"],
-}
-
-
-def money(fen: int | None) -> str | None:
-    return None if fen is None else fen_to_decimal_str(fen)
-
-
-def _int(value, key: str, *, required: bool = True) -> int | None:
-    if value in (None, "") and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationError(_("Send a whole number."), fields={key: _("Send a whole number.")})
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValidationError(
-            _("Send a whole number."), fields={key: _("Send a whole number.")}
-        ) from None
-    if not -(2**31) < number < 2**31:
-        raise ValidationError(_("Out of range."), fields={key: _("Out of range.")})
-    return number
-
-
-def _flag(value, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", ""):
-        return value.lower() in ("true", "1")
-    raise ValidationError(_("Send true or false."), fields={key: _("Send true or false.")})
+money = fields.money_out
 
 
 def term_json(term: PlanTerm) -> dict:
@@ -291,34 +236,22 @@ def claim_json(claim: Claim, *, detail: bool = False) -> dict:
 # ------------------------------------------------------------------------------- plans
 
 
-def _term_input(body) -> services.TermInput:
-    if not isinstance(body, dict):
-        raise ValidationError(_("Send the term as an object."), fields={"term": _("Required.")})
-
-    rules = body.get("rules")
-    docs = body.get("required_documents")
-    if docs is not None and not (
-        isinstance(docs, dict)
-        and all(isinstance(v, list) and all(isinstance(k, str) for k in v) for v in docs.values())
-    ):
-        raise ValidationError(
-            _("List the document kinds per event."), fields={"required_documents": _("Invalid.")}
-        )
+def _term_input(term) -> services.TermInput:
     return services.TermInput(
-        label=_str(body, "label"),
-        cover_start=_date(body, "cover_start"),
-        cover_end=_date(body, "cover_end"),
-        window_opens=_date(body, "window_opens"),
-        window_closes=_date(body, "window_closes"),
-        fee_fen=_amount(body, "fee"),
-        subsidy_fen=_amount(body, "subsidy", required=False) or 0,
-        min_age=_int(body.get("min_age", 16), "min_age"),
-        max_age=_int(body.get("max_age", 65), "max_age"),
-        sex=_str(body, "sex"),
-        participation_pct=_int(body.get("participation_pct", 60), "participation_pct"),
-        small_unit_max=_int(body.get("small_unit_max", 10), "small_unit_max"),
-        rules=rules if isinstance(rules, dict) else {},
-        required_documents=docs,
+        label=term.label,
+        cover_start=term.cover_start,
+        cover_end=term.cover_end,
+        window_opens=term.window_opens,
+        window_closes=term.window_closes,
+        fee_fen=term.fee,
+        subsidy_fen=term.subsidy,
+        min_age=term.min_age,
+        max_age=term.max_age,
+        sex=term.sex,
+        participation_pct=term.participation_pct,
+        small_unit_max=term.small_unit_max,
+        rules=term.rules or {},
+        required_documents=term.required_documents,
     )
 
 
@@ -338,21 +271,21 @@ def list_plans():
     responses={201: {"description": "the plan"}},
 )
 def create_plan():
-    body = json_body()
+    services.check_manage_plans(current_user)
+    body = PLAN_REQUEST.body()
     base = None
-    if body.get("base_plan_id") not in (None, ""):
-        base = db.session.get(Plan, _int(body["base_plan_id"], "base_plan_id"))
+    if body.base_plan_id is not None:
+        base = db.session.get(Plan, body.base_plan_id)
         if base is None:
             raise ValidationError(_("No such plan."), fields={"base_plan_id": _("No such plan.")})
-    services.check_manage_plans(current_user)
-    term = _term_input(body["term"]) if "term" in body else None
+    term = _term_input(body.term) if body.term is not None else None
     plan = services.create_plan(
         acting_user=current_user,
-        code=_str(body, "code"),
-        name=_str(body, "name"),
-        kind=_str(body, "kind"),
+        code=body.code,
+        name=body.name,
+        kind=body.kind,
         base_plan=base,
-        description=_str(body, "description"),
+        description=body.description,
     )
     if term is not None:
         services.add_term(plan, acting_user=current_user, data=term)
@@ -372,7 +305,8 @@ def add_term(plan_id: int):
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(_("No such plan."))
-    services.add_term(plan, acting_user=current_user, data=_term_input(json_body()))
+    services.check_manage_plans(current_user)
+    services.add_term(plan, acting_user=current_user, data=_term_input(TERM_SCHEMA.body()))
     db.session.commit()
     return created(plan_json(plan))
 
@@ -384,12 +318,12 @@ def add_term(plan_id: int):
     "/mutual-aid/units",
     tags=TAGS,
     summary="Workplace units in scope",
-    parameters=[{"name": "after", "in": "query", "schema": {"type": "integer"}}],
+    parameters=UNIT_PARAMS,
     responses={200: {"description": "{items, next_after}: keyset pages of 100"}},
 )
 def list_units():
     require_roles(*READERS)
-    after = _int(request.args.get("after"), "after", required=False) or 0
+    after = UNIT_PARAMS.args().after
     rows = db.session.scalars(
         scoped(select(Unit).where(Unit.id > after), current_user, Unit.centre_id)
         .order_by(Unit.id)
@@ -412,24 +346,18 @@ def list_units():
     responses={201: {"description": "the unit"}},
 )
 def create_unit():
-    body = json_body()
-    code = _str(body, "centre_code")
-    centre = db.session.scalars(select(Centre).where(Centre.code == code)).first()
-    if centre is None or not centre.is_within(current_user.centre):
-        raise ValidationError(
-            _("No such centre in your scope."), fields={"centre_code": _("Unknown centre.")}
-        )
+    body = UNIT_REQUEST.body()
     unit = services.create_unit(
         acting_user=current_user,
-        centre=centre,
+        centre=body.centre_code,
         data=services.UnitInput(
-            name=_str(body, "name"),
-            uscc=_str(body, "uscc"),
-            staff_count=_int(body.get("staff_count"), "staff_count"),
-            union_members=_int(body.get("union_members"), "union_members"),
-            contact_name=_str(body, "contact_name"),
-            contact_phone=_str(body, "contact_phone"),
-            address=_str(body, "address"),
+            name=body.name,
+            uscc=body.uscc,
+            staff_count=body.staff_count,
+            union_members=body.union_members,
+            contact_name=body.contact_name,
+            contact_phone=body.contact_phone,
+            address=body.address,
         ),
     )
     db.session.commit()
@@ -439,15 +367,15 @@ def create_unit():
 # ------------------------------------------------------------------------------- enrolments
 
 
-def _term(term_id) -> PlanTerm:
-    term = db.session.get(PlanTerm, _int(term_id, "term_id"))
+def _term(term_id: int, field: str = "term_id") -> PlanTerm:
+    term = db.session.get(PlanTerm, term_id)
     if term is None:
-        raise ValidationError(_("No such plan term."), fields={"term_id": _("No such plan term.")})
+        raise ValidationError(_("No such plan term."), fields={field: _("No such plan term.")})
     return term
 
 
-def _unit(unit_id) -> Unit:
-    return get_scoped_or_404(Unit, _int(unit_id, "unit_id"), current_user)
+def _unit(unit_id: int) -> Unit:
+    return get_scoped_or_404(Unit, unit_id, current_user)
 
 
 @api_route(
@@ -455,6 +383,8 @@ def _unit(unit_id) -> Unit:
     methods=["POST"],
     tags=TAGS,
     summary="Upload a unit's roster (multipart: unit_id, term_id, file, dry_run, skip_bad)",
+    form_schema=ROSTER_FORM,
+    files=("file",),
     responses={
         200: {"description": "dry run: every row's problems by row number; nothing changed"},
         201: {"description": "enrolled: the batch with its row results and fee due"},
@@ -463,14 +393,14 @@ def _unit(unit_id) -> Unit:
     },
 )
 def upload_roster():
-    form = request.form
-    unit = _unit(form.get("unit_id"))
-    term = _term(form.get("term_id"))
+    form = ROSTER_FORM.form()
+    unit = _unit(form.unit_id)
+    term = _term(form.term_id)
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError(_("Choose the roster file."), fields={"file": _("Required.")})
     data = upload.read()
-    dry = _flag(form.get("dry_run", "true"), "dry_run")
+    dry = form.dry_run
     if dry:
         report = services.dry_run(
             unit, term, acting_user=current_user, filename=upload.filename or "", data=data
@@ -483,7 +413,7 @@ def upload_roster():
         acting_user=current_user,
         filename=upload.filename or "",
         data=data,
-        skip_bad=_flag(form.get("skip_bad", "false"), "skip_bad"),
+        skip_bad=form.skip_bad,
     )
     db.session.commit()
     return created(batch_json(batch))
@@ -506,13 +436,13 @@ def get_batch(batch_id: int):
 def receive_fee(batch_id: int):
     require_roles(Role.FINANCE)
     batch = get_scoped_or_404(EnrolmentBatch, batch_id, current_user)
-    body = json_body()
-    fund = fund_queries.get_fund(current_user, body.get("fund_id"))
+    body = FEE_REQUEST.body()
+    fund = fund_queries.get_fund(current_user, body.fund_id)
     if fund is None:
         raise ValidationError(_("No such fund in your scope."), fields={"fund_id": _("Unknown.")})
     subsidy_fund = None
-    if body.get("subsidy_fund_id") not in (None, ""):
-        subsidy_fund = fund_queries.get_fund(current_user, body.get("subsidy_fund_id"))
+    if body.subsidy_fund_id is not None:
+        subsidy_fund = fund_queries.get_fund(current_user, body.subsidy_fund_id)
         if subsidy_fund is None:
             raise ValidationError(
                 _("No such fund in your scope."), fields={"subsidy_fund_id": _("Unknown.")}
@@ -521,7 +451,7 @@ def receive_fee(batch_id: int):
         batch,
         acting_user=current_user,
         fund=fund,
-        reference=_str(body, "reference"),
+        reference=body.reference,
         subsidy_fund=subsidy_fund,
     )
     db.session.commit()
@@ -537,18 +467,18 @@ def receive_fee(batch_id: int):
     responses={200: {"description": "dry run"}, 201: {"description": "the renewal batch"}},
 )
 def renew():
-    body = json_body()
-    unit = _unit(body.get("unit_id"))
-    from_term = _term(body.get("from_term_id"))
-    to_term = _term(body.get("to_term_id"))
-    dry = _flag(body.get("dry_run", True), "dry_run")
+    body = RENEWAL_REQUEST.body()
+    unit = _unit(body.unit_id)
+    from_term = _term(body.from_term_id, "from_term_id")
+    to_term = _term(body.to_term_id, "to_term_id")
+    dry = body.dry_run
     result = services.renew(
         unit,
         from_term,
         to_term,
         acting_user=current_user,
         dry=dry,
-        skip_bad=_flag(body.get("skip_bad", False), "skip_bad"),
+        skip_bad=body.skip_bad,
     )
     if dry:
         db.session.rollback()
@@ -569,11 +499,11 @@ def renew():
     responses={200: {"description": "{items}: enrolments with cover, waiting period, use"}},
 )
 def lookup_member():
-    body = json_body()
+    body = LOOKUP_REQUEST.body()
     found = services.lookup_enrolments(
         acting_user=current_user,
-        id_number=_str(body, "id_number"),
-        certificate_no=_str(body, "certificate_no"),
+        id_number=body.id_number,
+        certificate_no=body.certificate_no,
     )
     items = [enrolment_json(e) for e in found]
     claims = (
@@ -594,25 +524,19 @@ def lookup_member():
     "/mutual-aid/claims",
     tags=TAGS,
     summary="Claims in scope, newest first (filters: status=refused|overdue)",
-    parameters=[
-        {"name": "status", "in": "query", "schema": {"type": "string"}},
-        {"name": "before", "in": "query", "schema": {"type": "integer"}},
-    ],
+    parameters=CLAIM_PARAMS,
     responses={200: {"description": "{items, next_before}: keyset pages of 50"}},
 )
 def list_claims():
     require_roles(*READERS)
     stmt = scoped(select(Claim), current_user, Claim.centre_id)
-    status = request.args.get("status", "")
-    if status == "refused":
+    args = CLAIM_PARAMS.args()
+    if args.status == "refused":
         stmt = stmt.where(Claim.refusal_code != "")
-    elif status == "overdue":
+    elif args.status == "overdue":
         stmt = coverage.overdue_stmt(stmt)
-    elif status:
-        raise ValidationError(_("Unknown status."), fields={"status": _("Unknown status.")})
-    before = _int(request.args.get("before"), "before", required=False)
-    if before:
-        stmt = stmt.where(Claim.id < before)
+    if args.before:
+        stmt = stmt.where(Claim.id < args.before)
     rows = db.session.scalars(
         stmt.options(*coverage.claim_list_options()).order_by(Claim.id.desc()).limit(50)
     ).all()
@@ -633,25 +557,22 @@ def list_claims():
     responses={201: {"description": "the claim (refusal_code set when not covered)"}},
 )
 def create_claim():
-    body = json_body()
-    enrolment = get_scoped_or_404(
-        Enrolment, _int(body.get("enrolment_id"), "enrolment_id"), current_user
-    )
-    grade = body.get("disability_grade")
+    body = CLAIM_REQUEST.body()
+    enrolment = get_scoped_or_404(Enrolment, body.enrolment_id, current_user)
     claim = services.record_claim(
         acting_user=current_user,
         data=services.ClaimInput(
             enrolment=enrolment,
-            event=_str(body, "event"),
-            event_day=_date(body, "event_date"),
-            discharge=_date(body, "discharge_date"),
-            hospital=_str(body, "hospital"),
-            diagnosis=_str(body, "diagnosis"),
-            illness_code=_str(body, "illness_code"),
-            outcome=_str(body, "outcome"),
-            disability_grade=_int(grade, "disability_grade", required=False),
-            bank_name=_str(body, "bank_name"),
-            bank_account=_str(body, "bank_account"),
+            event=body.event,
+            event_day=body.event_date,
+            discharge=body.discharge_date,
+            hospital=body.hospital,
+            diagnosis=body.diagnosis,
+            illness_code=body.illness_code,
+            outcome=body.outcome,
+            disability_grade=body.disability_grade,
+            bank_name=body.bank_name,
+            bank_account=body.bank_account,
         ),
     )
     db.session.commit()
@@ -679,12 +600,10 @@ def claim_action(claim_id: int, action: str):
     claim = get_scoped_or_404(Claim, claim_id, current_user)
     if claim.case is None:
         raise NotFound(_("A refused claim has no approval."))
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        raise ValidationError(_("Send a JSON object."), fields={})
-    comment = _str(body, "comment")
+    body = ACTION_REQUEST.body()
+    comment = body.comment
     case = claim.case
-    amount = _amount(body, "amount_approved", required=False)
+    amount = body.amount_approved
     if action == "submit":
         case_services.submit_case(case, acting_user=current_user, comment=comment)
     elif action == "approve":
@@ -711,16 +630,9 @@ def claim_action(claim_id: int, action: str):
     "/mutual-aid/coverage",
     tags=TAGS,
     summary="Coverage and results per unit and centre in scope, on a day (default today)",
-    parameters=[{"name": "on", "in": "query", "schema": DATE}],
+    parameters=COVERAGE_PARAMS,
 )
 def coverage_figures():
     require_roles(*READERS)
-    on = request.args.get("on")
-    try:
-        day = date.fromisoformat(on) if on else None
-    except ValueError:
-        raise ValidationError(
-            _("Enter a date as YYYY-MM-DD."), fields={"on": _("Enter a date as YYYY-MM-DD.")}
-        ) from None
-    report = coverage.figures(current_user, on=day)
+    report = coverage.figures(current_user, on=COVERAGE_PARAMS.args().on)
     return jsonify(report.as_dict())

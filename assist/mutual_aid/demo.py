@@ -20,7 +20,7 @@ from assist.cases.attachments import add_case_attachment
 from assist.centres.models import Centre
 from assist.core.resident_id import make_resident_id
 from assist.core.timeutil import local_today
-from assist.demo.cli import SEEDERS, demo_username
+from assist.demo.cli import demo_username, seeder
 from assist.extensions import db
 from assist.funds import services as fund_services
 from assist.funds.models import Fund, FundSource, PaymentMethod
@@ -122,6 +122,7 @@ def _attach(case, user, kinds) -> None:
         )
 
 
+@seeder("mutual_aid")
 def seed_mutual_aid(rng: random.Random) -> str:
     """Plans, units, rosters, fees and claims, through the real services."""
     today = local_today()
@@ -363,6 +364,3 @@ def _seed_claims(rng, hospital: PlanTerm, critical: PlanTerm, mutual) -> int:
                 centre=_centre("SZ"),
             )
     return count
-
-
-SEEDERS.append(seed_mutual_aid)

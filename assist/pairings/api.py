@@ -5,16 +5,15 @@ it, and by the centre it was escalated to. IDs are masked; the plan is shown to 
 that read the pairing pages.
 """
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from assist.api import api_route, created, json_body, require_roles
+from assist.api import api_route, created, fields, require_roles
 from assist.api.core import iso
 from assist.applicants.models import Applicant
 from assist.auth.models import Role, User
-from assist.campaigns import forms
 from assist.core.errors import NotFound, ValidationError
 from assist.core.masking import mask_id
 from assist.core.scoping import scoped
@@ -29,45 +28,30 @@ WORKERS = (Role.CASEWORKER, Role.SUPERVISOR)
 VIEWS = ("overdue", "active", "escalated", "unpaired")
 PAGE = 100
 
-PAIR_REQUEST = {
-    "type": "object",
-    "properties": {
-        "applicant_id": {"type": "integer"},
-        "helper_kind": {"type": "string", "enum": ["cadre", "person", "enterprise"]},
-        "helper_username": {"type": "string", "description": "cadre: the helper's username"},
-        "helper_name": {"type": "string", "description": "person or enterprise"},
-        "helper_title": {"type": "string"},
-        "started_on": {"type": "string", "format": "date"},
-        "cadence_days": {"type": "integer", "minimum": 7, "maximum": 366},
-        "plan_cause": {"type": "string"},
-        "plan_need": {"type": "string"},
-        "plan_measures": {"type": "string"},
-        "plan_goal": {"type": "string"},
-    },
-    "required": [
-        "applicant_id",
-        "helper_kind",
-        "plan_cause",
-        "plan_need",
-        "plan_measures",
-        "plan_goal",
-    ],
-}
-CONTACT_REQUEST = {
-    "type": "object",
-    "properties": {
-        "contacted_on": {"type": "string", "format": "date"},
-        "mode": {"type": "string", "enum": ["visit", "call"]},
-        "done": {"type": "string"},
-        "next_due_on": {"type": "string", "format": "date", "description": "default: cadence"},
-    },
-    "required": ["contacted_on", "mode", "done"],
-}
-END_REQUEST = {
-    "type": "object",
-    "properties": {"result": {"type": "string"}},
-    "required": ["result"],
-}
+PAIR_REQUEST = fields.Schema(
+    applicant_id=fields.Id(required=True),
+    helper_kind=fields.Choice(["cadre", "person", "enterprise"], required=True),
+    helper_username=fields.Text(64, description="cadre: the helper's username"),
+    helper_name=fields.Text(80, description="person or enterprise"),
+    helper_title=fields.Text(80),
+    started_on=fields.Day(),
+    cadence_days=fields.Integer(minimum=7, maximum=366),
+    plan_cause=fields.Text(required=True),
+    plan_need=fields.Text(required=True),
+    plan_measures=fields.Text(required=True),
+    plan_goal=fields.Text(required=True),
+)
+CONTACT_REQUEST = fields.Schema(
+    contacted_on=fields.Day(required=True),
+    mode=fields.Choice(["visit", "call"], required=True),
+    done=fields.Text(required=True),
+    next_due_on=fields.Day(description="default: cadence"),
+)
+END_REQUEST = fields.Schema(result=fields.Text(required=True))
+LIST_PARAMS = fields.Schema(
+    view=fields.Choice(list(VIEWS), default="overdue"), after=fields.Integer(default=0)
+)
+PAGE_PARAMS = fields.Schema(after=fields.Integer(default=0))
 CONFLICT = {"description": "Not possible in the current state, or refused by a rule"}
 
 
@@ -143,7 +127,7 @@ def _count(stmt) -> int:
 
 
 def _page(stmt, model):
-    after = forms.integer(request.args, "after", default=0, maximum=2**62)
+    after = PAGE_PARAMS.args().after
     return db.session.scalars(
         stmt.where(model.id > after).order_by(None).order_by(model.id).limit(PAGE)
     ).all()
@@ -153,19 +137,12 @@ def _page(stmt, model):
     "/pairings",
     tags=TAGS,
     summary="Pairs in scope: overdue (default), active, escalated, or files without a helper",
-    parameters=[
-        {"name": "view", "in": "query", "schema": {"type": "string", "enum": list(VIEWS)}},
-        {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-    ],
+    parameters=LIST_PARAMS,
     responses={200: {"description": "{view, counts, items, next_after}"}},
 )
 def list_pairs():
     require_roles(*READERS)
-    view = request.args.get("view", "overdue")
-    if view not in VIEWS:
-        msg = _("Unknown view.")
-        raise ValidationError(msg, fields={"view": msg})
-    return jsonify(_listing(view))
+    return jsonify(_listing(LIST_PARAMS.args().view))
 
 
 def _listing(view: str) -> dict:
@@ -200,7 +177,7 @@ def _listing(view: str) -> dict:
     "/pairings/overdue",
     tags=TAGS,
     summary="Active pairs in scope whose next contact is past due",
-    parameters=[{"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+    parameters=PAGE_PARAMS,
     responses={200: {"description": "{view, counts, items, next_after}"}},
 )
 def overdue_pairs():
@@ -218,12 +195,10 @@ def overdue_pairs():
 )
 def open_pair():
     require_roles(*WORKERS)
-    body = json_body()
+    body = PAIR_REQUEST.body()
     applicant = db.session.scalars(
         scoped(
-            select(Applicant).where(
-                Applicant.id == forms.integer(body, "applicant_id", maximum=2**62)
-            ),
+            select(Applicant).where(Applicant.id == body.applicant_id),
             current_user,
             Applicant.centre_id,
         )
@@ -232,23 +207,23 @@ def open_pair():
         msg = _("No such file in your scope.")
         raise ValidationError(msg, fields={"applicant_id": msg})
     helper_user = None
-    username = forms.text(body, "helper_username", 64)
+    username = body.helper_username
     if username:
         helper_user = db.session.scalars(select(User).where(User.username == username)).first()
     pair = services.open_pair(
         applicant,
         acting_user=current_user,
         data=services.PairInput(
-            helper_kind=forms.text(body, "helper_kind", 20),
-            helper_name=forms.text(body, "helper_name", 80),
-            helper_title=forms.text(body, "helper_title", 80),
+            helper_kind=body.helper_kind,
+            helper_name=body.helper_name,
+            helper_title=body.helper_title,
             helper_user=helper_user,
-            started_on=forms.day(body, "started_on", required=False),
-            cadence_days=forms.integer(body, "cadence_days", required=False, maximum=366),
-            plan_cause=forms.text(body, "plan_cause"),
-            plan_need=forms.text(body, "plan_need"),
-            plan_measures=forms.text(body, "plan_measures"),
-            plan_goal=forms.text(body, "plan_goal"),
+            started_on=body.started_on,
+            cadence_days=body.cadence_days,
+            plan_cause=body.plan_cause,
+            plan_need=body.plan_need,
+            plan_measures=body.plan_measures,
+            plan_goal=body.plan_goal,
         ),
     )
     db.session.commit()
@@ -272,14 +247,14 @@ def get_pair(pair_id: int):
 def log_contact(pair_id: int):
     require_roles(*WORKERS)
     pair = _pair(pair_id)
-    body = json_body()
+    body = CONTACT_REQUEST.body()
     services.log_contact(
         pair,
         acting_user=current_user,
-        contacted_on=forms.day(body, "contacted_on"),
-        mode=forms.text(body, "mode", 10),
-        done=forms.text(body, "done"),
-        next_due_on=forms.day(body, "next_due_on", required=False),
+        contacted_on=body.contacted_on,
+        mode=body.mode,
+        done=body.done,
+        next_due_on=body.next_due_on,
     )
     db.session.commit()
     db.session.refresh(pair)
@@ -297,6 +272,6 @@ def log_contact(pair_id: int):
 def end_pair(pair_id: int):
     require_roles(*WORKERS)
     pair = _pair(pair_id)
-    services.end_pair(pair, acting_user=current_user, result=forms.text(json_body(), "result"))
+    services.end_pair(pair, acting_user=current_user, result=END_REQUEST.body().result)
     db.session.commit()
     return jsonify(pair_json(pair, detail=True))

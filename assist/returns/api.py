@@ -1,31 +1,30 @@
 """/api/v1/returns: list, compile, sign, reopen, and GET any version."""
 
-from flask import jsonify, request
-from flask_babel import gettext as _
+from flask import jsonify
 from flask_login import current_user
 
-from assist.api import api_route, created, json_body, require_roles
+from assist.api import api_route, created, fields, require_roles
 from assist.api.core import iso
-from assist.core.errors import ValidationError
 from assist.core.scoping import get_scoped_or_404
 from assist.extensions import db
 from assist.returns import services
 from assist.returns.models import PeriodReturn
 from assist.returns.views import READ_ROLES
 
-COMPILE = {
-    "type": "object",
-    "properties": {
-        "period_kind": {"type": "string", "enum": ["month", "year"]},
-        "period": {"type": "string", "description": "YYYY-MM for a month, YYYY for a year"},
-    },
-    "required": ["period_kind", "period"],
-}
-REOPEN = {
-    "type": "object",
-    "properties": {"reason": {"type": "string", "maxLength": 500}},
-    "required": ["reason"],
-}
+COMPILE = fields.Schema(
+    period_kind=fields.Choice(["month", "year"], required=True),
+    period=fields.Text(
+        7,
+        required=True,
+        pattern=r"^\d{4}(-\d{2})?$",
+        description="YYYY-MM for a month, YYYY for a year",
+    ),
+)
+REOPEN = fields.Schema(reason=fields.Text(500, required=True))
+LIST_PARAMS = fields.Schema(
+    period_kind=fields.Choice(["month", "year"], default="month"),
+    period=fields.Text(7, pattern=r"^\d{4}(-\d{2})?$"),
+)
 
 
 def version_json(version) -> dict:
@@ -62,19 +61,13 @@ def _load(return_id) -> PeriodReturn:
     "/returns",
     tags=["returns"],
     summary="The caller's centre's return for a period and its children's states",
-    parameters=[
-        {
-            "name": "period_kind",
-            "in": "query",
-            "schema": {"type": "string", "enum": ["month", "year"]},
-        },
-        {"name": "period", "in": "query", "schema": {"type": "string"}},
-    ],
+    parameters=LIST_PARAMS,
 )
 def list_returns():
     require_roles(*READ_ROLES)
-    kind = request.args.get("period_kind", "month")
-    period = request.args.get("period") or services.current_period(kind)
+    args = LIST_PARAMS.args()
+    kind = args.period_kind
+    period = args.period or services.current_period(kind)
     services.parse_return_period(kind, period)
     centre = current_user.centre
     ret = services.find_return(centre, kind, period)
@@ -106,13 +99,8 @@ def list_returns():
     responses={201: {"description": "the compiled version"}, 409: {"description": "signed"}},
 )
 def compile_return():
-    body = json_body()
-    kind, period = body.get("period_kind"), body.get("period")
-    if not isinstance(kind, str) or not isinstance(period, str):
-        raise ValidationError(
-            _("Send period_kind and period as text."),
-            fields={"period_kind": _("Required."), "period": _("Required.")},
-        )
+    body = COMPILE.body()
+    kind, period = body.period_kind, body.period
     version = services.compile_return(current_user.centre, kind, period, acting_user=current_user)
     db.session.commit()
     return created(version_json(version))
@@ -161,10 +149,7 @@ def sign_return(return_id: int):
 )
 def reopen_return(return_id: int):
     ret = _load(return_id)
-    reason = json_body().get("reason")
-    if not isinstance(reason, str):
-        message = _("Give the reason for reopening the return.")
-        raise ValidationError(message, fields={"reason": message})
+    reason = REOPEN.body().reason
     version = services.reopen_return(ret, acting_user=current_user, reason=reason)
     db.session.commit()
     return jsonify(version_json(version))

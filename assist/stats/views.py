@@ -20,6 +20,7 @@ from assist.centres.models import Centre
 from assist.core.errors import ValidationError
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
+from assist.core.redirects import safe_next
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.timeutil import to_local
 from assist.documents.pdf import render_pdf
@@ -109,10 +110,7 @@ def refresh():
     else:
         services.kick_refresh()
     flash(_("The figures are being recomputed; reload the page in a minute."), "info")
-    target = request.form.get("next", "")
-    if not (target.startswith("/") and not target.startswith("//")):
-        target = url_for("stats.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next"), url_for("stats.index")))
 
 
 def _figure_cards(user) -> list[Card]:

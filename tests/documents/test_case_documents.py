@@ -10,6 +10,7 @@ from sqlalchemy import select
 from assist.cases import services as cases
 from assist.cases.documents import NoticePeriod, approval_forms_of_period, notice_months
 from assist.cases.models import AidCase
+from assist.core.crypto import read_encrypted_bytes
 from assist.core.masking import mask_id
 from assist.core.timeutil import to_local
 from assist.documents import jobs
@@ -198,8 +199,7 @@ def test_batch_of_a_station_prints_every_active_file(app, network):
     db.session.rollback()  # end the test's transaction: see what the runner committed
     job = db.session.get(PrintJob, job_id)
     assert job.status == "done" and job.done == job.total == 2
-    with open(job.result_path, "rb") as fh:
-        text, page_count = text_of(fh.read())
+    text, page_count = text_of(read_encrypted_bytes(job.result_path, purpose=jobs.FILE_PURPOSE))
     assert "周建华" in text and "吴桂芳" in text
     assert first.file_no in text and second.file_no in text
     documents = db.session.scalars(select(IssuedDocument)).all()

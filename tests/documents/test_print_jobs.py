@@ -5,12 +5,12 @@ import io
 import os
 import zipfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from assist.core.crypto import read_encrypted_bytes, write_encrypted
 from assist.core.timeutil import utcnow
 from assist.documents import jobs
 from assist.documents.models import IssuedDocument, PrintJob
@@ -35,6 +35,11 @@ def _job(batch, output="pdf", username="sz-gs-pj.finance") -> PrintJob:
     )
     db.session.commit()
     return job
+
+
+def _output(job: PrintJob) -> bytes:
+    """The job's output, decrypted (it is stored encrypted)."""
+    return read_encrypted_bytes(job.result_path, purpose=jobs.FILE_PURPOSE)
 
 
 def _reload(job_id: int) -> PrintJob:
@@ -62,8 +67,7 @@ def test_runner_prints_a_merged_pdf_of_the_batch_vouchers(app, network):
     assert jobs.run_pending(app) == 1
     job = _reload(job.id)
     assert (job.status, job.done, job.percent, job.error) == ("done", 4, 100, "")
-    data = Path(job.result_path).read_bytes()
-    pages, text = pdf_text(data)
+    pages, text = pdf_text(_output(job))
     assert pages == 4
     documents = db.session.scalars(
         select(IssuedDocument).where(IssuedDocument.print_job_id == job.id)
@@ -71,10 +75,8 @@ def test_runner_prints_a_merged_pdf_of_the_batch_vouchers(app, network):
     assert len(documents) == 4 and all(d.page_count == 1 and d.sha256 for d in documents)
     for name, document in zip(NAMES, documents, strict=False):
         assert name in text and document.doc_no in text
-    # Each document in the merged file is the one recorded.
-    for item in job.items:
-        document = db.session.get(IssuedDocument, item.document_id)
-        assert hashlib.sha256(Path(item.file_path).read_bytes()).hexdigest() == document.sha256
+    # The single documents are dropped once merged: only the (encrypted) output remains.
+    assert all(item.file_path == "" for item in job.items)
 
 
 def test_runner_prints_a_zip_with_one_pdf_per_voucher(app, network):
@@ -83,11 +85,14 @@ def test_runner_prints_a_zip_with_one_pdf_per_voucher(app, network):
     jobs.run_pending(app)
     job = _reload(job.id)
     assert job.status == "done" and job.result_path.endswith(".zip")
-    with zipfile.ZipFile(job.result_path) as archive:
+    with zipfile.ZipFile(io.BytesIO(_output(job))) as archive:
         names = archive.namelist()
         assert len(names) == 3 and all(n.endswith(".pdf") for n in names)
-        for name in names:
+        for name, item in zip(names, job.items, strict=True):
             assert len(PdfReader(io.BytesIO(archive.read(name))).pages) == 1
+            # Each document in the archive is the one recorded.
+            document = db.session.get(IssuedDocument, item.document_id)
+            assert hashlib.sha256(archive.read(name)).hexdigest() == document.sha256
 
 
 def test_a_cancelled_job_prints_nothing(app, client, network):
@@ -137,9 +142,9 @@ def test_runner_resumes_a_job_whose_process_died(app, network):
         pdf = render_pdf(html, static_root=static_root())
         finish(document, pdf, acting_user=owner)
         path = out / f"{item.seq:05d}.pdf"
-        path.write_bytes(pdf)
+        write_encrypted(path, pdf, purpose=jobs.FILE_PURPOSE)
         item.status, item.file_path, item.document_id = "done", str(path), document.id
-        finished[item.id] = (document.id, path.stat().st_mtime_ns, document.sha256)
+        finished[item.id] = (document.id, document.sha256)
     job.done, job.status = 2, "running"
     job.started_at = job.heartbeat_at = utcnow() - timedelta(minutes=10)
     db.session.commit()
@@ -150,11 +155,10 @@ def test_runner_resumes_a_job_whose_process_died(app, network):
     assert db.session.scalar(select(func.count(IssuedDocument.id))) == 4
     for item in job.items:
         if item.id in finished:
-            document_id, mtime, sha = finished[item.id]
+            document_id, sha = finished[item.id]
             assert item.document_id == document_id
-            assert Path(item.file_path).stat().st_mtime_ns == mtime
             assert db.session.get(IssuedDocument, document_id).sha256 == sha
-    assert len(PdfReader(job.result_path).pages) == 4
+    assert len(PdfReader(io.BytesIO(_output(job))).pages) == 4
 
 
 def test_a_live_job_is_not_taken_over(app, network):
@@ -197,7 +201,7 @@ def test_command_line_runs_waiting_jobs(app, runner, network):
     assert "1 print job(s) run" in result.output
     job = _reload(job.id)
     assert (job.status, job.done) == ("done", 2)
-    with zipfile.ZipFile(job.result_path) as archive:
+    with zipfile.ZipFile(io.BytesIO(_output(job))) as archive:
         assert len(archive.namelist()) == 2
     listing = runner.invoke(args=["print-jobs", "list"]).output
     assert f"{job.id:6} done" in listing
