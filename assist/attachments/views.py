@@ -1,6 +1,6 @@
 """The one route that serves stored documents, after checking scope and role."""
 
-from flask import Blueprint, send_file
+from flask import Blueprint, request, send_file
 from flask_login import current_user, login_required
 
 from assist.attachments import services
@@ -15,10 +15,13 @@ def download(attachment_id: int):
     attachment, owner = services.load_for(attachment_id, current_user)
     services.record_download(attachment, owner, acting_user=current_user)
     db.session.commit()
+    # ?inline=1 opens an image in the browser's tab (the decider's "open in place"); a PDF
+    # still downloads: the sandbox below would keep the browser's PDF viewer from running.
+    inline = request.args.get("inline") == "1" and attachment.is_image
     response = send_file(
         services.path_for(attachment),
         mimetype=attachment.content_type,
-        as_attachment=True,
+        as_attachment=not inline,
         download_name=attachment.original_name,
         conditional=False,
         etag=False,

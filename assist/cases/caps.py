@@ -101,6 +101,10 @@ def variant_of(case: AidCase) -> str:
     return ""
 
 
+#: From this share of the cap on (granted this year plus this request), the cap is nearly used.
+NEARLY_USED_PERCENT = 80
+
+
 @dataclass(frozen=True)
 class CapCheck:
     cap_fen: int | None
@@ -115,6 +119,24 @@ class CapCheck:
     @property
     def remaining_fen(self) -> int | None:
         return None if self.cap_fen is None else max(self.cap_fen - self.granted_fen, 0)
+
+    @property
+    def after_fen(self) -> int:
+        """Granted this year once this request is granted too."""
+        return self.granted_fen + self.request_fen
+
+    @property
+    def used_percent(self) -> int | None:
+        """How much of the cap this year's aid uses with this request, in whole per cent."""
+        if not self.cap_fen:
+            return None
+        return (100 * self.after_fen) // self.cap_fen
+
+    @property
+    def nearly_used(self) -> bool:
+        """At or above NEARLY_USED_PERCENT of the cap, but not over it."""
+        percent = self.used_percent
+        return percent is not None and not self.exceeded and percent >= NEARLY_USED_PERCENT
 
 
 def _year_bounds(on: date) -> tuple[datetime, datetime]:
@@ -187,19 +209,64 @@ def check_cap(case: AidCase, request_fen: int, on: date | None = None) -> CapChe
     return CapCheck(cap, granted, request_fen, basis)
 
 
-def enforce_cap(case: AidCase, request_fen: int, *, field: str = "amount_requested") -> CapCheck:
-    """Refuse, with the figures, an amount that would take the year's aid over the cap."""
-    result = check_cap(case, request_fen)
+def household_cap(
+    kind: str,
+    *,
+    centre,
+    applicant=None,
+    person_id_hash: str | None = None,
+    school_level: str = "",
+    occasion: str = "",
+    request_fen: int = 0,
+) -> CapCheck:
+    """The cap check for aid not yet opened: the household (or person) and kind, and a request.
+
+    Builds an unsaved case and asks `check_cap`, so the figures are the ones saving would use.
+    """
+    draft = AidCase(
+        kind=kind,
+        centre=centre,
+        applicant=applicant,
+        applicant_id=applicant.id if applicant is not None else None,
+        person_id_hash=person_id_hash
+        or (applicant.id_hash if applicant is not None and kind == AidKind.TEMPORARY else None),
+        school_level=school_level or None,
+        occasion=occasion or None,
+    )
+    return check_cap(draft, request_fen)
+
+
+def cap_message(result: CapCheck) -> str:
+    """The cap check in words: over the cap (the refusal saving gives), or within it."""
+    if result.cap_fen is None:
+        return _("This kind of aid has no yearly cap.")
     if result.exceeded:
         message = _(
             "This exceeds the yearly cap: cap %(cap)s yuan, already granted this year "
             "%(granted)s yuan, this request %(request)s yuan.",
             cap=format_yuan(result.cap_fen),
             granted=format_yuan(result.granted_fen),
-            request=format_yuan(request_fen),
+            request=format_yuan(result.request_fen),
         )
-        if result.basis:
-            message += " " + _("(The cap is %(basis)s.)", basis=result.basis)
+    else:
+        message = _(
+            "Within the yearly cap: cap %(cap)s yuan, already granted this year %(granted)s "
+            "yuan, this request %(request)s yuan, %(left)s yuan left after it.",
+            cap=format_yuan(result.cap_fen),
+            granted=format_yuan(result.granted_fen),
+            request=format_yuan(result.request_fen),
+            left=format_yuan(result.cap_fen - result.after_fen),
+        )
+    if result.basis:
+        message += " " + _("(The cap is %(basis)s.)", basis=result.basis)
+    return message
+
+
+def enforce_cap(case: AidCase, request_fen: int, *, field: str = "amount_requested") -> CapCheck:
+    """Refuse, with the figures, an amount that would take the year's aid over the cap."""
+    result = check_cap(case, request_fen)
+    if result.exceeded:
+        message = cap_message(result)
         raise DomainError(
             message,
             fields={field: message},

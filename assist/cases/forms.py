@@ -18,7 +18,14 @@ class CaseForm(FlaskForm):
         choices=[(k.value, label) for k, label in KIND_LABELS.items() if k.is_opened_by_hand],
         validators=[InputRequired()],
     )
-    file_no = StringField(_l("Hardship file number"), validators=[Optional(), Length(max=40)])
+    #: Picked from the active files in scope (the view fills the choices); a file number
+    #: outside them is refused by the view with its own message, so no choice check here.
+    file_no = SelectField(
+        _l("Household (hardship file)"),
+        choices=[],
+        validate_choice=False,
+        validators=[Optional(), Length(max=40)],
+    )
     amount_requested = YuanField(_l("Amount requested (yuan)"), validators=[Optional()])
     self_paid = YuanField(_l("Self-paid medical costs (yuan)"), validators=[Optional()])
     school_level = SelectField(

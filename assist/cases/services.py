@@ -406,6 +406,21 @@ def create_case(*, acting_user: User, data: CaseInput) -> AidCase:
     return case
 
 
+def cap_preview(*, acting_user: User, data: CaseInput) -> caps.CapCheck | None:
+    """The cap check saving `data` as a new case would make, without saving anything.
+
+    Checks the input as `create_case` does (a refusal names the fields); None for services.
+    """
+    _require(acting_user, Role.CASEWORKER, message=_("Only caseworkers open aid cases."))
+    case = AidCase(status=S.DRAFT)
+    with db.session.no_autoflush:
+        _apply_input(case, data)
+    if not case.is_money:
+        return None
+    case.centre = case.applicant.centre if case.applicant is not None else acting_user.centre
+    return caps.check_cap(case, case.amount_requested_fen)
+
+
 def check_edit(case: AidCase, user: User) -> None:
     _require(user, Role.CASEWORKER)
     _in_scope(case, user)
@@ -526,6 +541,11 @@ def _check_file_still_active(case: AidCase) -> None:
                 "Withdraw the case or reactivate the file."
             )
         )
+
+
+def check_file_active(case: AidCase) -> None:
+    """Raise when the case needs an active file and its household's file is not active."""
+    _check_file_still_active(case)
 
 
 # ---------------------------------------------------------------------------- workflow

@@ -14,8 +14,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from assist.applicants.labels import CATEGORY_LABELS as FILE_CATEGORY_LABELS
+from assist.applicants.labels import RELATION_LABELS
 from assist.applicants.models import Applicant
 from assist.attachments import services as attachment_services
 from assist.attachments.forms import RemoveAttachmentForm
@@ -28,6 +31,7 @@ from assist.cases import exports as _exports  # noqa: F401  (registers its lists
 from assist.cases import inbox as _inbox  # noqa: F401  (registers the case queues)
 from assist.cases import search as _search  # noqa: F401  (cases in the search box)
 from assist.cases.documents import NoticePeriod
+from assist.cases.evidence import decision_evidence, household_summary
 from assist.cases.forms import (
     CaseAttachmentForm,
     CaseForm,
@@ -95,7 +99,18 @@ def _labels():
         "objection_labels": OBJECTION_LABELS,
         "school_level_labels": SCHOOL_LEVEL_LABELS,
         "occasion_labels": OCCASION_LABELS,
+        "evidence_labels": {
+            "category": FILE_CATEGORY_LABELS,
+            "relation": RELATION_LABELS,
+            "attachment": ATTACHMENT_KIND_LABELS,
+        },
     }
+
+
+@bp.app_template_global()
+def case_evidence(case: AidCase, timeline: bool = True):
+    """The decision evidence for a page outside this blueprint (the payment form)."""
+    return decision_evidence(case, acting_user=current_user, timeline=timeline)
 
 
 @bp.before_app_request
@@ -208,22 +223,82 @@ def _find_file(file_no: str) -> Applicant | None:
     return applicant
 
 
+#: How many active files the new-case form offers at once; a search narrows the list.
+FILE_CHOICES_LIMIT = 200
+
+
+def _file_choices(form: CaseForm, picked: Applicant | None, q: str) -> bool:
+    """Offer the active files in the user's scope (narrowed by `q`); True when cut short."""
+    from assist.applicants.models import FileStatus
+    from assist.applicants.queries import like_escape
+    from assist.centres.scoping import scoped
+
+    stmt = scoped(
+        select(Applicant).where(Applicant.status == FileStatus.ACTIVE),
+        current_user,
+        Applicant.centre_id,
+    )
+    if q:
+        like = "%" + like_escape(q) + "%"
+        stmt = stmt.where(
+            Applicant.name.ilike(like, escape="\\") | Applicant.file_no.ilike(like, escape="\\")
+        )
+    rows = list(db.session.scalars(stmt.order_by(Applicant.file_no).limit(FILE_CHOICES_LIMIT + 1)))
+    more = len(rows) > FILE_CHOICES_LIMIT
+    rows = rows[:FILE_CHOICES_LIMIT]
+    if picked is not None and picked not in rows:
+        rows.insert(0, picked)
+
+    def label(a: Applicant) -> str:
+        category = FILE_CATEGORY_LABELS.get(a.category, "") if a.category else ""
+        return " · ".join(str(p) for p in (a.name, a.file_no, category) if p)
+
+    form.file_no.choices = [("", _("— no file (temporary relief only) —"))] + [
+        (a.file_no, label(a)) for a in rows
+    ]
+    return more
+
+
+def _picked_file(form: CaseForm) -> Applicant | None:
+    """The file chosen on the form, if it is one in scope (errors are for saving to report)."""
+    try:
+        return _find_file(form.file_no.data)
+    except DomainError:
+        return None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @roles_required(Role.CASEWORKER)
 def create():
     form = CaseForm()
     applicant = None
+    q = request.args.get("q", "").strip()[:40]
     if request.method == "GET" and request.args.get("applicant"):
         applicant = get_scoped_or_404(Applicant, request.args.get("applicant"), current_user)
         form.file_no.data = applicant.file_no
     if request.method == "GET" and request.args.get("kind") in set(AidKind):
         form.kind.data = request.args.get("kind")
     status = 200
+    cap_check = None
+    checking = request.form.get("then") == "check"
     if form.validate_on_submit():
         try:
             applicant = _find_file(form.file_no.data)
-            case = services.create_case(acting_user=current_user, data=_case_input(form, applicant))
+            if checking:
+                result = services.cap_preview(
+                    acting_user=current_user, data=_case_input(form, applicant)
+                )
+                cap_check = {
+                    "message": caps.cap_message(result)
+                    if result is not None
+                    else _("Legal and job aid are services: there is no cap to check."),
+                    "exceeded": result is not None and result.exceeded,
+                }
+            else:
+                case = services.create_case(
+                    acting_user=current_user, data=_case_input(form, applicant)
+                )
         except DomainError as err:
             db.session.rollback()
             if "applicant_id" in err.fields:
@@ -231,20 +306,61 @@ def create():
             apply_field_errors(form, err)
             status = err.status
         else:
-            db.session.commit()
-            flash(_("Case %(no)s has been opened as a draft.", no=case.case_no), "success")
-            if request.form.get("then") == "submit":
-                try:
-                    services.submit_case(case, acting_user=current_user)
-                except DomainError as err:
-                    db.session.rollback()
-                    flash(_("Saved, not submitted: %(why)s", why=err.message), "warning")
-                else:
-                    return _commit_or_refuse(_("The case has been submitted."), case)
-            return redirect(url_for("cases.show", case_id=case.id))
+            if not checking:
+                return _created(case)
     elif request.method == "POST":
         status = 422
-    return render_template("cases/form.html", form=form, case=None), status
+    if request.method == "POST" and applicant is None:
+        applicant = _picked_file(form)
+    more_files = _file_choices(form, applicant, q)
+    household = household_summary(
+        applicant,
+        form.kind.data or AidKind.LIVING,
+        occasion=form.occasion.data or "",
+        school_level=form.school_level.data or "",
+    )
+    return render_template(
+        "cases/form.html",
+        form=form,
+        case=None,
+        household=household,
+        cap_check=cap_check,
+        q=q,
+        more_files=more_files,
+    ), status
+
+
+@bp.route("/new/household")
+@login_required
+@roles_required(Role.CASEWORKER)
+def household_card():
+    """The new-case form's household summary for a file and kind: cases.js swaps it in as
+    the choices change (the form's "check the cap" step does the same without script)."""
+    try:
+        applicant = _find_file(request.args.get("file_no", "")[:40])
+    except DomainError:
+        applicant = None
+    kind = request.args.get("kind", "")
+    household = household_summary(
+        applicant,
+        kind if kind in set(AidKind) else AidKind.LIVING,
+        occasion=request.args.get("occasion", "")[:20],
+    )
+    return render_template("cases/_household_card.html", household=household)
+
+
+def _created(case: AidCase):
+    db.session.commit()
+    flash(_("Case %(no)s has been opened as a draft.", no=case.case_no), "success")
+    if request.form.get("then") == "submit":
+        try:
+            services.submit_case(case, acting_user=current_user)
+        except DomainError as err:
+            db.session.rollback()
+            flash(_("Saved, not submitted: %(why)s", why=err.message), "warning")
+        else:
+            return _commit_or_refuse(_("The case has been submitted."), case)
+    return redirect(url_for("cases.show", case_id=case.id))
 
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
@@ -300,15 +416,18 @@ def show(case_id: int):
 
 
 def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
+    # The users and centres of the timeline in one statement each, however many took part.
     events = db.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id)
+        .order_by(CaseEvent.id)
+        .options(selectinload(CaseEvent.user), selectinload(CaseEvent.centre))
     ).all()
-    cap = None
-    if case.is_money and case.is_open:
-        try:
-            cap = caps.check_cap(case, case.amount_approved_fen or case.amount_requested_fen or 0)
-        except DomainError:
-            cap = None
+    documents = attachments.case_attachments(case)
+    evidence = decision_evidence(
+        case, acting_user=current_user, timeline=False, case_documents=documents
+    )
+    cap = evidence.cap if case.is_open else None
     decision = case.collective_decision
     actions, blocked = services.offered_actions(case, current_user)
     return render_template(
@@ -320,7 +439,7 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
         cap=cap,
         needs_decision=services.needs_collective_decision(case),
         minutes=attachments.minutes_of(decision) if decision else None,
-        attachments=attachments.case_attachments(case),
+        attachments=documents,
         attachment_kind_labels=ATTACHMENT_KIND_LABELS,
         can_attach=attachments.can_attach(current_user, case),
         attachment_form=attachment_form or CaseAttachmentForm(formdata=None, case=case),
@@ -328,6 +447,7 @@ def _render_show(case: AidCase, *, status: int = 200, attachment_form=None):
         objection_form=ObjectionForm(),
         resolve_form=ResolveForm(),
         comment_form=CommentForm(),
+        evidence=evidence,
         now=utcnow(),
     ), status
 
@@ -483,6 +603,7 @@ def decide(case_id: int, action: str):
         refusal = None
     except DomainError as err:
         refusal = err.message
+    evidence = decision_evidence(case, acting_user=current_user)
     return render_template(
         "cases/decide.html",
         case=case,
@@ -490,17 +611,9 @@ def decide(case_id: int, action: str):
         action=action,
         refusal=refusal,
         needs_decision=services.needs_collective_decision(case),
-        cap=_cap_or_none(case),
+        cap=evidence.cap,
+        evidence=evidence,
     ), status
-
-
-def _cap_or_none(case: AidCase):
-    if not case.is_money:
-        return None
-    try:
-        return caps.check_cap(case, case.amount_requested_fen or 0)
-    except DomainError:
-        return None
 
 
 # ---------------------------------------------------------------------------- objections

@@ -4,7 +4,8 @@ import os
 
 from playwright.sync_api import expect
 
-from assist.cases.models import CaseStatus
+from assist.cases.models import AidCase, CaseStatus
+from assist.core.timeutil import utcnow
 from assist.extensions import db
 from tests.browser.conftest import sign_in
 from tests.cases.helpers import case_row
@@ -17,6 +18,22 @@ SHOTS = os.environ.get("ASSIST_SCREENSHOTS", "")
 def test_district_supervisor_approves_an_escalated_case(live_server, browser, network, tmp_path):
     make_standard()
     applicant = make_applicant(network["SZ-GS-PJ"], name="张三明", employer="苏州纺织厂")
+    # ¥6,000 of medical aid already paid this year, of the ¥20,000 yearly cap.
+    db.session.add(
+        AidCase(
+            case_no="SZ-GS-PJ-2026-EARLY",
+            centre=network["SZ-GS-PJ"],
+            applicant=applicant,
+            kind="medical",
+            status=CaseStatus.CLOSED,
+            reason="住院",
+            amount_requested_fen=600_000,
+            amount_approved_fen=600_000,
+            paid_fen=600_000,
+            approved_at=utcnow(),
+            closed_at=utcnow(),
+        )
+    )
     db.session.commit()
     errors = []
 
@@ -34,10 +51,22 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
     # Only the medical fields show; the schooling ones are hidden by cases.js.
     expect(cw.get_by_label("医疗费用个人自付部分（元）")).to_be_visible()
     expect(cw.get_by_label("就读阶段")).to_be_hidden()
-    cw.get_by_label("困难职工档案编号").fill(applicant.file_no)
+    # The household is picked from the active files, not typed.
+    cw.get_by_label("困难职工家庭（档案）").select_option(applicant.file_no)
+    # Picking it shows its category and this year's medical aid against the cap at once.
+    expect(cw.get_by_test_id("household-granted")).to_contain_text("6,000.00")
+    expect(cw.get_by_test_id("household-cap")).to_contain_text("20,000.00")
     cw.get_by_label("申请金额（元）").fill("8000")
     cw.get_by_label("医疗费用个人自付部分（元）").fill("9200.50")
     cw.get_by_label("理由").fill("户主患尿毒症，透析费用自付部分较高。")
+    # The cap is checked before saving: the household, its category and this year's aid.
+    cw.get_by_test_id("check-cap").click()
+    expect(cw.get_by_test_id("cap-check")).to_contain_text("未超出年度上限")
+    expect(cw.get_by_test_id("cap-check")).to_contain_text("20,000.00")
+    expect(cw.get_by_test_id("household-category")).to_contain_text("深度困难")
+    expect(cw.get_by_test_id("household-granted")).to_contain_text("6,000.00")
+    if SHOTS:
+        cw.screenshot(path=f"{SHOTS}/new-case-checked.png", full_page=True)
     cw.get_by_role("button", name="保存", exact=True).click()
     expect(cw.get_by_role("status")).to_contain_text("已建立")
     case_url = cw.url
@@ -68,7 +97,19 @@ def test_district_supervisor_approves_an_escalated_case(live_server, browser, ne
         ds.screenshot(path=f"{SHOTS}/queue.png", full_page=True)
     queue.get_by_role("link", name=case_row(int(case_url.rsplit("/", 1)[1])).case_no).click()
     expect(ds.get_by_test_id("timeline")).to_contain_text("经入户核实，情况属实，建议批准。")
+    # The evidence is on the page before deciding: the category, this year's aid and the cap.
+    evidence = ds.get_by_test_id("evidence")
+    expect(evidence.get_by_test_id("evidence-category")).to_contain_text("深度困难")
+    expect(evidence.get_by_test_id("evidence-cap-amount")).to_contain_text("20,000.00")
+    expect(evidence.get_by_test_id("evidence-granted")).to_contain_text("6,000.00")
+    expect(evidence.get_by_test_id("evidence-earlier")).to_contain_text("SZ-GS-PJ-2026-EARLY")
+    expect(evidence.get_by_test_id("evidence-warnings")).to_contain_text("尚未上传任何证明材料")
+    if SHOTS:
+        ds.screenshot(path=f"{SHOTS}/case-before-deciding.png", full_page=True)
     ds.get_by_test_id("decide-approve").click()
+    expect(ds.get_by_test_id("evidence").get_by_test_id("evidence-used")).to_contain_text("70 %")
+    if SHOTS:
+        ds.screenshot(path=f"{SHOTS}/decide.png", full_page=True)
     amount = ds.get_by_label("金额（元）")
     expect(amount).to_have_value("8000.00")
     amount.fill("7500")
