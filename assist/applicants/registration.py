@@ -284,6 +284,57 @@ def _check_unique(checked: _Checked, *, acting_user, own_applicant_id: int | Non
     )
 
 
+def describe_held_ids(hashes: list[str], *, acting_user, via: str) -> dict[str, str]:
+    """For many resident-ID hashes at once (an import), say which are already held, and how.
+
+    The bulk form of `_check_unique`'s refusal, and stricter, since a file of thousands of IDs
+    would otherwise tell whether each is registered and where: the holding centre is named
+    only when it lies within the user's own scope and the user is under the hourly limit;
+    otherwise the message says "another centre". One audit row records the look-up.
+    """
+    held: dict[str, tuple[str, str]] = {}
+    for i in range(0, len(hashes), 900):
+        chunk = hashes[i : i + 900]
+        held.update(
+            (h, (name, path))
+            for h, name, path in db.session.execute(
+                select(ResidentId.id_hash, Centre.name, Centre.path)
+                .join(Applicant, Applicant.id == ResidentId.applicant_id)
+                .join(Centre, Centre.id == Applicant.centre_id)
+                .where(ResidentId.id_hash.in_(chunk))
+            )
+        )
+    if not held:
+        return {}
+    limited = (
+        _recent_duplicate_refusals(acting_user) >= current_app.config["DUPLICATE_PROBES_PER_HOUR"]
+    )
+    record(
+        DUPLICATE_REFUSED,
+        acting_user=acting_user,
+        object_type="applicants",
+        object_id=None,
+        centre=acting_user.centre,
+        after={"via": via, "count": len(held), "limited": limited},
+    )
+    own = acting_user.centre.path
+    elsewhere = _(
+        "This resident ID already belongs to a hardship file at another centre; "
+        "ask a supervisor before importing it."
+    )
+    return {
+        h: (
+            _(
+                "This resident ID already belongs to a hardship file held by %(centre)s.",
+                centre=name,
+            )
+            if not limited and path.startswith(own)
+            else elsewhere
+        )
+        for h, (name, path) in held.items()
+    }
+
+
 def files_holding(data: FileInput, user) -> list[Applicant]:
     """The files in the user's scope that already hold one of the input's resident IDs."""
     numbers = [data.id_number] + [m.id_number for m in data.members]

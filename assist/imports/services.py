@@ -21,7 +21,8 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, insert, select
 
 from assist.applicants.imported import activate_imported
-from assist.applicants.models import Applicant, Cause, Relation, ResidentId
+from assist.applicants.models import Applicant, Cause, Relation
+from assist.applicants.registration import describe_held_ids
 from assist.applicants.services import (
     FileInput,
     MemberInput,
@@ -332,28 +333,12 @@ def check(batch: LedgerImport, *, acting_user, progress=None) -> LedgerImport:
         else:
             seen[number] = row["row_no"]
     hashes = {keyed_hash(n): n for n in seen}
-    held = {}
-    for chunk in [list(hashes)[i : i + 900] for i in range(0, len(hashes), 900)]:
-        held.update(
-            db.session.execute(
-                select(ResidentId.id_hash, Centre.name)
-                .join(Applicant, Applicant.id == ResidentId.applicant_id)
-                .join(Centre, Centre.id == Applicant.centre_id)
-                .where(ResidentId.id_hash.in_(chunk))
-            ).all()
-        )
+    held = describe_held_ids(list(hashes), acting_user=acting_user, via="import")
     for row in parsed:
         number = row["values"]["id_number"]
-        centre_name = held.get(keyed_hash(number)) if number else None
-        if centre_name:
-            _problem(
-                row["problems"],
-                "id_number",
-                _(
-                    "This resident ID already belongs to a hardship file held by %(centre)s.",
-                    centre=centre_name,
-                ),
-            )
+        message = held.get(keyed_hash(number)) if number else None
+        if message:
+            _problem(row["problems"], "id_number", message)
 
     # households: heads with their members; validated by the registration rules
     heads = {

@@ -64,7 +64,8 @@ def test_dry_run_reports_each_bad_row_then_imports_the_valid_ones(client, networ
     assert "校验" in problems["4"] or "check" in problems["4"].lower()
     assert "数字" in problems["5"] and "不会" in problems["5"]  # refused, never repaired
     assert "第 2 行" in problems["6"]
-    assert "沧浪街道职工服务站" in problems["7"]
+    # held by a sibling station: said, but the centre outside the importer's scope is not named
+    assert "其他中心" in problems["7"] and "沧浪" not in problems["7"]
     assert "户主" in problems["8"]
     assert "金额" in problems["9"]
     assert held_id not in html and ids["head"] not in html  # IDs masked on the page
@@ -142,3 +143,24 @@ def test_other_centres_imports_are_out_of_scope(client, network):
     assert (
         post_form(other, f"/imports/{import_id}/confirm", token_from="/imports/").status_code == 404
     )
+
+
+def test_held_ids_name_only_centres_in_scope_and_the_look_up_is_audited(client, network):
+    """A ledger of many IDs must not map who is registered where across the network."""
+    make_standard()
+    inside = make_applicant(network["SZ-GS-PJ"])  # in the importer's own station
+    outside = make_applicant(network["SZ-WZ-CQ"])  # another district
+    rows = [
+        ["周九", inside.id_number, "", "", "13912345678", "苏州", "厂", "2026.1.5", "12000", ""],
+        ["吴十", outside.id_number, "", "", "13912345678", "苏州", "厂", "2026.1.5", "12000", ""],
+    ]
+    login(client, "sz-gs-pj.caseworker")
+    import_id = _upload(client, xlsx_bytes(rows), "台账.xlsx")
+    html = _check(client, import_id).get_data(as_text=True)
+    problems = dict(re.findall(r"<tr><td>(\d+)</td>.*?<ul class=\"mb-0\">(.*?)</ul>", html, re.S))
+    assert "平江街道职工服务站" in problems["2"]
+    assert "其他中心" in problems["3"] and "长桥" not in problems["3"]
+    look_ups = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "applicant.duplicate_refused")
+    ).all()
+    assert [(e.after["via"], e.after["count"]) for e in look_ups] == [("import", 2)]
