@@ -8,6 +8,7 @@ file, as the user who started it; a failure is written on the import for its pag
 import logging
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from assist.auth.models import User
 from assist.core.errors import DomainError
@@ -57,8 +58,11 @@ def _run(kind: str, params: dict) -> dict:
             batch.error = exc.message[:500]
         else:
             log.exception("ledger import %s: %s failed", batch.id, kind)
-            batch.error = "internal error"
-        if batch.status == _STATES[kind][0] and kind == CHECK_KIND:
+            with force_locale(params.get("locale") or "zh_Hans"):
+                batch.error = _("The work stopped on an unexpected error; start it again.")
+        if batch.status == _STATES[kind][0]:
+            # Back to where it can be started again: a confirm carries on from the households
+            # it committed (they are no longer valid rows, so none is registered twice).
             batch.status = _STATES[kind][1]
         db.session.commit()
         if not isinstance(exc, DomainError):

@@ -87,3 +87,31 @@ def test_other_centres_cannot_read_the_progress(app, client, network):
     other = client.application.test_client()
     login(other, "sz-wz-cq.caseworker")
     assert other.get(f"/imports/{import_id}/status").status_code == 404
+
+
+def test_a_confirm_job_that_fails_returns_the_import_to_checked_with_a_message(
+    app, client, network, monkeypatch
+):
+    app.config["IMPORT_INLINE_ROWS"] = 3
+    make_standard()
+    rows, _ids = ledger_rows(make_applicant(network["SZ-GS-CL"]).id_number)
+    login(client, "sz-gs-pj.caseworker")
+    import_id = _upload(client, xlsx_bytes(rows), "台账.xlsx")
+    _check(client, import_id)
+    from assist.imports import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "register_household", broken)
+    post_form(
+        client, f"/imports/{import_id}/confirm", token_from=f"/imports/{import_id}", follow=True
+    )
+    [job] = _jobs("imports.confirm")
+    assert job.status == "failed"
+    status = client.get(f"/imports/{import_id}/status").get_json()
+    assert status["status"] == "checked" and "意外错误" in status["error"]
+    assert "disk full" not in status["error"]
+    monkeypatch.undo()
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert 'data-testid="confirm"' in page  # it may be started again
