@@ -85,6 +85,8 @@ class Config:
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
     #: Mutual-aid claims: working days from complete documents to payment before "overdue".
     MUTUAL_AID_PAYMENT_WORKING_DAYS = _env_int("MUTUAL_AID_PAYMENT_WORKING_DAYS", 15)
+    #: Mutual-aid rosters with more rows are checked and enrolled by a job of the engine.
+    ROSTER_INLINE_ROWS = _env_int("ROSTER_INLINE_ROWS", 500)
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
     #: Days a batch print's output (it holds personal data) is kept before it is deleted.
     PRINT_OUTPUT_RETENTION_DAYS = _env_int("PRINT_OUTPUT_RETENTION_DAYS", 7)

@@ -7,7 +7,7 @@ given the demo network, a hospital-allowance plan and one unit of `rows` staff. 
 of `rows` valid people (plus the header rows) is written once; then, interleaved, the plain
 read (openpyxl read-only, every cell's value) and the full dry run (read, ID checks, keyed
 hashes, the database checks, the participation rule) are timed. Medians are printed with the
-ratio; the issue's target is a 5,000-row dry run in at most 10 s.
+ratio, and the dry run once as a `mutual_aid.roster` job; the issue's target is a 5,000-row dry run in at most 10 s.
 """
 
 import argparse
@@ -132,13 +132,28 @@ def main() -> None:
             dry.append(time.perf_counter() - t0)
             db.session.rollback()
         assert report is not None and len(report.valid_rows) == args.rows, report.unit_problems
+        # The same dry run as the web page starts it above ROSTER_INLINE_ROWS: a job of the
+        # engine (run inline here, outside any request, as a worker runs it).
+        from assist.jobs.models import BackgroundJob
+        from assist.mutual_aid import jobs as roster_jobs
+
+        token = roster_jobs.keep_roster(worker.id, data, "roster.xlsx", args.rows)
+        t0 = time.perf_counter()
+        job = roster_jobs.start(
+            unit, term, acting_user=worker, token=token, mode="dry_run", rows=args.rows
+        )
+        db.session.commit()
+        as_job = time.perf_counter() - t0
+        job = db.session.get(BackgroundJob, job.id)
+        assert job.status == "done" and job.result["report"]["rows_valid"] == args.rows, job.error
         p, d = statistics.median(plain), statistics.median(dry)
         print(f"roster of {args.rows} rows ({len(data) / 1024:.0f} KiB xlsx), {url.split(':')[0]}")
         print(f"  plain openpyxl read : {p:7.2f} s median of {args.repeat}")
         print(
             f"  full dry run        : {d:7.2f} s median of {args.repeat}  ({d / p:.1f}× the read)"
         )
-        print(f"  target              : ≤ 10 s -> {'met' if d <= 10 else 'NOT met'}")
+        print(f"  as a background job : {as_job:7.2f} s (mutual_aid.roster, once)")
+        print(f"  target              : ≤ 10 s -> {'met' if max(d, as_job) <= 10 else 'NOT met'}")
 
 
 if __name__ == "__main__":

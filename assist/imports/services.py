@@ -442,11 +442,27 @@ def _file_input(head: dict, members: list[dict]) -> FileInput:
 # --- confirming ----------------------------------------------------------------------------
 
 
-def confirm(batch: LedgerImport, *, acting_user) -> LedgerImport:
-    """Register every valid household (head and members all valid) as a file; skip the rest."""
+def check_confirm(batch: LedgerImport, *, acting_user) -> None:
+    """Raise unless the user may import this checked ledger now."""
     _require_importer(acting_user, batch.centre)
     if batch.status != "checked":
         raise DomainError(_("Run the check (dry run) before importing."))
+
+
+#: Households registered between two progress reports (commits) of a background confirm.
+CONFIRM_PROGRESS_EVERY = 50
+
+
+def confirm(batch: LedgerImport, *, acting_user, progress=None) -> LedgerImport:
+    """Register every valid household (head and members all valid) as a file; skip the rest.
+
+    With `progress` (a background job), `batch.done` counts the rows handled and `progress`
+    is called (it commits) every few households; a job that died is run again from where it
+    stopped: rows already imported are not valid any more, so they are not registered twice.
+    """
+    if not (progress is not None and batch.status == "importing"):
+        check_confirm(batch, acting_user=acting_user)
+    _require_importer(acting_user, batch.centre)
     rows = db.session.scalars(
         select(LedgerImportRow)
         .where(LedgerImportRow.import_id == batch.id)
@@ -458,9 +474,13 @@ def confirm(batch: LedgerImport, *, acting_user) -> LedgerImport:
         if not r.is_head:
             members[values[r.id]["head_id_number"]].append(r)
     source = _("Imported from the ledger %(file)s", file=batch.filename)
-    imported = 0
-    for head in (r for r in rows if r.is_head and r.status == "valid"):
+    imported = len({r.applicant_id for r in rows if r.is_head and r.status == "imported"})
+    batch.done = sum(1 for r in rows if r.status in ("imported", "failed"))
+    pending = [r for r in rows if r.is_head and r.status == "valid"]
+    for n, head in enumerate(pending, start=1):
         household = members.get(values[head.id]["id_number"], [])
+        if progress is not None and n % CONFIRM_PROGRESS_EVERY == 0:
+            progress(batch)
         if any(m.status != "valid" for m in household):
             continue
         data = _file_input(values[head.id], [values[m.id] for m in household])
@@ -476,9 +496,11 @@ def confirm(batch: LedgerImport, *, acting_user) -> LedgerImport:
             )
             continue
         imported += 1
+        batch.done += 1 + len(household)
         for r in (head, *household):
             r.status, r.applicant_id = "imported", applicant.id
     batch.imported_files, batch.status, batch.imported_at = imported, "imported", utcnow()
+    batch.done = batch.total
     db.session.flush()
     record(
         "ledger_import.confirmed",

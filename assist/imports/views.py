@@ -1,7 +1,6 @@
 """台账导入 pages: upload, map the columns, check (dry run), confirm, download the report."""
 
 import logging
-import threading
 from io import BytesIO
 
 from flask import (
@@ -9,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -21,19 +21,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from assist.auth.forms import EmptyForm
-from assist.auth.models import Role, User
+from assist.auth.models import Role
 from assist.core.errors import DomainError
 from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped
 from assist.extensions import db
-from assist.imports import services
+from assist.imports import jobs, services
 from assist.imports.models import LedgerImport, LedgerImportRow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 register_nav(_l("Ledger import"), "imports.index", roles=(Role.CASEWORKER,), order=74)
 
-#: Files with more rows are checked in a background thread with a progress bar.
+#: Files with more rows (setting IMPORT_INLINE_ROWS) are checked and imported by a job.
 INLINE_ROWS = 2_000
 
 
@@ -93,22 +93,31 @@ def show(import_id: int):
     )
 
 
-def _run_check_in_background(app, import_id: int, user_id: int) -> None:
-    def run():
-        with app.app_context():
-            batch = db.session.get(LedgerImport, import_id)
-            user = db.session.get(User, user_id)
-            try:
-                services.check(batch, acting_user=user, progress=lambda b: db.session.commit())
-                db.session.commit()
-            except Exception as exc:  # noqa: BLE001 - recorded on the import for its page
-                log.exception("ledger import %s check failed", import_id)
-                db.session.rollback()
-                batch = db.session.get(LedgerImport, import_id)
-                batch.status, batch.error = "uploaded", str(exc)[:500]
-                db.session.commit()
+def _in_background(batch: LedgerImport) -> bool:
+    """Large files are checked and imported by a job of the engine, with a progress bar."""
+    return batch.total > current_app.config.get("IMPORT_INLINE_ROWS", INLINE_ROWS)
 
-    threading.Thread(target=run, daemon=True, name=f"assist-import-{import_id}").start()
+
+@bp.route("/<int:import_id>/status")
+@login_required
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
+def status(import_id: int):
+    """The import's progress as JSON, for its page while a job runs."""
+    batch = _load(import_id)
+    return jsonify(
+        {
+            "id": batch.id,
+            "status": batch.status,
+            "total": batch.total,
+            "done": batch.done,
+            "percent": batch.percent,
+            "valid_rows": batch.valid_rows,
+            "invalid_rows": batch.invalid_rows,
+            "imported_files": batch.imported_files,
+            "error": batch.error,
+            "running": batch.status in ("checking", "importing"),
+        }
+    )
 
 
 @bp.route("/<int:import_id>/check", methods=["POST"])
@@ -123,10 +132,9 @@ def check(import_id: int):
         services.set_mapping(
             batch, mapping, request.form.get("target_status", ""), acting_user=current_user
         )
-        if batch.total > INLINE_ROWS and not current_app.testing:
-            batch.status, batch.done = "checking", 0
-            db.session.commit()
-            _run_check_in_background(current_app._get_current_object(), batch.id, current_user.id)
+        if _in_background(batch):
+            jobs.start(batch, jobs.CHECK_KIND, acting_user=current_user)
+            db.session.commit()  # hands the job to the engine
             flash(_("The check is running; this page shows its progress."), "info")
             return redirect(url_for("imports.show", import_id=batch.id))
         services.check(batch, acting_user=current_user)
@@ -156,6 +164,12 @@ def confirm(import_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
+        if _in_background(batch):
+            services.check_confirm(batch, acting_user=current_user)
+            jobs.start(batch, jobs.CONFIRM_KIND, acting_user=current_user)
+            db.session.commit()  # hands the job to the engine
+            flash(_("The import is running; this page shows its progress."), "info")
+            return redirect(url_for("imports.show", import_id=batch.id))
         services.confirm(batch, acting_user=current_user)
     except DomainError as err:
         db.session.rollback()

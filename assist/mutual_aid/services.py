@@ -378,6 +378,14 @@ class RosterReport:
         return [r for r in self.rows if r.is_valid]
 
     @property
+    def rows_total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def rows_valid(self) -> int:
+        return len(self.valid_rows)
+
+    @property
     def bad_rows(self) -> list[RowResult]:
         return [r for r in self.rows if not r.is_valid]
 
@@ -459,14 +467,28 @@ def _base_terms(term: PlanTerm) -> list[int]:
     )
 
 
+#: Rows checked between two progress reports of a roster job.
+PROGRESS_EVERY = 250
+
+
 def check_roster(
-    unit: Unit, term: PlanTerm, lines: list[RosterLine], *, today: date | None = None
+    unit: Unit,
+    term: PlanTerm,
+    lines: list[RosterLine],
+    *,
+    today: date | None = None,
+    progress=None,
 ) -> RosterReport:
-    """The dry run: check every row and the unit rules; change nothing."""
+    """The dry run: check every row and the unit rules; change nothing.
+
+    `progress(done, total)` (a background job's) is told every PROGRESS_EVERY rows.
+    """
     today = today or local_today()
     rows: list[RowResult] = []
     first_row: dict[str, int] = {}
-    for line in lines:
+    for n, line in enumerate(lines):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n, len(lines))
         row = RowResult(line.row_no, line.name[:50], "")
         if not line.name:
             row.problems.append(("name_missing", _("The name is missing.")))
@@ -613,11 +635,11 @@ def check_enrol(user: User, unit: Unit) -> None:
 
 
 def dry_run(
-    unit: Unit, term: PlanTerm, *, acting_user: User, filename: str, data: bytes
+    unit: Unit, term: PlanTerm, *, acting_user: User, filename: str, data: bytes, progress=None
 ) -> RosterReport:
     """Read and check a roster file; change nothing."""
     check_enrol(acting_user, unit)
-    return check_roster(unit, term, read_roster(filename, data))
+    return check_roster(unit, term, read_roster(filename, data), progress=progress)
 
 
 def _continuity(term: PlanTerm, hashes: list[str]) -> dict[str, date]:
@@ -754,9 +776,12 @@ def enrol_file(
     filename: str,
     data: bytes,
     skip_bad: bool,
+    progress=None,
 ) -> EnrolmentBatch:
     """Check the roster again and enrol it (the file may have changed since the dry run)."""
-    report = dry_run(unit, term, acting_user=acting_user, filename=filename, data=data)
+    report = dry_run(
+        unit, term, acting_user=acting_user, filename=filename, data=data, progress=progress
+    )
     return enrol(
         report,
         acting_user=acting_user,

@@ -4,15 +4,12 @@ A claim's approval and payment happen on its aid case's page (the same tiers, du
 payments as every case); the claim page shows the benefit's working and the checklist.
 """
 
-import secrets
-from pathlib import Path
-
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -41,6 +38,7 @@ from assist.extensions import db
 from assist.funds import queries as fund_queries
 from assist.funds.models import FundSource
 from assist.mutual_aid import coverage, services
+from assist.mutual_aid import jobs as roster_jobs
 from assist.mutual_aid.benefits import refusal_label
 from assist.mutual_aid.forms import (
     ClaimForm,
@@ -52,6 +50,7 @@ from assist.mutual_aid.forms import (
     UnitForm,
 )
 from assist.mutual_aid.models import Claim, Enrolment, EnrolmentBatch, Plan, PlanTerm, Unit
+from assist.mutual_aid.roster import read_roster
 
 bp = Blueprint("mutual_aid", __name__, url_prefix="/mutual-aid")
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
@@ -192,35 +191,6 @@ def unit(unit_id: int):
     return _unit_page(get_scoped_or_404(Unit, unit_id, current_user))
 
 
-def _roster_dir() -> Path:
-    path = Path(current_app.config["STORAGE_DIR"]) / "rosters"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _keep_roster(data: bytes, filename: str) -> str:
-    """Keep the uploaded file until it is confirmed (a file, not a database row)."""
-    token = secrets.token_urlsafe(24)
-    (_roster_dir() / f"{current_user.id}-{token}.bin").write_bytes(data)
-    (_roster_dir() / f"{current_user.id}-{token}.name").write_text(filename[:200])
-    return token
-
-
-def _kept_roster(token: str) -> tuple[bytes, str] | None:
-    if not token or not token.replace("-", "").replace("_", "").isalnum():
-        return None
-    path = _roster_dir() / f"{current_user.id}-{token}.bin"
-    if not path.exists():
-        return None
-    name = path.with_suffix(".name")
-    return path.read_bytes(), name.read_text() if name.exists() else ""
-
-
-def _drop_roster(token: str) -> None:
-    for suffix in (".bin", ".name"):
-        (_roster_dir() / f"{current_user.id}-{token}{suffix}").unlink(missing_ok=True)
-
-
 @bp.route("/units/<int:unit_id>/roster", methods=["POST"])
 @login_required
 @roles_required(Role.CASEWORKER)
@@ -235,6 +205,15 @@ def roster(unit_id: int):
     data = upload.read() if upload else b""
     filename = upload.filename if upload else ""
     try:
+        services.check_enrol(current_user, unit)
+        rows = len(read_roster(filename or "", data))  # a bad file is refused here, at once
+        if rows > roster_jobs.inline_rows():
+            token = roster_jobs.keep_roster(current_user.id, data, filename or "", rows)
+            job = roster_jobs.start(
+                unit, term, acting_user=current_user, token=token, mode="dry_run", rows=rows
+            )
+            db.session.commit()  # hands the job to the engine
+            return redirect(url_for("mutual_aid.roster_job", unit_id=unit.id, job_id=job.id))
         report = services.dry_run(
             unit, term, acting_user=current_user, filename=filename or "", data=data
         )
@@ -244,7 +223,9 @@ def roster(unit_id: int):
         return _unit_page(unit, roster_form=form, status=422)
     db.session.rollback()
     confirm = ConfirmRosterForm(
-        formdata=None, token=_keep_roster(data, filename or ""), term=term.id
+        formdata=None,
+        token=roster_jobs.keep_roster(current_user.id, data, filename or "", rows),
+        term=term.id,
     )
     return render_template(
         "mutual_aid/roster_report.html",
@@ -263,7 +244,8 @@ def roster_confirm(unit_id: int):
     form = ConfirmRosterForm()
     if not form.validate_on_submit():
         abort(400)
-    kept = _kept_roster(form.token.data)
+    token = form.token.data
+    kept = roster_jobs.kept_roster(current_user.id, token)
     if kept is None:
         flash(_("The uploaded roster has expired; upload it again."), "warning")
         return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
@@ -271,7 +253,21 @@ def roster_confirm(unit_id: int):
     if term is None:
         abort(404)
     data, filename = kept
+    rows = roster_jobs.kept_rows(current_user.id, token) or 0
     try:
+        if rows > roster_jobs.inline_rows():
+            services.check_enrol(current_user, unit)
+            job = roster_jobs.start(
+                unit,
+                term,
+                acting_user=current_user,
+                token=token,
+                mode="confirm",
+                rows=rows,
+                skip_bad=form.skip_bad.data,
+            )
+            db.session.commit()  # hands the job to the engine
+            return redirect(url_for("mutual_aid.roster_job", unit_id=unit.id, job_id=job.id))
         batch = services.enrol_file(
             unit,
             term,
@@ -285,16 +281,62 @@ def roster_confirm(unit_id: int):
         flash(err.message, "danger")
         return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
     db.session.commit()
-    _drop_roster(form.token.data)
-    flash(
-        _(
-            "%(n)d members enrolled in batch %(no)s.",
-            n=batch.rows_enrolled,
-            no=batch.batch_no,
-        ),
-        "success",
+    roster_jobs.drop_roster(current_user.id, token)
+    return _enrolled(batch.id, batch.batch_no, batch.rows_enrolled)
+
+
+def _enrolled(batch_id: int, batch_no: str, enrolled: int):
+    flash(_("%(n)d members enrolled in batch %(no)s.", n=enrolled, no=batch_no), "success")
+    return redirect(url_for("mutual_aid.batch", batch_id=batch_id))
+
+
+def _roster_job_or_404(unit_id: int, job_id: int):
+    unit = get_scoped_or_404(Unit, unit_id, current_user)
+    job = roster_jobs.load_job(job_id, unit=unit, user=current_user)
+    if job is None:
+        abort(404)
+    return unit, job
+
+
+@bp.route("/units/<int:unit_id>/roster/jobs/<int:job_id>")
+@login_required
+@roles_required(Role.CASEWORKER)
+def roster_job(unit_id: int, job_id: int):
+    """A large roster's job: its progress while it runs, then the dry run's report."""
+    unit, job = _roster_job_or_404(unit_id, job_id)
+    status = roster_jobs.job_json(job)
+    if job.status == "done" and status["error"]:
+        flash(status["error"], "danger")
+        return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
+    if job.status == "done" and status["mode"] == "confirm":
+        result = job.result
+        return _enrolled(result["batch_id"], result["batch_no"], result["rows_enrolled"])
+    term = db.session.get(PlanTerm, job.params["term_id"])
+    if job.status == "done":
+        confirm = ConfirmRosterForm(formdata=None, token=job.params["token"], term=term.id)
+        return render_template(
+            "mutual_aid/roster_report.html",
+            unit=unit,
+            report=roster_jobs.stored_report(job, term),
+            confirm_form=confirm,
+            confirm_url=url_for("mutual_aid.roster_confirm", unit_id=unit.id),
+        )
+    return render_template("mutual_aid/roster_job.html", unit=unit, term=term, job=status)
+
+
+@bp.route("/units/<int:unit_id>/roster/jobs/<int:job_id>/status")
+@login_required
+@roles_required(Role.CASEWORKER)
+def roster_job_status(unit_id: int, job_id: int):
+    """The job's progress as JSON (the print jobs' shape), polled by its page."""
+    unit, job = _roster_job_or_404(unit_id, job_id)
+    out = roster_jobs.job_json(job)
+    out["download_url"] = (
+        url_for("mutual_aid.roster_job", unit_id=unit.id, job_id=job.id)
+        if job.status in ("done", "failed")
+        else None
     )
-    return redirect(url_for("mutual_aid.batch", batch_id=batch.id))
+    return jsonify(out)
 
 
 @bp.route("/units/<int:unit_id>/renew", methods=["POST"])

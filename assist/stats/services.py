@@ -1,13 +1,12 @@
 """Dashboards: rebuild the summary table, and read it for a centre's subtree and a period.
 
 A dashboard costs a fixed number of small queries on the summary table whatever the number of
-files; the table is rebuilt by `refresh_figures` (the CLI, the background runner, or the first
+files; the table is rebuilt by `refresh_figures` (the CLI, the `stats.refresh` job, or the first
 request when it was never built), and the page shows when its figures were computed.
 """
 
 import logging
 import re
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,7 +27,6 @@ log = logging.getLogger(__name__)
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})(?:-\d{1,2})?$")
 MAX_MONTHS = 120
-_refresh_lock = threading.Lock()
 
 
 # --- the period ----------------------------------------------------------------------------
@@ -104,21 +102,20 @@ def parse_period(raw_from: str | None, raw_to: str | None, *, today: date | None
 
 def refresh_figures() -> StatsRefresh:
     """Rebuild the summary table from every registered metric in one transaction; commit."""
-    with _refresh_lock:
-        run = StatsRefresh(status="running")
-        db.session.add(run)
-        db.session.flush()
-        db.session.execute(delete(StatsFigure))
-        columns = ["centre_id", "month", "metric", "key", "count", "amount_fen"]
-        for metric in metrics():
-            inner = metric.collect().subquery()
-            c = list(inner.c)
-            stmt = select(c[0], c[1], literal(metric.key), c[2], c[3], func.coalesce(c[4], 0))
-            db.session.execute(insert(StatsFigure).from_select(columns, stmt))
-        run.rows = db.session.scalar(select(func.count(StatsFigure.id))) or 0
-        run.status, run.finished_at = "done", utcnow()
-        db.session.commit()
-        return run
+    run = StatsRefresh(status="running")
+    db.session.add(run)
+    db.session.flush()
+    db.session.execute(delete(StatsFigure))
+    columns = ["centre_id", "month", "metric", "key", "count", "amount_fen"]
+    for metric in metrics():
+        inner = metric.collect().subquery()
+        c = list(inner.c)
+        stmt = select(c[0], c[1], literal(metric.key), c[2], c[3], func.coalesce(c[4], 0))
+        db.session.execute(insert(StatsFigure).from_select(columns, stmt))
+    run.rows = db.session.scalar(select(func.count(StatsFigure.id))) or 0
+    run.status, run.finished_at = "done", utcnow()
+    db.session.commit()
+    return run
 
 
 def latest_refresh() -> StatsRefresh | None:
@@ -130,27 +127,11 @@ def latest_refresh() -> StatsRefresh | None:
     ).first()
 
 
-_runner: dict[int, threading.Thread] = {}
-
-
 def kick_refresh(app=None) -> None:
-    """Rebuild the figures in a background thread of this process (one at a time)."""
-    app = app or current_app._get_current_object()
-    thread = _runner.get(id(app))
-    if thread is not None and thread.is_alive():
-        return
+    """Queue a rebuild of the figures on the job engine (`stats.refresh`)."""
+    from assist.stats.jobs import request_refresh
 
-    def run():
-        with app.app_context():
-            try:
-                refresh_figures()
-            except Exception:  # a failed refresh leaves the previous figures in place
-                log.exception("figures refresh failed")
-                db.session.rollback()
-
-    thread = threading.Thread(target=run, daemon=True, name="assist-stats-refresh")
-    _runner[id(app)] = thread
-    thread.start()
+    request_refresh()
 
 
 def ensure_fresh() -> StatsRefresh:

@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -30,6 +29,7 @@ from assist.documents.views import issued_on_request, pdf_response
 from assist.extensions import db
 from assist.stats import services
 from assist.stats.documents import READ_ROLES, STATS_REPORT, Report, chart_for
+from assist.stats.jobs import request_refresh
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -107,10 +107,7 @@ def report():
 def refresh():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if current_app.testing:  # tests read the result at once; servers refresh in the background
-        services.refresh_figures()
-    else:
-        services.kick_refresh()
+    request_refresh()  # a job of the engine (inline in tests: done before the redirect)
     flash(_("The figures are being recomputed; reload the page in a minute."), "info")
     return redirect(safe_next(request.form.get("next"), url_for("stats.index")))
 

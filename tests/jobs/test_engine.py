@@ -109,8 +109,37 @@ def test_the_periodic_kinds_are_registered_with_their_periods(app):
     assert every["funds.verify_ledger"] == 3600
     assert every["cases.close_expired_notices"] == 300
     assert every["documents.print"] == 60
+    assert every["stats.refresh"] == 900
     db.session.commit()
     submitted = {job.kind for job in engine.submit_due_periodic()}
     assert submitted == set(every)  # nothing ran yet: every periodic kind is due
     db.session.commit()  # (the test configuration runs them at once)
     assert not engine.submit_due_periodic()  # and none is due again right after
+
+
+def test_the_figures_refresh_and_a_roster_dry_run_run_on_the_worker(worker_app, network):
+    """The kinds moved off web threads run in another process, outside any request."""
+    from assist.auth.models import User
+    from assist.mutual_aid import jobs as roster_jobs
+    from assist.stats.models import StatsRefresh
+    from tests.mutual_aid.conftest import make_unit
+    from tests.mutual_aid.helpers import HOSPITAL_RULES, make_plan, people, xlsx
+
+    _plan, term = make_plan("HA", "hospital", HOSPITAL_RULES)
+    unit = make_unit(network["SZ-GS-PJ"])
+    worker = db.session.scalars(select(User).where(User.username == "sz-gs-pj.caseworker")).one()
+    rows = people(15) + [("数字号", 320502198003011234)]
+    token = roster_jobs.keep_roster(worker.id, xlsx(rows), "名册.xlsx", len(rows))
+    roster = roster_jobs.start(
+        unit, term, acting_user=worker, token=token, mode="dry_run", rows=len(rows)
+    )
+    refresh = engine.submit("stats.refresh")
+    db.session.commit()
+    roster, refresh = _wait_for(roster.id), _wait_for(refresh.id)
+    assert refresh.status == "done", refresh.error
+    assert db.session.get(StatsRefresh, refresh.result["refresh_id"]).status == "done"
+    assert roster.status == "done", roster.error
+    report = roster.result["report"]
+    assert (report["rows_total"], report["rows_valid"]) == (16, 15)
+    assert report["bad_rows"][0]["problems"][0][0] == "id_stored_as_number"
+    assert "数字" in report["bad_rows"][0]["problems"][0][1]  # in the starter's language

@@ -1,0 +1,150 @@
+"""A roster above ROSTER_INLINE_ROWS is checked and enrolled by a job of the engine."""
+
+import io
+import re
+from datetime import date
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from assist.extensions import db
+from assist.jobs import engine
+from assist.jobs.models import BackgroundJob
+from assist.mutual_aid.models import Enrolment, EnrolmentBatch
+from tests.conftest import csrf_token, login
+from tests.mutual_aid.conftest import make_unit
+from tests.mutual_aid.helpers import people
+
+BIG = 520  # above the default threshold of 500
+
+
+def _roster_file(tmp_path) -> bytes:
+    half = BIG // 2  # the factory numbers at most 500 people per birth date
+    rows = people(half) + people(BIG - half, birth=date(1982, 7, 9))
+    rows += [("数字号", 320502198003011234), ("", rows[0][1] + "X"), ("重复", rows[3][1])]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["某某公司工会 互助保障参保名册"])
+    sheet.append(["姓名", "身份证号"])
+    for row in rows:
+        sheet.append(list(row))
+    path = tmp_path / "大名册.xlsx"
+    book.save(path)
+    return path.read_bytes()
+
+
+def _post_roster(client, unit, term, data):
+    token = csrf_token(client, f"/mutual-aid/units/{unit.id}")
+    return client.post(
+        f"/mutual-aid/units/{unit.id}/roster",
+        data={"csrf_token": token, "term": term.id, "file": (io.BytesIO(data), "大名册.xlsx")},
+        content_type="multipart/form-data",
+    )
+
+
+def _results(html: str) -> dict:
+    """What the report page says: the counts, and each bad row with its problem codes."""
+    counts = {k: int(v) for k, v in re.findall(r'data-testid="(rows-\w+)">(\d+)<', html)}
+    bad = re.findall(r'<tr data-row="(\d+)">(.*?)</tr>', html, re.S)
+    return {
+        **counts,
+        "bad": [(int(n), re.findall(r'data-code="(\w+)"', body)) for n, body in bad],
+        "enrol_button": re.search(
+            r"参保 (\d+) 人|Enrol (\d+) members|data-testid=\"confirm-enrol\"", html
+        )
+        is not None,
+    }
+
+
+def test_a_large_roster_goes_through_the_job_with_the_in_request_results(
+    app, client, network, hospital, tmp_path
+):
+    _plan, term = hospital
+    unit = make_unit(network["SZ-GS-PJ"], staff=600, members=560)
+    data = _roster_file(tmp_path)
+    login(client, "sz-gs-pj.caseworker")
+
+    app.config["ROSTER_INLINE_ROWS"] = 100_000  # the whole roster in the request
+    inline = _post_roster(client, unit, term, data)
+    assert inline.status_code == 200
+    expected = _results(inline.get_data(as_text=True))
+    assert expected["rows-total"] == BIG + 3, expected
+    assert expected["rows-valid"] == BIG, expected["bad"]
+    assert db.session.scalar(select(func.count(BackgroundJob.id))) == 0
+
+    app.config["ROSTER_INLINE_ROWS"] = 500
+    started = _post_roster(client, unit, term, data)
+    assert started.status_code == 302, started.get_data(as_text=True)[:300]
+    job = db.session.scalars(select(BackgroundJob)).one()
+    assert job.kind == "mutual_aid.roster" and job.status == "done", job.error
+    assert started.headers["Location"].endswith(f"/roster/jobs/{job.id}")
+    status = client.get(f"/mutual-aid/units/{unit.id}/roster/jobs/{job.id}/status").get_json()
+    assert (status["status"], status["done"], status["total"]) == ("done", BIG + 3, BIG + 3)
+    assert status["percent"] == 100 and status["download_url"].endswith(f"/jobs/{job.id}")
+    page = client.get(started.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and _results(html) == expected
+    assert "以数字形式保存" in html  # the messages, in the user's language
+    assert db.session.scalar(select(Enrolment.id)) is None  # the dry run changed nothing
+
+    confirm_token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+    done = client.post(
+        f"/mutual-aid/units/{unit.id}/roster/confirm",
+        data={
+            "csrf_token": csrf_token(client, f"/mutual-aid/units/{unit.id}"),
+            "token": confirm_token,
+            "term": term.id,
+            "skip_bad": "y",
+        },
+    )
+    assert done.status_code == 302 and "/roster/jobs/" in done.headers["Location"]
+    confirm_job = db.session.scalars(select(BackgroundJob).where(BackgroundJob.id != job.id)).one()
+    assert confirm_job.status == "done" and confirm_job.params["mode"] == "confirm"
+    shown = client.get(done.headers["Location"])
+    batch = db.session.scalars(select(EnrolmentBatch)).one()
+    assert shown.status_code == 302 and shown.headers["Location"].endswith(f"/batches/{batch.id}")
+    assert (batch.rows_total, batch.rows_enrolled, batch.rows_skipped) == (BIG + 3, BIG, 3)
+    assert [
+        (r["row"], [p["code"] for p in r["problems"]]) for r in batch.row_results if not r["ok"]
+    ] == [tuple(b) for b in expected["bad"]]
+    assert db.session.scalar(select(func.count(Enrolment.id))) == BIG
+    # the staged file went with the enrolment: the token cannot be replayed
+    again = client.post(
+        f"/mutual-aid/units/{unit.id}/roster/confirm",
+        data={
+            "csrf_token": csrf_token(client, f"/mutual-aid/units/{unit.id}"),
+            "token": confirm_token,
+            "term": term.id,
+            "skip_bad": "y",
+        },
+    )
+    assert again.status_code == 302 and "/units/" in again.headers["Location"]
+    assert db.session.scalar(select(func.count(EnrolmentBatch.id))) == 1
+
+
+def test_the_progress_json_answers_while_the_job_waits_and_after(
+    app, client, network, hospital, tmp_path
+):
+    _plan, term = hospital
+    unit = make_unit(network["SZ-GS-PJ"], staff=600, members=560)
+    login(client, "sz-gs-pj.caseworker")
+    app.config["JOBS_BACKEND"] = "runner"  # nothing runs the job until we do
+    started = _post_roster(client, unit, term, _roster_file(tmp_path))
+    assert started.status_code == 302
+    url = started.headers["Location"]
+    waiting = client.get(url + "/status").get_json()
+    assert (waiting["status"], waiting["done"], waiting["total"]) == ("queued", 0, BIG + 3)
+    assert waiting["download_url"] is None
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="progress"' in page and "/status" in page
+    assert engine.run_queued() == 1
+    after = client.get(url + "/status").get_json()
+    assert (after["status"], after["percent"], after["error"]) == ("done", 100, "")
+    assert 'data-testid="rows-total">523<' in client.get(url).get_data(as_text=True)
+    # another caseworker of the centre does not see this user's roster job
+    other = app.test_client()
+    login(other, "sz-gs-pj.caseworker2") if False else None
+    assert (
+        client.get(url.replace(f"/units/{unit.id}/", "/units/999999/") + "/status").status_code
+        == 404
+    )
