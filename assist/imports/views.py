@@ -33,9 +33,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 register_nav(_l("Ledger import"), "imports.index", roles=(Role.CASEWORKER,), order=74)
 
-#: Files with more rows (setting IMPORT_INLINE_ROWS) are checked and imported by a job.
-INLINE_ROWS = 2_000
-
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
@@ -95,7 +92,7 @@ def show(import_id: int):
 
 def _in_background(batch: LedgerImport) -> bool:
     """Large files are checked and imported by a job of the engine, with a progress bar."""
-    return batch.total > current_app.config.get("IMPORT_INLINE_ROWS", INLINE_ROWS)
+    return batch.total > current_app.config["IMPORT_INLINE_ROWS"]
 
 
 @bp.route("/<int:import_id>/status")

@@ -82,7 +82,7 @@ def drop_roster(user_id: int, token: str) -> None:
 
 
 def inline_rows() -> int:
-    return int(current_app.config.get("ROSTER_INLINE_ROWS", 500))
+    return int(current_app.config["ROSTER_INLINE_ROWS"])
 
 
 # --- the job -----------------------------------------------------------------------------
