@@ -26,7 +26,7 @@ from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, in_scope
 from assist.core.crypto import decrypt, keyed_hash
 from assist.core.errors import DomainError, ValidationError
-from assist.core.masking import mask_id
+from assist.core.masking import mask_id, mask_last4
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
@@ -251,7 +251,7 @@ def applicant_json(a: Applicant, *, sensitive: bool = False) -> dict:
             if a.labour_relation_since
             else None,
             "bank_name": a.bank_name,
-            "bank_account": ("**** **** " + a.bank_account_last4) if a.bank_account_last4 else "",
+            "bank_account": mask_last4(a.bank_account_last4),
             "causes": [a.main_cause, *(a.secondary_causes or [])],
             "consent_signed_on": a.consent_signed_on.isoformat() if a.consent_signed_on else None,
             "status_reason": a.status_reason or None,

@@ -32,8 +32,12 @@ def mask_account(value: str | None) -> str:
     """Show a bank account as its last four digits only."""
     if not value:
         return ""
-    digits = value.replace(" ", "")
-    return "**** **** " + digits[-4:]
+    return mask_last4(value.replace(" ", "")[-4:])
+
+
+def mask_last4(last4: str | None) -> str:
+    """The one mask of a bank account known by its last four digits: **** **** 1234."""
+    return f"**** **** {last4}" if last4 else ""
 
 
 #: A resident ID (17 digits and a check digit or X) standing alone.

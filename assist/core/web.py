@@ -26,7 +26,7 @@ from werkzeug.routing import IntegerConverter
 from assist.core.errors import DomainError, NotFound, ValidationError
 from assist.core.forms import field_aria, form_errors
 from assist.core.inputs import MAX_ID, text_problem
-from assist.core.masking import mask_id, mask_name
+from assist.core.masking import mask_id, mask_last4, mask_name
 from assist.core.money import fen_to_capitals, format_yuan
 from assist.core.timeutil import to_local
 from assist.extensions import db, login_manager
@@ -255,6 +255,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["capitals"] = fen_to_capitals
     app.jinja_env.filters["mask_id"] = mask_id
     app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["mask_last4"] = mask_last4
     app.jinja_env.filters["local_dt"] = lambda v, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(v, fmt) if v else ""
     )

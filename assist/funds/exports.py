@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from assist.core.masking import mask_last4
 from assist.core.money import fen_to_decimal_str
 from assist.core.timeutil import to_local
 from assist.exports.registry import Column, ExportSpec, register_export
@@ -42,7 +43,7 @@ register_export(
             Column(_l("Bank reference"), lambda p: p.bank_reference),
             Column(
                 _l("Account"),
-                lambda p: f"**** **** {p.account_last4}" if p.account_last4 else "",
+                lambda p: mask_last4(p.account_last4),
             ),
             Column(_l("State"), lambda p: label(PAYMENT_STATUS_LABELS, p.status)),
             Column(_l("By"), lambda p: _display_name(p.paid_by)),

@@ -66,6 +66,10 @@ def test_full_payment_by_bank_transfer_through_the_page(client, network):
     voucher = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "人民币壹仟伍佰元整" in voucher
     assert verify_ledger() == []
+    # One mask format for the account wherever it shows: the payment page and the export.
+    assert "**** **** 4567" in voucher and "6222021102001234567" not in voucher
+    export = client.get("/funds/payments?format=csv").data.decode("utf-8-sig")
+    assert "**** **** 4567" in export and "6222021102001234567" not in export
 
 
 def test_the_same_form_submitted_twice_pays_once(client, network):
