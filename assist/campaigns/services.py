@@ -656,10 +656,11 @@ def draw_candidates(clist: CampaignList) -> int:
         literal(""),
         literal(now),
     ).where(rule_condition(campaign.rule), Applicant.centre_id.in_(subtree), ~already)
-    # Through the connection (Core), not the ORM session: the driver's row count of an
-    # INSERT … SELECT comes back here on SQLite and PostgreSQL alike (the ORM path gave -1).
+    # preserve_rowcount: SQLAlchemy keeps an INSERT's row count only when asked (on
+    # PostgreSQL the stored draw count was -1, then 0); the database counts, no rows come back.
     result = db.session.connection().execute(
-        insert(ListEntry.__table__).from_select(
+        insert(ListEntry.__table__)
+        .from_select(
             [
                 "campaign_id",
                 "list_id",
@@ -673,6 +674,7 @@ def draw_candidates(clist: CampaignList) -> int:
             ],
             source,
         )
+        .execution_options(preserve_rowcount=True)
     )
     return max(int(result.rowcount or 0), 0)
 
