@@ -2,7 +2,9 @@
 
 A page costs a constant number of queries: one bounded count and one page query that loads
 each file with its centre. Counting stops at COUNT_CAP, so a page is as cheap at 100,000 files
-as at 100.
+as at 100. The list pages by keyset (`?after=<id>` / `?before=<id>`: the file the page starts
+after, in the chosen order, with its id as the tiebreak), so a deep page reads only its own
+rows; a bare `?page=N` (the API, old bookmarks) still pages by OFFSET up to MAX_PAGE.
 """
 
 import re
@@ -19,6 +21,7 @@ from assist.applicants.services import REVIEW_WARNING_DAYS
 from assist.centres.scoping import in_scope, in_subtree, scoped
 from assist.core.crypto import keyed_hash
 from assist.core.forms import int_arg, text_arg
+from assist.core.inputs import id_or_none
 from assist.core.pagination import BoundedCount
 from assist.core.pagination import bounded_count as core_bounded_count
 from assist.core.timeutil import local_today
@@ -65,6 +68,9 @@ class FileQuery:
     sort: str = "new"
     page: int = 1
     per_page: int = PER_PAGE
+    #: Keyset paging: the page holds the files after (or before) this file in the order.
+    after: int | None = None
+    before: int | None = None
 
     @classmethod
     def from_args(cls, args) -> "FileQuery":
@@ -98,6 +104,8 @@ class FileQuery:
             sort=sort if sort.lstrip("-") in SORTS else "new",
             page=min(max(integer("page", 1) or 1, 1), MAX_PAGE),
             per_page=min(max(integer("per_page", PER_PAGE) or PER_PAGE, 1), 200),
+            after=id_or_none(str(args.get("after") or "")),
+            before=id_or_none(str(args.get("before") or "")),
         )
 
     def args(self, **changes) -> dict:
@@ -116,7 +124,12 @@ class FileQuery:
             "never_helped": "1" if self.never_helped else "",
             "sort": "" if self.sort == "new" else self.sort,
             "page": self.page if self.page > 1 else "",
+            "per_page": "" if self.per_page == PER_PAGE else self.per_page,
+            "after": self.after or "",
+            "before": self.before or "",
         }
+        if "page" in changes:  # another page, order or filter: the keys are the caller's
+            out.update(after="", before="")
         out.update(changes)
         return {k: v for k, v in out.items() if v not in ("", None)}
 
@@ -133,21 +146,22 @@ class FilePage:
     #: Of the matches, how many are migrant workers (农民工), bounded like the total.
     migrants: int = 0
     migrants_capped: bool = False
+    #: Query arguments of the previous and next pages (None when there is none).
+    prev_args: dict | None = None
+    next_args: dict | None = None
 
     @property
     def pages(self) -> int:
-        return max(1, min(-(-self.total // self.per_page), MAX_PAGE))
+        return max(1, -(-self.total // self.per_page))
 
     @property
     def has_prev(self) -> bool:
-        return self.page > 1
+        return self.prev_args is not None
 
     @property
     def has_next(self) -> bool:
-        """Beyond a capped count the next page may still hold files: let the user go on."""
-        if self.is_capped:
-            return self.page < MAX_PAGE and len(self.items) == self.per_page
-        return self.page < self.pages
+        """Beyond a capped count the next page may still hold files: the user goes on."""
+        return self.next_args is not None
 
 
 # --- "never helped": the aid modules say what counts as help -------------------------------
@@ -283,23 +297,112 @@ def bounded_count(stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
+def _comes_after(user, sort: str, boundary: int, *, reverse: bool = False):
+    """The files after file `boundary` in the order `sort` (before it, with `reverse`).
+
+    The order is (column, id) with id as the tiebreak in the same direction; review dates
+    put the files without one last. The boundary's column value is read in the same
+    statement, so the page is one indexed range however deep it is.
+    """
+    column, natural = SORTS[sort.lstrip("-")]
+    descending = (natural == "desc") != sort.startswith("-")
+    if reverse:
+        descending = not descending
+
+    def beyond(a, b):
+        return a < b if descending else a > b
+
+    if column is Applicant.id:
+        return beyond(Applicant.id, boundary)
+    # Only a file in scope positions a page: a key outside it gives an empty page, not its place.
+    value = (
+        select(column)
+        .where(Applicant.id == boundary, in_scope(user, Applicant.centre_id))
+        .scalar_subquery()
+    )
+    base = or_(beyond(column, value), and_(column == value, beyond(Applicant.id, boundary)))
+    if column is not Applicant.review_due_on:
+        return base
+    # Nulls last in the page order; so first when walking backwards.
+    same_null = and_(column.is_(None), beyond(Applicant.id, boundary))
+    boundary_is_null = value.is_(None)
+    if reverse:  # before a dated file: the dated ones before it; before an undated one: all dated
+        return or_(
+            and_(~boundary_is_null, base),
+            and_(boundary_is_null, or_(same_null, column.is_not(None))),
+        )
+    return or_(
+        and_(~boundary_is_null, or_(base, column.is_(None))), and_(boundary_is_null, same_null)
+    )
+
+
+def _reverse_order(stmt: Select, sort: str) -> Select:
+    column, natural = SORTS[sort.lstrip("-")]
+    descending = (natural == "desc") != sort.startswith("-")
+    key = column.asc() if descending else column.desc()
+    tiebreak = Applicant.id.asc() if descending else Applicant.id.desc()
+    if column is Applicant.review_due_on:
+        key = key.nulls_first()
+    if column is Applicant.id:
+        return stmt.order_by(key)
+    return stmt.order_by(key, tiebreak)
+
+
 def search(user, query: FileQuery, today: date | None = None) -> FilePage:
     """Run a query for one page: a bounded count and one page query with the centres."""
     stmt = filtered(user, query, today)
     total, capped = bounded_count(stmt)
-    page_stmt = (
-        ordered(stmt, query.sort)
-        .options(joinedload(Applicant.centre))
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-    )
-    items = list(db.session.scalars(page_stmt))
+    size = query.per_page
+    if query.before is not None:  # walking back: the rows before the key, read in reverse
+        rows = list(
+            db.session.scalars(
+                _reverse_order(
+                    stmt.where(_comes_after(user, query.sort, query.before, reverse=True)),
+                    query.sort,
+                )
+                .options(joinedload(Applicant.centre))
+                .limit(size + 1)
+            )
+        )
+        more_before, more_after = len(rows) > size, True
+        items = list(reversed(rows[:size]))
+        page = max(query.page, 2) if more_before else 1
+    else:
+        page_stmt = ordered(stmt, query.sort).options(joinedload(Applicant.centre)).limit(size + 1)
+        if query.after is not None:
+            page_stmt = page_stmt.where(_comes_after(user, query.sort, query.after))
+            page = max(query.page, 2)
+        else:  # no key: the first page, or ?page=N by OFFSET (API clients, old links)
+            page = query.page
+            if page > 1:
+                page_stmt = page_stmt.offset((page - 1) * size)
+        rows = list(db.session.scalars(page_stmt))
+        more_after, more_before = len(rows) > size, page > 1
+        items = rows[:size]
+    prev_args = next_args = None
+    if more_before:
+        prev_args = (
+            query.args(page="")
+            if page <= 2
+            else query.args(page=page - 1, before=items[0].id if items else "")
+        )
+    if more_after and items:
+        next_args = query.args(page=page + 1, after=items[-1].id)
     if query.migrant:
         migrants, migrants_capped = total, capped
     else:
         migrants, migrants_capped = bounded_count(stmt.where(Applicant.is_migrant_worker.is_(True)))
     return FilePage(
-        items, query.page, query.per_page, total, capped, query, migrants, migrants_capped
+        items,
+        page,
+        size,
+        total,
+        capped,
+        query,
+        migrants,
+        migrants_capped,
+        prev_args=prev_args,
+        next_args=next_args,
     )
 
 

@@ -182,6 +182,14 @@ class CampaignList(db.Model):
     draw_state: Mapped[str] = mapped_column(String(20), default="")
     draw_count: Mapped[int] = mapped_column(default=0)
     draw_ms: Mapped[int | None] = mapped_column()
+    #: Counters kept by the services that change entries and visits (same transaction), so
+    #: progress reads one row per list however many households there are.
+    listed_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    listed_migrant: Mapped[int] = mapped_column(default=0, server_default="0")
+    visited_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    visited_migrant: Mapped[int] = mapped_column(default=0, server_default="0")
+    given_cash_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    given_goods_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     return_reason: Mapped[str] = mapped_column(Text, default="")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column()

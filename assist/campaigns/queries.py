@@ -1,22 +1,21 @@
 """Reading campaigns: what the user may see, and the progress per tier.
 
-Progress is counted with a few grouped queries (one row per centre, not per household) and
-rolled up the tiers by the centres' materialised paths.
+Progress reads the lists' counters (one row per list, kept by the services that change
+entries and visits) and the screenings grouped per centre, rolled up the tiers by the
+centres' materialised paths: the page does not grow with the households listed.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from assist.campaigns.models import (
     Campaign,
     CampaignList,
-    EntryStatus,
     ListEntry,
     ListStatus,
     Quota,
     Screening,
-    Visit,
 )
 from assist.centres.models import Centre
 from assist.core.scoping import in_scope
@@ -89,29 +88,19 @@ def progress(campaign: Campaign, user) -> list[Progress]:
         return []
     top = min(c.tier for _q, c in quotas)
     rows = [Progress(c, q.households, q.amount_fen, c.tier - top) for q, c in quotas]
-    # Per list centre: listed, migrants, approved (frozen lists), list state.
-    listed = db.session.execute(
+    # One row per list: its counters, kept by the services in the transactions that change
+    # entries and visits, so this reads as many rows as there are lists, not households.
+    lists = db.session.execute(
         select(
             CampaignList.centre_id,
             CampaignList.status,
-            func.count(ListEntry.id),
-            func.sum(func.cast(ListEntry.is_migrant, Integer)),
-        )
-        .join(ListEntry, ListEntry.list_id == CampaignList.id)
-        .where(CampaignList.campaign_id == campaign.id, ListEntry.status == EntryStatus.LISTED)
-        .group_by(CampaignList.centre_id, CampaignList.status)
-    ).all()
-    visited = db.session.execute(
-        select(
-            Visit.centre_id,
-            func.count(Visit.id),
-            func.sum(case((ListEntry.is_migrant.is_(True), 1), else_=0)),
-            func.coalesce(func.sum(Visit.cash_fen), 0),
-            func.coalesce(func.sum(Visit.goods_value_fen), 0),
-        )
-        .join(ListEntry, ListEntry.id == Visit.entry_id)
-        .where(ListEntry.campaign_id == campaign.id)
-        .group_by(Visit.centre_id)
+            CampaignList.listed_count,
+            CampaignList.listed_migrant,
+            CampaignList.visited_count,
+            CampaignList.visited_migrant,
+            CampaignList.given_cash_fen,
+            CampaignList.given_goods_fen,
+        ).where(CampaignList.campaign_id == campaign.id)
     ).all()
     screened = db.session.execute(
         select(Screening.centre_id, func.count(Screening.id))
@@ -122,24 +111,21 @@ def progress(campaign: Campaign, user) -> list[Progress]:
         c.id: c.path
         for c in db.session.scalars(select(Centre).where(Centre.path.startswith(user.centre.path)))
     }
-    statuses = {}
-    for centre_id, status, _n, _m in listed:
-        statuses[centre_id] = status
+    statuses = {row.centre_id: row.status for row in lists}
     for row in rows:
         prefix = row.centre.path
         row.list_status = statuses.get(row.centre.id, "")
-        for centre_id, status, n, migrants in listed:
-            if paths.get(centre_id, "").startswith(prefix):
-                row.listed += n
-                row.listed_migrant += int(migrants or 0)
-                if status in (ListStatus.APPROVED, ListStatus.PUBLISHED):
-                    row.approved += n
-        for centre_id, n, migrants, cash, goods in visited:
-            if paths.get(centre_id, "").startswith(prefix):
-                row.visited += n
-                row.visited_migrant += int(migrants or 0)
-                row.cash_fen += int(cash or 0)
-                row.goods_fen += int(goods or 0)
+        for item in lists:
+            if not paths.get(item.centre_id, "").startswith(prefix):
+                continue
+            row.listed += item.listed_count
+            row.listed_migrant += item.listed_migrant
+            if item.status in (ListStatus.APPROVED, ListStatus.PUBLISHED):
+                row.approved += item.listed_count
+            row.visited += item.visited_count
+            row.visited_migrant += item.visited_migrant
+            row.cash_fen += int(item.given_cash_fen)
+            row.goods_fen += int(item.given_goods_fen)
         for centre_id, n in screened:
             if paths.get(centre_id, "").startswith(prefix):
                 row.screened += n

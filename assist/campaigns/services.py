@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, insert, literal, select
+from sqlalchemy import and_, exists, func, insert, literal, select, update
+from sqlalchemy import case as sql_case
 
 from assist.applicants.models import Applicant, Category, FileStatus
 from assist.audit.services import record
@@ -366,10 +367,10 @@ def quota_use(quota: Quota, *, exclude_child: int | None = None) -> QuotaUse:
             )
         )
         return QuotaUse(int(child_households) + int(own or 0), int(child_amount))
-    own = db.session.scalar(
-        select(func.count(ListEntry.id))
-        .join(CampaignList, CampaignList.id == ListEntry.list_id)
-        .where(CampaignList.quota_id == quota.id, ListEntry.status == EntryStatus.LISTED)
+    own = db.session.scalar(  # the list's own counter (see _bump), not a count of its entries
+        select(func.coalesce(func.sum(CampaignList.listed_count), 0)).where(
+            CampaignList.quota_id == quota.id
+        )
     )
     own = int(own or 0)
     return QuotaUse(int(child_households) + own, int(child_amount) + own * campaign.standard_fen)
@@ -574,6 +575,62 @@ def check_edit_list(clist: CampaignList, user: User) -> None:
     _check_list_editor(clist, user)
 
 
+COUNTERS = (
+    "listed_count",
+    "listed_migrant",
+    "visited_count",
+    "visited_migrant",
+    "given_cash_fen",
+    "given_goods_fen",
+)
+
+
+def _bump(clist: CampaignList, **deltas: int) -> None:
+    """Move the list's counters by `deltas` in the caller's transaction.
+
+    One UPDATE … SET n = n + d: the row lock it takes serialises concurrent changes, so the
+    counters always equal a count of the entries and visits (progress reads only these).
+    """
+    deltas = {name: int(d) for name, d in deltas.items() if d}
+    if not deltas:
+        return
+    if not set(deltas) <= set(COUNTERS):
+        raise ValueError(f"unknown list counters: {sorted(set(deltas) - set(COUNTERS))}")
+    db.session.execute(
+        update(CampaignList)
+        .where(CampaignList.id == clist.id)
+        .values({getattr(CampaignList, n): getattr(CampaignList, n) + d for n, d in deltas.items()})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(clist, list(deltas))
+
+
+def recount_list(clist: CampaignList) -> None:
+    """Set the list's counters from its entries and visits (rows written around the services,
+    as the benchmark's bulk SQL does). Counts every row of the list: not for request paths."""
+    on_list = and_(ListEntry.list_id == clist.id, ListEntry.status == EntryStatus.LISTED)
+    listed, migrant = db.session.execute(
+        select(
+            func.count(ListEntry.id),
+            func.coalesce(func.sum(sql_case((ListEntry.is_migrant.is_(True), 1), else_=0)), 0),
+        ).where(on_list)
+    ).one()
+    visited, visited_migrant, cash, goods = db.session.execute(
+        select(
+            func.count(Visit.id),
+            func.coalesce(func.sum(sql_case((ListEntry.is_migrant.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(Visit.cash_fen), 0),
+            func.coalesce(func.sum(Visit.goods_value_fen), 0),
+        )
+        .join(ListEntry, ListEntry.id == Visit.entry_id)
+        .where(ListEntry.list_id == clist.id)
+    ).one()
+    clist.listed_count, clist.listed_migrant = int(listed), int(migrant)
+    clist.visited_count, clist.visited_migrant = int(visited), int(visited_migrant)
+    clist.given_cash_fen, clist.given_goods_fen = int(cash), int(goods)
+    db.session.flush()
+
+
 def draw_candidates(clist: CampaignList) -> int:
     """Insert every active file in the list's subtree that matches the rule, as candidates.
 
@@ -599,8 +656,11 @@ def draw_candidates(clist: CampaignList) -> int:
         literal(""),
         literal(now),
     ).where(rule_condition(campaign.rule), Applicant.centre_id.in_(subtree), ~already)
-    result = db.session.execute(
-        insert(ListEntry).from_select(
+    # preserve_rowcount: SQLAlchemy keeps an INSERT's row count only when asked (on
+    # PostgreSQL the stored draw count was -1, then 0); the database counts, no rows come back.
+    result = db.session.connection().execute(
+        insert(ListEntry.__table__)
+        .from_select(
             [
                 "campaign_id",
                 "list_id",
@@ -614,8 +674,9 @@ def draw_candidates(clist: CampaignList) -> int:
             ],
             source,
         )
+        .execution_options(preserve_rowcount=True)
     )
-    return int(result.rowcount or 0)
+    return max(int(result.rowcount or 0), 0)
 
 
 def draw_list(clist: CampaignList, *, acting_user: User) -> int:
@@ -683,6 +744,7 @@ def add_entry(
     if entry is not None and entry.status == EntryStatus.LISTED:
         _fail("applicant", _("This household is already on the list."))
     _lock_and_check_room(clist, 1)
+    _bump(clist, listed_count=1, listed_migrant=int(bool(applicant.is_migrant_worker)))
     if entry is None:
         entry = ListEntry(
             campaign_id=clist.campaign_id, list_id=clist.id, applicant_id=applicant.id
@@ -719,18 +781,20 @@ def fill_from_candidates(clist: CampaignList, *, acting_user: User) -> int:
     if free <= 0:
         return 0
     order = {Category.DEEP: 0, Category.ACCIDENT: 1, Category.RELATIVE: 2}
-    from sqlalchemy import case as sql_case
-
-    ids = db.session.scalars(
-        select(ListEntry.id)
+    chosen = db.session.execute(
+        select(ListEntry.id, ListEntry.is_migrant)
         .join(Applicant, Applicant.id == ListEntry.applicant_id)
         .where(ListEntry.list_id == clist.id, ListEntry.status == EntryStatus.CANDIDATE)
         .order_by(sql_case(order, value=Applicant.category, else_=3), ListEntry.id)
         .limit(free)
     ).all()
+    ids = [entry_id for entry_id, _migrant in chosen]
     if ids:
-        from sqlalchemy import update
-
+        _bump(
+            clist,
+            listed_count=len(ids),
+            listed_migrant=sum(1 for _id, migrant in chosen if migrant),
+        )
         db.session.execute(
             update(ListEntry)
             .where(ListEntry.id.in_(ids))
@@ -755,6 +819,7 @@ def remove_entry(entry: ListEntry, *, acting_user: User, reason: str) -> None:
     if entry.status != EntryStatus.LISTED:
         _fail("entry", _("This household is not on the list."))
     reason = _text(reason, "reason", _("Say why the household is taken off the list."))
+    _bump(clist, listed_count=-1, listed_migrant=-int(bool(entry.is_migrant)))
     entry.status = EntryStatus.REMOVED
     entry.removed_reason = reason
     entry.changed_by_id = acting_user.id
@@ -1024,6 +1089,13 @@ def record_visit(entry: ListEntry, *, acting_user: User, data: VisitInput) -> Vi
     )
     db.session.add(visit)
     db.session.flush()
+    _bump(
+        entry.list,
+        visited_count=1,
+        visited_migrant=int(bool(entry.is_migrant)),
+        given_cash_fen=visit.cash_fen,
+        given_goods_fen=visit.goods_value_fen,
+    )
     record(
         "campaign.visit_recorded",
         acting_user=acting_user,

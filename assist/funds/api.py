@@ -3,14 +3,15 @@
 from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from assist.api import api_route, created, fields, require_roles
 from assist.auth.models import Role
 from assist.cases.models import AidCase
 from assist.centres.scoping import get_scoped_or_404
+from assist.core import pagination
 from assist.core.errors import NotFound, ValidationError
+from assist.core.pagination import bounded_count
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
@@ -310,6 +311,11 @@ def payments_reverse(payment_id: int):
     tags=TAGS,
     summary="Ledger rows in scope, newest first, filtered",
     parameters=LEDGER_FILTERS,
+    responses={
+        200: {
+            "description": "{items, page, per_page, total, total_is_capped}: total stops at 2,000"
+        }
+    },
 )
 def ledger_list():
     require_roles(*READERS)
@@ -325,7 +331,8 @@ def ledger_list():
     }
     stmt = queries.ledger_stmt(current_user, MultiDict(clean))
     page, per_page = args.page, args.per_page
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    # A bounded count ("2,000+"), as the pages: counting a whole ledger grows with it.
+    total, capped = bounded_count(stmt, pagination.COUNT_CAP)
     rows = db.session.scalars(
         stmt.order_by(LedgerEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
@@ -335,6 +342,7 @@ def ledger_list():
             "page": page,
             "per_page": per_page,
             "total": total,
+            "total_is_capped": capped,
         }
     )
 

@@ -150,6 +150,25 @@ def test_ledger_filters_and_scope(app, client, network):
     rows = api.get_json()["items"]
     assert {r["centre_code"] for r in rows} == {"SZ-GS", "SZ-GS-PJ"}
     assert api.get_json()["total"] == 3
+    assert api.get_json()["total_is_capped"] is False
+
+
+def test_api_ledger_count_stops_at_the_cap(client, network, monkeypatch):
+    """The ledger list counts as the pages do: up to the cap, then "2,000+" (issue 12)."""
+    from assist.core import pagination
+    from tests.test_statement_counts import counting
+
+    _some_money(network)
+    headers = api_token(client, "sz.auditor")
+    full = client.get("/api/v1/ledger", headers=headers).get_json()
+    assert full["total"] >= 3 and full["total_is_capped"] is False
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    with counting() as statements:
+        capped = client.get("/api/v1/ledger", headers=headers).get_json()
+    assert (capped["total"], capped["total_is_capped"]) == (2, True)
+    assert len(capped["items"]) == len(full["items"])  # the rows themselves are all there
+    counts = [s for s in statements if "count(" in s.lower() and "ledger_entries" in s]
+    assert counts and all("LIMIT" in s for s in counts), counts
 
 
 def test_neutralise_formula_cells():
