@@ -50,3 +50,11 @@ def test_current_page_is_marked_in_its_menu(network, client):
     assert re.search(r'class="dropdown-item active" aria-current="page" href="/files/"', bar)
     assert re.search(r'<button class="nav-link dropdown-toggle active"[^>]*>困难帮扶<', bar)
     assert bar.count('aria-current="page"') == 1
+
+
+def test_outreach_menu_holds_campaigns_and_pairings(network, client):
+    login(client, "sz-gs-pj.caseworker")
+    bar = _bar(client.get("/").get_data(as_text=True))
+    menu = bar[bar.index(">送温暖·结对<") :]
+    menu = menu[: menu.index("</ul>")]
+    assert 'href="/campaigns/"' in menu and 'href="/pairings/"' in menu
