@@ -58,3 +58,10 @@ def test_outreach_menu_holds_campaigns_and_pairings(network, client):
     menu = bar[bar.index(">送温暖·结对<") :]
     menu = menu[: menu.index("</ul>")]
     assert 'href="/campaigns/"' in menu and 'href="/pairings/"' in menu
+
+
+def test_the_old_funds_group_lands_in_hardship_relief(app):
+    register_nav("x", "funds.index", group="funds")  # already registered: changes nothing
+    assert {item.group for item in nav_registry() if item.endpoint.startswith("funds.")} == {
+        "relief"
+    }

@@ -34,6 +34,8 @@ GROUPS = {
     "admin": (_l("Administration"), 85),
     ACCOUNT: (None, 99),
 }
+#: Earlier group names still met in branches: the funds menu became part of hardship relief.
+_RENAMED = {"funds": "relief"}
 
 _NAV: list[NavItem] = []
 _CARDS: list[tuple[int, Callable]] = []
@@ -49,6 +51,7 @@ def register_nav(
     badge: Callable | None = None,
 ) -> None:
     """Show a link in the top bar's `group` (one of GROUPS) to holders of any of `roles`."""
+    group = _RENAMED.get(group, group)
     if group is not None and group not in GROUPS:
         raise ValueError(f"register_nav({endpoint!r}): unknown group {group!r}")
     if all(item.endpoint != endpoint for item in _NAV):
