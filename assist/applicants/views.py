@@ -73,9 +73,15 @@ audit_labels.register(
     links={"applicants": lambda i: url_for("applicants.detail", applicant_id=int(i))},
     values={**labels.STATUS_LABELS, **labels.CATEGORY_LABELS},
 )
-register_nav(_l("Hardship files"), "applicants.index", roles=services.READ_ROLES, order=10)
 register_nav(
-    _l("Transfers"), "applicants.transfers", roles=(Role.CASEWORKER, Role.SUPERVISOR), order=12
+    _l("Hardship files"), "applicants.index", roles=services.READ_ROLES, order=10, group="relief"
+)
+register_nav(
+    _l("Transfers"),
+    "applicants.transfers",
+    roles=(Role.CASEWORKER, Role.SUPERVISOR),
+    order=12,
+    group="relief",
 )
 register_nav(_l("低保 standards"), "standards.index", roles=(Role.ADMIN,), order=75, group="admin")
 

@@ -42,7 +42,7 @@ from assist.funds.models import Fund
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
-register_nav(_l("Campaigns"), "campaigns.index", roles=READERS, order=38)
+register_nav(_l("Campaigns"), "campaigns.index", roles=READERS, order=40, group="outreach")
 
 
 @bp.app_context_processor

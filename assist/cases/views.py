@@ -68,12 +68,14 @@ register_nav(
     "cases.index",
     roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR),
     order=30,
+    group="relief",
 )
 register_nav(
     _l("Public notice"),
     "cases.notices",
     roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR),
     order=35,
+    group="relief",
 )
 
 audit_labels.register(

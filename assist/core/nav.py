@@ -19,11 +19,23 @@ class NavItem:
     badge: Callable | None = None
 
 
-#: Drop-down menus of the top bar: key → (label, order).
+#: Where a link sits in the top bar: key → (label, order). Each line of work is a drop-down
+#: menu, so the bar keeps to one row however many areas a role may open (issue 17). Two keys
+#: are not menus: LINK stays a link in the bar itself (the to-do list with its count) and
+#: ACCOUNT goes into the account menu beside the user's name.
+LINK = "link"
+ACCOUNT = "account"
 GROUPS = {
-    "funds": (_l("Funds"), 45),
+    LINK: (None, 0),
+    "relief": (_l("Hardship relief"), 10),
+    "mutual_aid": (_l("Mutual aid"), 38),
+    "outreach": (_l("Outreach"), 40),
+    "figures": (_l("Figures & exchange"), 70),
     "admin": (_l("Administration"), 85),
+    ACCOUNT: (None, 99),
 }
+#: Earlier group names still met in branches: the funds menu became part of hardship relief.
+_RENAMED = {"funds": "relief"}
 
 _NAV: list[NavItem] = []
 _CARDS: list[tuple[int, Callable]] = []
@@ -38,7 +50,10 @@ def register_nav(
     group: str | None = None,
     badge: Callable | None = None,
 ) -> None:
-    """Show a link in the top bar (or in one of its GROUPS) to holders of any of `roles`."""
+    """Show a link in the top bar's `group` (one of GROUPS) to holders of any of `roles`."""
+    group = _RENAMED.get(group, group)
+    if group is not None and group not in GROUPS:
+        raise ValueError(f"register_nav({endpoint!r}): unknown group {group!r}")
     if all(item.endpoint != endpoint for item in _NAV):
         _NAV.append(NavItem(label, endpoint, tuple(roles), order, group, badge))
         _NAV.sort(key=lambda item: item.order)
@@ -53,8 +68,17 @@ class NavEntry:
     badge: object = None
 
 
-def nav_items() -> list[NavEntry]:
-    """Return the top-bar entries (links, or menus of links) the signed-in user may follow."""
+def nav_registry() -> list[NavItem]:
+    """Every registered link, in order (for tests and the help page)."""
+    return list(_NAV)
+
+
+def nav_items(group: str | None = None) -> list[NavEntry]:
+    """Return the top-bar entries (links, or menus of links) the signed-in user may follow.
+
+    With `group`, only that group's links (the account menu's, say); without, the bar itself,
+    the ACCOUNT links left out. A menu of one link is shown as that link: no click for nothing.
+    """
     if not current_user.is_authenticated:
         return []
     from flask import request
@@ -64,11 +88,13 @@ def nav_items() -> list[NavEntry]:
     for item in _NAV:
         if item.roles and not current_user.has_role(*item.roles):
             continue
+        if (item.group == ACCOUNT) != (group == ACCOUNT):
+            continue
         url = url_for(item.endpoint)
         link = NavEntry(str(item.label), url, request.path.startswith(url) and url != "/")
         if item.badge is not None:
             link.badge = item.badge(current_user) or None
-        if item.group is None:
+        if item.group in (None, LINK, ACCOUNT):
             entries.append((item.order, link))
             continue
         if item.group not in menus:
@@ -77,7 +103,8 @@ def nav_items() -> list[NavEntry]:
             entries.append((order, menus[item.group]))
         menus[item.group].children.append(link)
         menus[item.group].is_current |= link.is_current
-    return [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
+    out = [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
+    return [entry.children[0] if len(entry.children) == 1 else entry for entry in out]
 
 
 @dataclass

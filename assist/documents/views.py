@@ -36,7 +36,7 @@ from assist.extensions import db
 
 bp = Blueprint("documents", __name__)
 
-register_nav(_l("Printing"), "documents.print_jobs", order=60)
+register_nav(_l("Printing"), "documents.print_jobs", order=60, group="relief")
 audit_labels.register(
     actions={
         "document.issued": _l("Document printed"),

@@ -32,9 +32,19 @@ from assist.extensions import db
 from assist.funds.models import PaymentBatch
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
-register_nav(_l("Civil-affairs checks"), "exchange.verifications", roles=SENSITIVE_ROLES, order=76)
 register_nav(
-    _l("Bank files"), "exchange.bank_index", roles=(Role.FINANCE, Role.AUDITOR), group="funds"
+    _l("Civil-affairs checks"),
+    "exchange.verifications",
+    roles=SENSITIVE_ROLES,
+    order=76,
+    group="figures",
+)
+register_nav(
+    _l("Bank files"),
+    "exchange.bank_index",
+    roles=(Role.FINANCE, Role.AUDITOR),
+    order=77,
+    group="figures",
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -115,9 +115,9 @@ audit_labels.register(
         "batch": _l("Batch"),
     },
 )
-register_nav(_l("To pay"), "funds.to_pay", roles=(Role.FINANCE,), order=40, group="funds")
-register_nav(_l("Funds"), "funds.index", roles=READERS, order=45, group="funds")
-register_nav(_l("Ledger"), "funds.ledger", roles=READERS, order=46, group="funds")
+register_nav(_l("To pay"), "funds.to_pay", roles=(Role.FINANCE,), order=40, group="relief")
+register_nav(_l("Funds"), "funds.index", roles=READERS, order=45, group="relief")
+register_nav(_l("Ledger"), "funds.ledger", roles=READERS, order=46, group="relief")
 
 
 @bp.app_context_processor

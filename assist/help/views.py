@@ -16,7 +16,7 @@ PAGES = {
     "limits": _l("Approval limits and notice periods"),
 }
 
-register_nav(_l("Help"), "help.index", order=99)
+register_nav(_l("Help"), "help.index", order=99, group="account")
 
 
 @bp.route("/")

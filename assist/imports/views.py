@@ -31,7 +31,9 @@ from assist.imports.models import LedgerImport, LedgerImportRow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-register_nav(_l("Ledger import"), "imports.index", roles=(Role.CASEWORKER,), order=74)
+register_nav(
+    _l("Ledger import"), "imports.index", roles=(Role.CASEWORKER,), order=74, group="figures"
+)
 
 
 @bp.route("/", methods=["GET", "POST"])

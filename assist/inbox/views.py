@@ -26,6 +26,7 @@ register_nav(
     "inbox.index",
     roles=(Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE),
     order=5,
+    group="link",
     badge=_badge,
 )
 

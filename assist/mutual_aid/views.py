@@ -55,7 +55,7 @@ from assist.mutual_aid.roster import read_roster
 bp = Blueprint("mutual_aid", __name__, url_prefix="/mutual-aid")
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 
-register_nav(_l("Mutual aid"), "mutual_aid.index", roles=READERS, order=38)
+register_nav(_l("Mutual aid"), "mutual_aid.index", roles=READERS, order=38, group="mutual_aid")
 
 PLAN_KIND_LABELS = {
     "hospital": _l("Hospital allowance"),

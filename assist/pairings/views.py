@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -9,6 +10,7 @@ from assist.applicants.models import Applicant
 from assist.auth.models import Role, User
 from assist.campaigns import forms, labels
 from assist.core.errors import DomainError
+from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required
 from assist.core.timeutil import local_today
 from assist.extensions import db
@@ -19,6 +21,8 @@ bp = Blueprint("pairings", __name__, url_prefix="/pairings")
 
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
 WORKERS = (Role.CASEWORKER, Role.SUPERVISOR)
+
+register_nav(_l("Pairing register"), "pairings.index", roles=READERS, order=42, group="outreach")
 
 
 def _count(stmt) -> int:

@@ -24,7 +24,7 @@ from assist.returns.models import PeriodKind, PeriodReturn
 bp = Blueprint("returns", __name__, url_prefix="/returns")
 
 READ_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
-register_nav(_l("Returns"), "returns.index", roles=READ_ROLES, order=72)
+register_nav(_l("Returns"), "returns.index", roles=READ_ROLES, order=72, group="figures")
 
 
 def _reason(check, *args, **kwargs) -> str | None:

@@ -33,7 +33,7 @@ from assist.stats.jobs import request_refresh
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
-register_nav(_l("Figures"), "stats.index", roles=READ_ROLES, order=70)
+register_nav(_l("Figures"), "stats.index", roles=READ_ROLES, order=70, group="figures")
 
 #: An SVG chart is its own document: it may style itself, and nothing else.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"

@@ -23,6 +23,7 @@ def shot(page, name: str) -> None:
 
 
 def sign_out(page) -> None:
+    page.get_by_test_id("whoami").click()  # the account menu
     page.get_by_test_id("logout").click()
     page.wait_for_load_state()
 
@@ -40,6 +41,7 @@ def test_register_then_review_and_approve(network, live_server, page, tmp_path):
     )
 
     sign_in(page, live_server, "sz-gs-pj.caseworker", PASSWORD)
+    page.get_by_role("button", name="困难帮扶").click()  # the top bar's menu
     page.get_by_role("link", name="困难职工档案").click()
     page.get_by_test_id("new-file").click()
 

@@ -16,8 +16,9 @@ def test_sign_in_switch_language_sign_out(live_server, page, network, tmp_path):
 
     page.get_by_test_id("language").get_by_role("button", name="English").click()
     page.wait_for_load_state()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.get_by_text("Centres in your network")).to_be_visible()
+    page.get_by_test_id("whoami").click()  # the account menu holds sign-out
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
