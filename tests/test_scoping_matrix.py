@@ -64,6 +64,10 @@ NOT_CENTRE_SCOPED = {
     "auth.revoke_token": "a token belongs to its user, whatever the centre (tests/test_auth.py)",
     "api.add_term": "mutual-aid plans are the city's, kept by its administrators "
     "(test_plan_terms_are_the_city_administrators_alone below)",
+    "mutual_aid.roster_job": "a roster job is its starter's alone, whatever the scope "
+    "(tests/mutual_aid/test_roster_jobs.py::test_the_progress_json_answers_while_the_job_"
+    "waits_and_after)",
+    "mutual_aid.roster_job_status": "as mutual_aid.roster_job",
 }
 #: Routes whose records follow another visibility rule than own-centre-and-below, and where
 #: that rule is tested: a send-warmth or screening campaign is seen in the subtree that runs

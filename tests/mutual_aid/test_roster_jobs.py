@@ -141,9 +141,13 @@ def test_the_progress_json_answers_while_the_job_waits_and_after(
     after = client.get(url + "/status").get_json()
     assert (after["status"], after["percent"], after["error"]) == ("done", 100, "")
     assert 'data-testid="rows-total">523<' in client.get(url).get_data(as_text=True)
-    # another caseworker of the centre does not see this user's roster job
+    # a roster job is its starter's alone: the district's caseworker, whose scope covers the
+    # unit, does not see it either (the staged roster file is the starter's)
     other = app.test_client()
-    login(other, "sz-gs-pj.caseworker2") if False else None
+    login(other, "sz-gs.caseworker")
+    assert other.get(f"/mutual-aid/units/{unit.id}").status_code == 200  # the unit: in scope
+    assert other.get(url).status_code == 404
+    assert other.get(url + "/status").status_code == 404
     assert (
         client.get(url.replace(f"/units/{unit.id}/", "/units/999999/") + "/status").status_code
         == 404
