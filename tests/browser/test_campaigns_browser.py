@@ -25,7 +25,11 @@ def _as(page, base: str, username: str) -> None:
 
 
 def _post(page, button) -> None:
-    button.click()
+    # Wait for the form's own navigation: `wait_for_load_state` alone returns at once on the
+    # page still shown, and a response landing after the next `clear_cookies` put the old
+    # user's session back (the next sign-in then found no sign-in form).
+    with page.expect_navigation():
+        button.click()
     page.wait_for_load_state()
     expect(page.locator(".alert-danger")).to_have_count(0)
 
