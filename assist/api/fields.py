@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from abc import ABC, abstractmethod
 from copy import copy
 from datetime import date
 from decimal import Decimal
@@ -66,8 +67,10 @@ def money_out(fen: int | None) -> str | None:
 # --------------------------------------------------------------------------------- fields
 
 
-class Field:
-    """A named input. `required` refuses a missing or empty value; otherwise it is `default`."""
+class Field(ABC):
+    """A named input. `required` refuses a missing or empty value; otherwise it is `default`.
+
+    Each kind of field says in `convert` how a present value becomes the field's value."""
 
     json_type: str | list = "string"
 
@@ -79,8 +82,9 @@ class Field:
     def empty(self, value) -> bool:
         return value is None or value == ""
 
-    def convert(self, value, *, text_input: bool):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def convert(self, value, *, text_input: bool):
+        """Return the value read from a present, non-empty input, or raise Invalid."""
 
     def read(self, value, *, text_input: bool):
         """Return the field's value from a raw input (or _MISSING), or raise Invalid."""

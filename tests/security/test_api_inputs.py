@@ -214,3 +214,18 @@ def test_free_form_rules_refuse_nul_and_non_numbers(client, network):
         )
         assert response.status_code == 422, (rules, response.get_json())
         assert "rules" in _fields(response)
+
+
+def test_a_field_kind_must_say_how_it_converts():
+    """`Field` is abstract: a kind of field without `convert` cannot be made (it used to be,
+    and failed only when a value arrived)."""
+    from assist.api import fields
+
+    class Forgetful(fields.Field):
+        pass
+
+    with pytest.raises(TypeError, match="convert"):
+        Forgetful()
+    with pytest.raises(TypeError):
+        fields.Field()
+    assert fields.Text(max_len=5).read(" ab ", text_input=False) == "ab"
