@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from assist.api import api_route, created, fields, require_roles
 from assist.auth.models import Role
 from assist.cases.models import AidCase
-from assist.centres.scoping import get_scoped_or_404
+from assist.centres.scoping import get_scoped_or_404, subtree_ids
 from assist.core import pagination
 from assist.core.errors import NotFound, ValidationError
 from assist.core.pagination import bounded_count
@@ -168,7 +168,7 @@ def payment_json(p: Payment) -> dict:
 def funds_list():
     require_roles(*READERS)
     year = FUND_PARAMS.args().year
-    lines = balance_lines(queries.scope_ids(current_user), year=year)
+    lines = balance_lines(subtree_ids(current_user), year=year)
     by_fund: dict[int, list] = {}
     for line in lines:
         by_fund.setdefault(line.fund.id, []).append(line)
@@ -355,7 +355,7 @@ def ledger_list():
 def ledger_verify():
     require_roles(*READERS)
     check = checks.latest_check()
-    differences = checks.differences_in_scope(check, queries.scope_ids(current_user))
+    differences = checks.differences_in_scope(check, subtree_ids(current_user))
     return jsonify(
         {
             "checked": check is not None,

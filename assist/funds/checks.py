@@ -76,20 +76,27 @@ def pending_check():
     return job if job is not None and job.status in ("queued", "running") else None
 
 
-def differences_in_scope(check: LedgerCheck | None, centre_ids) -> list[Difference]:
+def _ids(scope) -> set[int]:
+    """The centre ids of `scope` (a SELECT of them): the stored result is JSON, read here."""
+    return set(db.session.scalars(scope))
+
+
+def differences_in_scope(check: LedgerCheck | None, scope) -> list[Difference]:
+    """The stored differences of the centres in `scope` (a SELECT of centre ids)."""
     if check is None:
         return []
-    ids = set(centre_ids)
+    ids = _ids(scope)
     return [Difference.from_dict(d) for d in check.differences or [] if d.get("centre_id") in ids]
 
 
-def lines_in_scope(check: LedgerCheck | None, centre_ids) -> list[Line]:
-    """The stored lines of the reader's centres, with their funds and centres loaded at once."""
+def lines_in_scope(check: LedgerCheck | None, scope) -> list[Line]:
+    """The stored lines of the centres in `scope` (a SELECT of centre ids), with their funds
+    and centres loaded at once."""
     from assist.centres.models import Centre
 
     if check is None:
         return []
-    ids = set(centre_ids)
+    ids = _ids(scope)
     stored = [ln for ln in check.lines or [] if ln["centre_id"] in ids]
     funds = {
         f.id: f

@@ -9,17 +9,11 @@ from sqlalchemy.orm import joinedload
 from assist.cases.models import AidCase
 from assist.cases.services import payable_clause
 from assist.centres.models import Centre
-from assist.centres.scoping import in_scope, scoped, scoped_centres, subtree
+from assist.centres.scoping import in_scope, scoped, subtree
 from assist.core.forms import day_arg, int_arg
 from assist.core.timeutil import local_to_utc
 from assist.extensions import db
 from assist.funds.models import Balance, EntryKind, Fund, LedgerEntry
-
-
-def scope_ids(user) -> list[int]:
-    """The ids in scope as a list, for verify_ledger only (its SQL rewrite takes a subquery);
-    every query uses the `subtree_ids` subquery instead."""
-    return [c.id for c in db.session.scalars(scoped_centres(user))]
 
 
 def visible_funds_stmt(user):

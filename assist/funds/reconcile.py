@@ -212,8 +212,10 @@ class Line:
         return self.balance_fen is not None and self.difference_fen == 0
 
 
-def ledger_lines(centre_ids=None, *, fund_id: int | None = None, year: int | None = None):
-    """Per (fund, centre): ledger sums by kind, entry count and the balance row."""
+def ledger_lines(scope=None, *, fund_id: int | None = None, year: int | None = None):
+    """Per (fund, centre): ledger sums by kind, entry count and the balance row.
+
+    `scope` is a SELECT of centre ids (`centres.scoping.subtree_ids`); None reads them all."""
     stmt = select(
         LedgerEntry.fund_id,
         LedgerEntry.centre_id,
@@ -222,9 +224,8 @@ def ledger_lines(centre_ids=None, *, fund_id: int | None = None, year: int | Non
         func.count(LedgerEntry.id),
     ).group_by(LedgerEntry.fund_id, LedgerEntry.centre_id, LedgerEntry.kind)
     bal_stmt = select(Balance)
-    if centre_ids is not None:
-        stmt = stmt.where(LedgerEntry.centre_id.in_(centre_ids))
-        bal_stmt = bal_stmt.where(Balance.centre_id.in_(centre_ids))
+    stmt = stmt.where(_within(LedgerEntry.centre_id, scope))
+    bal_stmt = bal_stmt.where(_within(Balance.centre_id, scope))
     if fund_id is not None:
         stmt = stmt.where(LedgerEntry.fund_id == fund_id)
         bal_stmt = bal_stmt.where(Balance.fund_id == fund_id)
@@ -258,14 +259,14 @@ def ledger_lines(centre_ids=None, *, fund_id: int | None = None, year: int | Non
     return lines
 
 
-def balance_lines(centre_ids=None, *, fund_id: int | None = None, year: int | None = None):
+def balance_lines(scope=None, *, fund_id: int | None = None, year: int | None = None):
     """Per (fund, centre): the totals kept on the balance row; no ledger rows are read.
 
+    `scope` is a SELECT of centre ids (`centres.scoping.subtree_ids`); None reads them all.
     The ledger check compares these totals with the ledger (`totals_mismatch`).
     """
     stmt = select(Balance).join(Fund, Fund.id == Balance.fund_id)
-    if centre_ids is not None:
-        stmt = stmt.where(Balance.centre_id.in_(list(centre_ids)))
+    stmt = stmt.where(_within(Balance.centre_id, scope))
     if fund_id is not None:
         stmt = stmt.where(Balance.fund_id == fund_id)
     if year is not None:
@@ -290,13 +291,14 @@ def balance_lines(centre_ids=None, *, fund_id: int | None = None, year: int | No
     return lines
 
 
-def verify_ledger(centre_ids=None) -> list[Difference]:
+def verify_ledger(scope=None) -> list[Difference]:
     """Check every rule the ledger must keep; return each difference found (empty: clean).
 
-    The database does the work (grouped joins, window functions) and returns only the rows
+    `scope` limits the check to some centres: a SELECT of their ids, as `centres.scoping`
+    gives it (`subtree_ids(user)`, `subtree(path)`); None checks the whole ledger. The
+    database does the work (grouped joins, window functions) and returns only the rows
     that disagree, so the check's memory stays flat however long the ledger grows.
     """
-    scope = list(centre_ids) if centre_ids is not None else None
     out: list[Difference] = []
     out += _check_balances(scope)
     out += _check_totals(scope)
@@ -307,15 +309,14 @@ def verify_ledger(centre_ids=None) -> list[Difference]:
     return out
 
 
-def rows_in_scope(centre_ids=None) -> int:
-    """How many ledger rows a check over this scope reads."""
-    stmt = select(func.count(LedgerEntry.id))
-    if centre_ids is not None:
-        stmt = stmt.where(LedgerEntry.centre_id.in_(list(centre_ids)))
+def rows_in_scope(scope=None) -> int:
+    """How many ledger rows a check over this scope (a SELECT of centre ids) reads."""
+    stmt = select(func.count(LedgerEntry.id)).where(_within(LedgerEntry.centre_id, scope))
     return db.session.scalar(stmt) or 0
 
 
 def _within(column, scope):
+    """True where `column` is a centre in `scope` (a SELECT of centre ids; None: every one)."""
     return literal(True) if scope is None else column.in_(scope)
 
 

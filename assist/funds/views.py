@@ -31,6 +31,7 @@ from assist.centres.scoping import (
     roles_required,
     scoped,
     scoped_centres,
+    subtree_ids,
 )
 from assist.core.errors import DomainError
 from assist.core.forms import apply_field_errors, day_arg, int_arg, perform
@@ -161,7 +162,7 @@ def home():
 @roles_required(*READERS)
 def index():
     year = _year_arg()
-    lines = balance_lines(queries.scope_ids(current_user), year=year)
+    lines = balance_lines(subtree_ids(current_user), year=year)
     funds = queries.visible_funds(current_user, year)
     years = sorted({f.year for f in queries.visible_funds(current_user)}, reverse=True)
     by_fund: dict[int, list] = {}
@@ -208,8 +209,8 @@ def _fund_forms(fund):
 
 def _render_fund(fund, forms=None, status: int = 200):
     receive, allocate, give_back = forms or _fund_forms(fund)
-    ids = queries.scope_ids(current_user)
-    lines = balance_lines(ids, fund_id=fund.id)
+    scope = subtree_ids(current_user)
+    lines = balance_lines(scope, fund_id=fund.id)
     own = next((ln for ln in lines if ln.centre.id == current_user.centre_id), None)
     recent = db.session.scalars(
         scoped(select(LedgerEntry), current_user, LedgerEntry.centre_id)
@@ -361,7 +362,7 @@ def ledger():
 @roles_required(*READERS)
 def reconciliation():
     """The latest stored ledger check, for the reader's centres; the check runs in the background."""
-    ids = queries.scope_ids(current_user)
+    scope = subtree_ids(current_user)
     check = checks.latest_check()
     pending = checks.pending_check()
     if check is None and pending is None:
@@ -369,13 +370,13 @@ def reconciliation():
         db.session.commit()
         check = checks.latest_check()
         pending = checks.pending_check()
-    lines = checks.lines_in_scope(check, ids)
+    lines = checks.lines_in_scope(check, scope)
     return render_template(
         "funds/reconciliation.html",
         check=check,
         pending=pending,
         lines=lines,
-        differences=checks.differences_in_scope(check, ids),
+        differences=checks.differences_in_scope(check, scope),
         ledger_total=sum(ln.ledger_fen for ln in lines),
         balance_total=sum(ln.balance_fen or 0 for ln in lines),
         form=EmptyForm(),
@@ -823,7 +824,7 @@ def _auditor_cards(user) -> list[Card]:
                 tone="secondary",
             )
         ]
-    differences = checks.differences_in_scope(check, queries.scope_ids(user))
+    differences = checks.differences_in_scope(check, subtree_ids(user))
     when = format_datetime(check.finished_at, "yyyy-MM-dd HH:mm")
     return [
         Card(

@@ -14,6 +14,7 @@ from assist.funds.exports import neutralise
 from assist.funds.models import LedgerCheck
 from assist.funds.reconcile import verify_ledger
 from tests.conftest import api_token, login, post_form
+from tests.factories import user
 from tests.funds.factories import allocate_down, make_fund, make_ready_case
 
 
@@ -86,6 +87,29 @@ def test_verify_reports_a_forged_ledger_row_and_a_wrong_case_amount(network):
         "unpaired_transfer",
         "case_paid_mismatch",
     } <= codes
+
+
+def test_verify_takes_its_scope_as_the_centres_subquery(network):
+    """A check limited to a subtree (the SQL subquery of `centres.scoping`) reports what lies
+    in it and nothing of a sibling's ledger."""
+    from assist.centres.scoping import subtree, subtree_ids
+    from assist.funds.reconcile import rows_in_scope
+
+    _some_money(network)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE fund_balances SET balance_fen = balance_fen + 1 WHERE centre_id = "
+                "(SELECT id FROM centres WHERE code = 'SZ-GS-PJ')"
+            )
+        )
+    db.session.rollback()  # end the test's read snapshot, see the raw writes
+    gusu = verify_ledger(subtree_ids(user("sz-gs.finance")))
+    assert [d.code for d in gusu] == ["balance_mismatch"]
+    assert gusu[0].centre_id == network["SZ-GS-PJ"].id
+    assert verify_ledger(subtree(network["SZ-WZ"].path)) == []
+    assert rows_in_scope(subtree(network["SZ-WZ"].path)) == 0
+    assert rows_in_scope(subtree_ids(user("sz.finance"))) == rows_in_scope() == 5
 
 
 def test_reconciliation_page_shows_the_stored_check_and_runs_one_on_demand(client, network):
