@@ -8,13 +8,14 @@ from typing import Any
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FieldList, Form, FormField
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation
 from wtforms.widgets import HiddenInput
 
-from assist.core.errors import DomainError, ValidationError
+from assist.core.errors import DomainError, Refused, ValidationError
 from assist.core.inputs import MAX_INT, date_problem, text_problem
 from assist.extensions import db
 
@@ -190,25 +191,59 @@ class Outcome:
     def status(self) -> int:
         return self.error.status if self.error is not None else 200
 
+    @property
+    def stale(self) -> bool:
+        """The change was refused at commit: someone else changed the record meanwhile."""
+        return self.error is not None and self.error.code == STALE
 
-def perform(action: Callable[[], Any], *, form=None, done: str | Callable | None = None) -> Outcome:
+
+#: The code of the refusal `perform` makes of a concurrent writer (see `conflict`).
+STALE = "stale"
+
+
+def perform(
+    action: Callable[[], Any],
+    *,
+    form=None,
+    done: str | Callable | None = None,
+    tone: str = "success",
+    refused: Callable[[DomainError], Any] | None = None,
+    fields: Mapping[str, str] | None = None,
+    conflict: str | None = None,
+) -> Outcome:
     """Run a view's one service call and end its transaction.
 
-    Success: commit, flash `done` (a message, or a function of the service's return value).
-    A DomainError: roll back, and show it beside the form's fields (`form`) or as a flash.
+    Success: commit, flash `done` (a message, or a function of the service's return value)
+    with `tone`. A DomainError: roll back, and show it beside the form's fields (`form`; the
+    service's field names renamed by `fields`), or as `refused(err)` says (a flash of the
+    view's own words, or nothing when the page shows the error itself), or as a flash.
+    `conflict`: the words for a commit a concurrent writer made stale (a versioned row): it
+    is rolled back, flashed, and the Outcome is `stale`.
     """
     try:
         value = action()
     except DomainError as err:
         db.session.rollback()
-        if form is not None:
+        for name, to in (fields or {}).items():
+            if name in err.fields:
+                err.fields[to] = err.fields.pop(name)
+        if refused is not None:
+            refused(err)
+        elif form is not None:
             apply_field_errors(form, err)
         else:
             flash(err.message, "danger")
         return Outcome(error=err)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        if conflict is None:
+            raise
+        db.session.rollback()
+        flash(conflict, "danger")
+        return Outcome(error=Refused(STALE, conflict))
     if done is not None:
-        flash(done(value) if callable(done) else done, "success")
+        flash(done(value) if callable(done) else done, tone)
     return Outcome(value=value)
 
 
