@@ -46,8 +46,7 @@ from assist.centres.scoping import (
     scoped,
     scoped_centres,
 )
-from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors, perform
+from assist.core.forms import perform
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
 from assist.core.redirects import safe_next
@@ -171,17 +170,15 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            services.change_password(
+        outcome = perform(
+            lambda: services.change_password(
                 user, current=form.current_password.data, new=form.password.data
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if outcome.ok:
             start_session(user)  # only this session continues, under a new session version
-            flash(_("Your password has been changed."), "success")
+            flash(_("Your password has been changed."), "success")  # the new session's first
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
 
@@ -202,9 +199,10 @@ def revoke_token(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)
-    services.revoke_token(token, acting_user=current_user)
-    db.session.commit()
-    flash(_("The token has been revoked."), "success")
+    perform(
+        lambda: services.revoke_token(token, acting_user=current_user),
+        done=_("The token has been revoked."),
+    )
     return redirect(url_for("auth.account"))
 
 
@@ -271,8 +269,8 @@ def create():
     temporary = None
     if form.validate_on_submit():
         temporary = services.generate_password()
-        try:
-            user = services.create_user(
+        outcome = perform(
+            lambda: services.create_user(
                 acting_user=current_user,
                 username=form.username.data,
                 full_name=form.full_name.data,
@@ -280,13 +278,13 @@ def create():
                 roles=form.roles.data,
                 password=temporary,
                 must_change_password=True,
+            ),
+            form=form,
+        )
+        if outcome.ok:
+            return render_template(
+                "users/password_issued.html", user=outcome.value, password=temporary
             )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            return render_template("users/password_issued.html", user=user, password=temporary)
     return render_template("users/form.html", form=form, user=None)
 
 
@@ -348,6 +346,7 @@ def reset_password(user_id: int):
     user = get_scoped_or_404(User, user_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    temporary = services.reset_password(user, acting_user=current_user)
-    db.session.commit()
-    return render_template("users/password_issued.html", user=user, password=temporary)
+    outcome = perform(lambda: services.reset_password(user, acting_user=current_user))
+    if not outcome.ok:
+        return redirect(url_for("users.edit", user_id=user.id))
+    return render_template("users/password_issued.html", user=user, password=outcome.value)

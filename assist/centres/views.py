@@ -11,7 +11,6 @@ from assist.centres import services
 from assist.centres.forms import CentreEditForm, CentreForm, MoveForm
 from assist.centres.models import Centre, Tier
 from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
-from assist.core.errors import DomainError
 from assist.core.forms import int_arg, perform
 from assist.core.money import format_yuan
 from assist.core.nav import register_nav
@@ -159,12 +158,10 @@ def delete(centre_id: int):
     centre = _get(centre_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.delete_centre(centre, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
+    outcome = perform(
+        lambda: services.delete_centre(centre, acting_user=current_user),
+        done=_("The centre has been deleted."),
+    )
+    if not outcome.ok:
         return redirect(url_for("centres.edit", centre_id=centre.id))
-    db.session.commit()
-    flash(_("The centre has been deleted."), "success")
     return redirect(url_for("centres.index"))

@@ -22,6 +22,7 @@ from assist.auth import services as auth_services
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role, User
 from assist.centres.scoping import path_in_scope, scoped, scoped_centres
+from assist.core.forms import perform
 from assist.core.nav import Card, cards_for, register_card
 from assist.core.redirects import safe_next
 from assist.core.timeutil import local_to_utc, local_today
@@ -45,8 +46,7 @@ def set_language():
         abort(400)
     session["locale"] = locale
     if current_user.is_authenticated:
-        auth_services.set_locale(current_user._get_current_object(), locale)
-        db.session.commit()
+        perform(lambda: auth_services.set_locale(current_user._get_current_object(), locale))
     return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
