@@ -251,14 +251,9 @@ def _money_action(fund, form, action, done):
     active = forms[index]
     if not active.validate_on_submit():
         return _render_fund(fund, forms, 422)
-    try:
-        action(active)
-    except DomainError as err:
-        db.session.rollback()
-        apply_field_errors(active, err)
-        return _render_fund(fund, forms, err.status)
-    db.session.commit()
-    flash(done, "success")
+    outcome = perform(lambda: action(active), form=active, done=done)
+    if not outcome.ok:
+        return _render_fund(fund, forms, outcome.status)
     return redirect(url_for("funds.show", fund_id=fund.id))
 
 
@@ -389,16 +384,22 @@ def reconciliation():
 def run_reconciliation():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    job = checks.request_check()
-    record(
-        "ledger.check_requested",
-        acting_user=current_user,
-        object_type="background_jobs",
-        object_id=job.id,
-        centre=current_user.centre,
+
+    def request_check():
+        job = checks.request_check()
+        record(
+            "ledger.check_requested",
+            acting_user=current_user,
+            object_type="background_jobs",
+            object_id=job.id,
+            centre=current_user.centre,
+        )
+
+    perform(
+        request_check,
+        done=_("The ledger check has been queued; its result appears here when it ends."),
+        tone="info",
     )
-    db.session.commit()
-    flash(_("The ledger check has been queued; its result appears here when it ends."), "info")
     return redirect(url_for("funds.reconciliation"))
 
 
@@ -458,8 +459,8 @@ def pay(case_id: int):
         source = next((s for s in sources if s.key == form.source.data), None)
         if source is None:
             abort(400)
-        try:
-            payment, created = services.pay_case(
+        outcome = perform(
+            lambda: services.pay_case(
                 case,
                 acting_user=current_user,
                 fund=source.fund,
@@ -474,14 +475,12 @@ def pay(case_id: int):
                     items=_items(form),
                     note=form.note.data or "",
                 ),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-            status = err.status
-        else:
-            db.session.commit()
-        if status == 200:
+            ),
+            form=form,
+        )
+        status = outcome.status
+        if outcome.ok:
+            payment, created = outcome.value
             if created:
                 flash(
                     _("¥%(amount)s has been paid.", amount=format_yuan(payment.amount_fen)),
@@ -698,18 +697,14 @@ def batch_add(batch_id: int):
     if not form.validate_on_submit():
         flash(_("Tick the cases to add."), "danger")
         return redirect(url_for("funds.batch", batch_id=batch.id))
-    added = 0
-    try:
+
+    def add_cases() -> int:
         for case_id in form.cases.data:
             case = get_scoped_or_404(AidCase, case_id, current_user)
             batches.add_case(batch, case, acting_user=current_user)
-            added += 1
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(n)d case(s) added to the batch.", n=added), "success")
+        return len(form.cases.data)
+
+    perform(add_cases, done=lambda added: _("%(n)d case(s) added to the batch.", n=added))
     return redirect(url_for("funds.batch", batch_id=batch.id))
 
 
@@ -752,35 +747,36 @@ def batch_pay(batch_id: int):
     form = BatchPayForm()
     if not form.validate_on_submit():
         return _render_batch(batch, pay_form=form, status=422)
-    try:
-        paid = batches.pay_batch(
+
+    def refused(err: DomainError) -> None:
+        if isinstance(err, batches.BatchBlocked):
+            flash(err.message, "danger")
+        elif err.code == "already_paid":
+            flash(_("This batch had already been paid; nothing was paid twice."), "info")
+        else:
+            apply_field_errors(form, err)
+
+    outcome = perform(
+        lambda: batches.pay_batch(
             batch,
             acting_user=current_user,
             reference=form.reference.data or "",
             paid_on=form.paid_on.data,
-        )
-    except batches.BatchBlocked as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return _render_batch(
-            _batch(batch_id), blocking=err.extra["blocking"], pay_form=form, status=409
-        )
-    except DomainError as err:
-        db.session.rollback()
-        if err.code == "already_paid":
-            flash(_("This batch had already been paid; nothing was paid twice."), "info")
-            return redirect(url_for("funds.batch", batch_id=batch_id))
-        apply_field_errors(form, err)
-        return _render_batch(_batch(batch_id), pay_form=form, status=err.status)
-    db.session.commit()
-    flash(
-        _(
+        ),
+        refused=refused,
+        done=lambda paid: _(
             "The batch has been paid: %(n)d case(s), ¥%(total)s.",
             n=len(paid),
             total=format_yuan(sum(p.amount_fen for p in paid)),
         ),
-        "success",
     )
+    err = outcome.error
+    if isinstance(err, batches.BatchBlocked):
+        return _render_batch(
+            _batch(batch_id), blocking=err.extra["blocking"], pay_form=form, status=409
+        )
+    if err is not None and err.code != "already_paid":
+        return _render_batch(_batch(batch_id), pay_form=form, status=err.status)
     return redirect(url_for("funds.batch", batch_id=batch_id))
 
 
