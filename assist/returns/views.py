@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.core.errors import DomainError, NotFound
-from assist.core.forms import int_arg
+from assist.core.forms import int_arg, perform
 from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required
 from assist.extensions import db
@@ -72,22 +72,19 @@ def compile_():
     form = CompileForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        version = services.compile_return(
+    outcome = perform(
+        lambda: services.compile_return(
             current_user.centre, form.period_kind.data, form.period.data, acting_user=current_user
-        )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
+        ),
+        done=lambda version: _(
+            "Version %(n)d compiled from the records; check it, then sign it.", n=version.version
+        ),
+    )
+    if not outcome.ok:
         return redirect(
             url_for("returns.index", kind=form.period_kind.data, period=form.period.data)
         )
-    db.session.commit()
-    flash(
-        _("Version %(n)d compiled from the records; check it, then sign it.", n=version.version),
-        "success",
-    )
-    return redirect(url_for("returns.show", return_id=version.return_id))
+    return redirect(url_for("returns.show", return_id=outcome.value.return_id))
 
 
 def _load(return_id: int) -> PeriodReturn:
