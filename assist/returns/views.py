@@ -125,14 +125,10 @@ def sign(return_id: int):
     ret = _load(return_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        version = services.sign_return(ret, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Version %(n)d signed and frozen.", n=version.version), "success")
+    perform(
+        lambda: services.sign_return(ret, acting_user=current_user),
+        done=lambda version: _("Version %(n)d signed and frozen.", n=version.version),
+    )
     return redirect(url_for("returns.show", return_id=ret.id))
 
 
