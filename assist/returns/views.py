@@ -13,7 +13,6 @@ from assist.core.errors import DomainError, NotFound
 from assist.core.forms import int_arg, perform
 from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required
-from assist.extensions import db
 from assist.returns import services
 from assist.returns.documents import STATE_TEXT, load_version
 from assist.returns.exports import return_workbook
@@ -142,16 +141,10 @@ def reopen(return_id: int):
         for errors in form.errors.values():
             flash(str(errors[0]), "danger")
         return redirect(url_for("returns.show", return_id=ret.id))
-    try:
-        services.reopen_return(ret, acting_user=current_user, reason=form.reason.data)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(
-            _("The return is reopened; its centre compiles and signs the next version."), "success"
-        )
+    perform(
+        lambda: services.reopen_return(ret, acting_user=current_user, reason=form.reason.data),
+        done=_("The return is reopened; its centre compiles and signs the next version."),
+    )
     return redirect(url_for("returns.show", return_id=ret.id))
 
 
