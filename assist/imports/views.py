@@ -23,6 +23,7 @@ from sqlalchemy import select
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.core.errors import DomainError
+from assist.core.forms import perform
 from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped
 from assist.extensions import db
@@ -48,14 +49,12 @@ def index():
         if upload is None or not upload.filename:
             flash(_("Choose a ledger file (.xlsx or .csv)."), "danger")
             return redirect(url_for("imports.index"))
-        try:
-            batch = services.upload(upload.filename, upload.read(), acting_user=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
+        outcome = perform(
+            lambda: services.upload(upload.filename, upload.read(), acting_user=current_user)
+        )
+        if not outcome.ok:
             return redirect(url_for("imports.index"))
-        db.session.commit()
-        return redirect(url_for("imports.show", import_id=batch.id))
+        return redirect(url_for("imports.show", import_id=outcome.value.id))
     batches = db.session.scalars(
         scoped(select(LedgerImport), current_user, LedgerImport.centre_id)
         .order_by(LedgerImport.id.desc())
