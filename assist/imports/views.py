@@ -126,32 +126,28 @@ def check(import_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     mapping = {f: request.form.get(f"map_{f}", "") for f in services.FIELDS}
-    try:
+
+    def check_rows() -> str:
         services.set_mapping(
             batch, mapping, request.form.get("target_status", ""), acting_user=current_user
         )
-        if _in_background(batch):
+        if _in_background(batch):  # the commit hands the job to the engine
             jobs.start(batch, jobs.CHECK_KIND, acting_user=current_user)
-            db.session.commit()  # hands the job to the engine
-            flash(_("The check is running; this page shows its progress."), "info")
-            return redirect(url_for("imports.show", import_id=batch.id))
+            return _("The check is running; this page shows its progress.")
         services.check(batch, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        for message in err.fields.values():
-            flash(message, "danger")
-        return redirect(url_for("imports.show", import_id=import_id))
-    db.session.commit()
-    flash(
-        _(
+        return _(
             "Checked: %(valid)d rows can be imported, %(invalid)d have problems. Nothing is imported yet.",
             valid=batch.valid_rows,
             invalid=batch.invalid_rows,
-        ),
-        "info",
-    )
-    return redirect(url_for("imports.show", import_id=batch.id))
+        )
+
+    def refused(err: DomainError) -> None:
+        flash(err.message, "danger")
+        for message in err.fields.values():
+            flash(message, "danger")
+
+    perform(check_rows, refused=refused, done=lambda message: message, tone="info")
+    return redirect(url_for("imports.show", import_id=import_id))
 
 
 @bp.route("/<int:import_id>/confirm", methods=["POST"])
