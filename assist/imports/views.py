@@ -157,24 +157,25 @@ def confirm(import_id: int):
     batch = _load(import_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+
+    def import_rows() -> bool:
+        """True when the import runs in the background (the commit hands it to the engine)."""
         if _in_background(batch):
             services.check_confirm(batch, acting_user=current_user)
             jobs.start(batch, jobs.CONFIRM_KIND, acting_user=current_user)
-            db.session.commit()  # hands the job to the engine
-            flash(_("The import is running; this page shows its progress."), "info")
-            return redirect(url_for("imports.show", import_id=batch.id))
+            return True
         services.confirm(batch, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("imports.show", import_id=import_id))
-    db.session.commit()
-    flash(
-        _("%(n)d files imported; rows with problems were skipped.", n=batch.imported_files),
-        "success",
-    )
-    return redirect(url_for("imports.show", import_id=batch.id))
+        return False
+
+    outcome = perform(import_rows)
+    if outcome.ok and outcome.value:
+        flash(_("The import is running; this page shows its progress."), "info")
+    elif outcome.ok:
+        flash(
+            _("%(n)d files imported; rows with problems were skipped.", n=batch.imported_files),
+            "success",
+        )
+    return redirect(url_for("imports.show", import_id=import_id))
 
 
 @bp.route("/<int:import_id>/report.csv")
