@@ -29,7 +29,7 @@ from assist.cases.labels import STATUS_LABELS
 from assist.cases.models import CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors, int_arg
+from assist.core.forms import apply_field_errors, int_arg, perform
 from assist.core.inputs import id_or_none
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -138,8 +138,8 @@ def unit_new():
     form.centre.choices = _centre_choices()
     if form.validate_on_submit():
         centre = get_scoped_or_404(Centre, form.centre.data, current_user, Centre.id)
-        try:
-            unit = services.create_unit(
+        outcome = perform(
+            lambda: services.create_unit(
                 acting_user=current_user,
                 centre=centre,
                 data=services.UnitInput(
@@ -151,14 +151,12 @@ def unit_new():
                     contact_phone=form.contact_phone.data or "",
                     address=form.address.data or "",
                 ),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Unit %(name)s registered.", name=unit.name), "success")
-            return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
+            ),
+            form=form,
+            done=lambda unit: _("Unit %(name)s registered.", name=unit.name),
+        )
+        if outcome.ok:
+            return redirect(url_for("mutual_aid.unit", unit_id=outcome.value.id))
     status = 422 if form.errors else 200
     return render_template("mutual_aid/unit_form.html", form=form), status
 
