@@ -430,20 +430,19 @@ def batch_fee(batch_id: int):
     )
     if fund is None:
         abort(404)
-    try:
-        services.receive_fee(
+    outcome = perform(
+        lambda: services.receive_fee(
             batch_row,
             acting_user=current_user,
             fund=fund,
             reference=form.reference.data,
             subsidy_fund=subsidy,
-        )
-    except DomainError as err:
-        db.session.rollback()
-        apply_field_errors(form, err)
-        return batch(batch_id, fee_form=form, status=err.status)
-    db.session.commit()
-    flash(_("Fee received for batch %(no)s.", no=batch_row.batch_no), "success")
+        ),
+        form=form,
+        done=_("Fee received for batch %(no)s.", no=batch_row.batch_no),
+    )
+    if not outcome.ok:
+        return batch(batch_id, fee_form=form, status=outcome.status)
     return redirect(url_for("mutual_aid.batch", batch_id=batch_id))
 
 
