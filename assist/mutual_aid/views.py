@@ -457,17 +457,16 @@ def members():
     found = None
     claims = []
     if form.validate_on_submit():
-        try:
-            found = services.lookup_enrolments(
+        outcome = perform(
+            lambda: services.lookup_enrolments(
                 acting_user=current_user,
                 id_number=form.id_number.data or "",
                 certificate_no=form.certificate_no.data or "",
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if outcome.ok:
+            found = outcome.value
             if found:
                 claims = db.session.scalars(
                     select(Claim)
