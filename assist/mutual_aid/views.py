@@ -29,7 +29,7 @@ from assist.cases.labels import STATUS_LABELS
 from assist.cases.models import CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors, int_arg, perform
+from assist.core.forms import int_arg, perform
 from assist.core.inputs import id_or_none
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -515,8 +515,8 @@ def claim_new(enrolment_id: int):
     illnesses = enrolment.term.rules.get("illnesses", [])
     form.illness_code.choices = [("", "—")] + [(i["code"], i["name"]) for i in illnesses]
     if form.validate_on_submit():
-        try:
-            claim = services.record_claim(
+        outcome = perform(
+            lambda: services.record_claim(
                 acting_user=current_user,
                 data=services.ClaimInput(
                     enrolment=enrolment,
@@ -531,13 +531,11 @@ def claim_new(enrolment_id: int):
                     bank_name=form.bank_name.data,
                     bank_account=form.bank_account.data,
                 ),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
-            return redirect(url_for("mutual_aid.claim", claim_id=claim.id))
+            ),
+            form=form,
+        )
+        if outcome.ok:
+            return redirect(url_for("mutual_aid.claim", claim_id=outcome.value.id))
     status = 422 if form.errors else 200
     form.bank_account.data = ""
     return render_template("mutual_aid/claim_form.html", form=form, enrolment=enrolment), status
