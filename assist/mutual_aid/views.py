@@ -252,10 +252,14 @@ def roster_confirm(unit_id: int):
         abort(404)
     data, filename = kept
     rows = roster_jobs.kept_rows(current_user.id, token) or 0
-    try:
-        if rows > roster_jobs.inline_rows():
+    in_background = rows > roster_jobs.inline_rows()
+
+    def enrol():
+        """The job enrolling the roster in the background (the commit hands it to the engine),
+        or the batch enrolled here and now."""
+        if in_background:
             services.check_enrol(current_user, unit)
-            job = roster_jobs.start(
+            return roster_jobs.start(
                 unit,
                 term,
                 acting_user=current_user,
@@ -264,9 +268,7 @@ def roster_confirm(unit_id: int):
                 rows=rows,
                 skip_bad=form.skip_bad.data,
             )
-            db.session.commit()  # hands the job to the engine
-            return redirect(url_for("mutual_aid.roster_job", unit_id=unit.id, job_id=job.id))
-        batch = services.enrol_file(
+        return services.enrol_file(
             unit,
             term,
             acting_user=current_user,
@@ -274,11 +276,13 @@ def roster_confirm(unit_id: int):
             data=data,
             skip_bad=form.skip_bad.data,
         )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
+
+    outcome = perform(enrol)
+    if not outcome.ok:
         return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
-    db.session.commit()
+    if in_background:
+        return redirect(url_for("mutual_aid.roster_job", unit_id=unit.id, job_id=outcome.value.id))
+    batch = outcome.value
     roster_jobs.drop_roster(current_user.id, token)
     return _enrolled(batch.id, batch.batch_no, batch.rows_enrolled)
 
