@@ -33,7 +33,7 @@ from assist.campaigns.models import (
 from assist.campaigns.owners import VISIT_OWNER
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
-from assist.core.forms import int_arg
+from assist.core.forms import int_arg, perform
 from assist.core.nav import register_nav
 from assist.core.scoping import roles_required, scoped
 from assist.extensions import db
@@ -255,11 +255,11 @@ def detail(campaign_id: int):
 def close(campaign_id: int):
     campaign = load_campaign(campaign_id)
     target = url_for("campaigns.detail", campaign_id=campaign.id)
-    try:
-        services.close_campaign(campaign, acting_user=current_user)
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("The campaign has been closed."), target)
+    perform(
+        lambda: services.close_campaign(campaign, acting_user=current_user),
+        done=_("The campaign has been closed."),
+    )
+    return redirect(target)
 
 
 @bp.route("/<int:campaign_id>/quotas", methods=["POST"])
