@@ -274,17 +274,17 @@ def set_quota(campaign_id: int):
     centre = db.session.get(Centre, forms.integer(request.form, "centre", default=0))
     if centre is None or centre.parent_id != current_user.centre_id:
         abort(404)
-    try:
-        services.set_quota(
+    perform(
+        lambda: services.set_quota(
             own,
             centre,
             acting_user=current_user,
             households=forms.integer(request.form, "households", maximum=1_000_000),
             amount_fen=forms.money(request.form, "amount"),
-        )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("The quota of %(centre)s has been set.", centre=centre.name), target)
+        ),
+        done=_("The quota of %(centre)s has been set.", centre=centre.name),
+    )
+    return redirect(target)
 
 
 @bp.route("/<int:campaign_id>/quota-requests", methods=["POST"])
