@@ -296,17 +296,17 @@ def request_more(campaign_id: int):
     own = services.quota_of(campaign, current_user.centre)
     if own is None:
         abort(404)
-    try:
-        services.request_more(
+    perform(
+        lambda: services.request_more(
             own,
             acting_user=current_user,
             households=forms.integer(request.form, "households", minimum=1, maximum=1_000_000),
             amount_fen=forms.money(request.form, "amount", required=False),
             reason=forms.text(request.form, "reason"),
-        )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("The request has been sent to the parent centre."), target)
+        ),
+        done=_("The request has been sent to the parent centre."),
+    )
+    return redirect(target)
 
 
 @bp.route("/quota-requests/<int:request_id>/<any(approve, refuse):action>", methods=["POST"])
