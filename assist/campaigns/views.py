@@ -317,16 +317,16 @@ def decide_request(request_id: int, action: str):
     if req is None or not req.quota.centre.is_within(current_user.centre):
         abort(404)
     target = url_for("campaigns.detail", campaign_id=req.quota.campaign_id)
-    try:
-        services.decide_request(
+    perform(
+        lambda: services.decide_request(
             req,
             acting_user=current_user,
             approve=action == "approve",
             note=forms.text(request.form, "note"),
-        )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("The request has been decided."), target)
+        ),
+        done=_("The request has been decided."),
+    )
+    return redirect(target)
 
 
 # ---------------------------------------------------------------------------- lists
