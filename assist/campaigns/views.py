@@ -412,11 +412,8 @@ def list_page(list_id: int):
 def _list_action(list_id: int, fn, message: str, **kwargs):
     clist = load_list(list_id)
     target = url_for("campaigns.list_page", list_id=clist.id)
-    try:
-        fn(clist, acting_user=current_user, **kwargs)
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(message, target)
+    perform(lambda: fn(clist, acting_user=current_user, **kwargs), done=message)
+    return redirect(target)
 
 
 @bp.route("/lists/<int:list_id>/draw", methods=["POST"])
