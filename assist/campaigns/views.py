@@ -466,13 +466,13 @@ def add(list_id: int):
     if applicant is None:
         flash(_("No file with this number in your scope."), "danger")
         return redirect(target)
-    try:
-        services.add_entry(
+    perform(
+        lambda: services.add_entry(
             clist, applicant, acting_user=current_user, reason=forms.text(request.form, "reason")
-        )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("%(name)s is on the list.", name=applicant.name), target)
+        ),
+        done=_("%(name)s is on the list.", name=applicant.name),
+    )
+    return redirect(target)
 
 
 @bp.route("/entries/<int:entry_id>/remove", methods=["POST"])
