@@ -481,13 +481,13 @@ def add(list_id: int):
 def remove(entry_id: int):
     entry = load_entry(entry_id)
     target = url_for("campaigns.list_page", list_id=entry.list_id)
-    try:
-        services.remove_entry(
+    perform(
+        lambda: services.remove_entry(
             entry, acting_user=current_user, reason=forms.text(request.form, "reason")
-        )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("The household has been taken off the list."), target)
+        ),
+        done=_("The household has been taken off the list."),
+    )
+    return redirect(target)
 
 
 @bp.route("/lists/<int:list_id>/submit", methods=["POST"])
