@@ -594,18 +594,18 @@ def visit(entry_id: int):
 def add_photo(visit_id: int):
     visit_row = VISIT_OWNER.load(visit_id, current_user)
     target = url_for("campaigns.visit", entry_id=visit_row.entry_id)
-    try:
-        store_attachment(
+    perform(
+        lambda: store_attachment(
             request.files.get("file"),
             acting_user=current_user,
             owner_type="campaign_visit",
             owner=visit_row,
             kind=AttachmentKind.OTHER,
             images_only=True,
-        )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("The photo has been added."), target)
+        ),
+        done=_("The photo has been added."),
+    )
+    return redirect(target)
 
 
 # ---------------------------------------------------------------------------- sample checks
