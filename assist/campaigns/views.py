@@ -685,8 +685,8 @@ def sample_result(item_id: int):
 def add_screening(campaign_id: int):
     campaign = load_campaign(campaign_id)
     target = url_for("campaigns.detail", campaign_id=campaign.id)
-    try:
-        screening.record_screening(
+    perform(
+        lambda: screening.record_screening(
             campaign,
             acting_user=current_user,
             name=forms.text(request.form, "person_name", 50),
@@ -695,10 +695,10 @@ def add_screening(campaign_id: int):
             screened_on=forms.day(request.form, "screened_on"),
             place=forms.text(request.form, "place", 120),
             has_referral=forms.flag(request.form, "has_referral"),
-        )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("The screening has been recorded."), target)
+        ),
+        done=_("The screening has been recorded."),
+    )
+    return redirect(target)
 
 
 @bp.route("/screenings/<int:screening_id>")
