@@ -535,18 +535,18 @@ def pay(list_id: int):
     if fund is None:
         flash(_("Choose one of the campaign's funds."), "danger")
         return redirect(target)
-    try:
-        made = services.pay_list(
+    perform(
+        lambda: services.pay_list(
             clist,
             acting_user=current_user,
             fund=fund,
             paid_on=forms.day(request.form, "paid_on"),
-        )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(
-        _("Paid through batch(es) %(nos)s.", nos=", ".join(b.batch_no for b in made)), target
+        ),
+        done=lambda made: _(
+            "Paid through batch(es) %(nos)s.", nos=", ".join(b.batch_no for b in made)
+        ),
     )
+    return redirect(target)
 
 
 # ---------------------------------------------------------------------------- visits
