@@ -617,16 +617,18 @@ def add_photo(visit_id: int):
 def new_sample(campaign_id: int):
     campaign = load_campaign(campaign_id)
     target = url_for("campaigns.detail", campaign_id=campaign.id)
-    try:
-        check = services.create_sample_check(
+    outcome = perform(
+        lambda: services.create_sample_check(
             campaign,
             acting_user=current_user,
             size=forms.integer(request.form, "size", required=False, minimum=1, maximum=100_000),
             seed=forms.integer(request.form, "seed", required=False, maximum=2**62),
-        )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("The sample has been drawn."), url_for("campaigns.sample", check_id=check.id))
+        ),
+        done=_("The sample has been drawn."),
+    )
+    if not outcome.ok:
+        return redirect(target)
+    return redirect(url_for("campaigns.sample", check_id=outcome.value.id))
 
 
 def load_check(check_id) -> SampleCheck:
