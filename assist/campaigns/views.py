@@ -661,7 +661,8 @@ def sample_result(item_id: int):
         abort(404)
     load_check(item.check_id)
     target = url_for("campaigns.sample", check_id=item.check_id)
-    try:
+
+    def record() -> None:
         if request.form.get("outcome") is not None:
             services.close_followup(
                 item, acting_user=current_user, outcome=forms.text(request.form, "outcome")
@@ -673,9 +674,9 @@ def sample_result(item_id: int):
                 result=forms.text(request.form, "result", 20),
                 note=forms.text(request.form, "note"),
             )
-    except DomainError as err:
-        return _refused(err, target)
-    return _done(_("The result has been recorded."), target)
+
+    perform(record, done=_("The result has been recorded."))
+    return redirect(target)
 
 
 # ---------------------------------------------------------------------------- screening
