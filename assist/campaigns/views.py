@@ -337,12 +337,12 @@ def decide_request(request_id: int, action: str):
 @roles_required(Role.CASEWORKER)
 def open_list(campaign_id: int):
     campaign = load_campaign(campaign_id)
-    try:
-        clist = services.list_for(campaign, current_user.centre, create_user=current_user)
-    except DomainError as err:
-        return _refused(err, url_for("campaigns.detail", campaign_id=campaign.id))
-    db.session.commit()
-    return redirect(url_for("campaigns.list_page", list_id=clist.id))
+    outcome = perform(
+        lambda: services.list_for(campaign, current_user.centre, create_user=current_user)
+    )
+    if not outcome.ok:
+        return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    return redirect(url_for("campaigns.list_page", list_id=outcome.value.id))
 
 
 @bp.route("/lists/<int:list_id>")
