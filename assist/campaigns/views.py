@@ -424,13 +424,13 @@ def draw(list_id: int):
 
     clist = load_list(list_id)
     target = url_for("campaigns.list_page", list_id=clist.id, show="candidates")
-    try:
-        jobs.queue_draw(clist, acting_user=current_user)
-    except DomainError as err:
-        return _refused(err, target)
-    db.session.commit()
-    jobs.start_draw(clist.id)
-    flash(_("Drawing the candidates in the background; the page shows them when done."), "info")
+    outcome = perform(
+        lambda: jobs.queue_draw(clist, acting_user=current_user),
+        done=_("Drawing the candidates in the background; the page shows them when done."),
+        tone="info",
+    )
+    if outcome.ok:
+        jobs.start_draw(clist.id)
     return redirect(target)
 
 
