@@ -124,18 +124,16 @@ def new():
         return redirect(url_for("campaigns.index"))
     errors: dict = {}
     if request.method == "POST":
-        try:
-            campaign = services.create_campaign(
+        outcome = perform(
+            lambda: services.create_campaign(
                 acting_user=current_user, data=forms.campaign_input(request.form)
-            )
-        except DomainError as err:
-            db.session.rollback()
-            errors = err.fields or {"": err.message}
-        else:
-            return _done(
-                _("The campaign has been created."),
-                url_for("campaigns.detail", campaign_id=campaign.id),
-            )
+            ),
+            refused=lambda err: None,  # the page lists the errors beside its fields
+            done=_("The campaign has been created."),
+        )
+        if outcome.ok:
+            return redirect(url_for("campaigns.detail", campaign_id=outcome.value.id))
+        errors = outcome.error.fields or {"": outcome.error.message}
     return render_template(
         "campaigns/new.html",
         errors=errors,
