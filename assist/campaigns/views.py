@@ -59,18 +59,6 @@ def _check(fn, *args) -> tuple[bool, str]:
     return True, ""
 
 
-def _done(message: str, target: str):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(target)
-
-
-def _refused(err: DomainError, target: str):
-    db.session.rollback()
-    flash(err.message, "danger")
-    return redirect(target)
-
-
 def load_campaign(campaign_id) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or not queries.can_see_campaign(current_user, campaign):
@@ -559,18 +547,16 @@ def visit(entry_id: int):
     if request.method == "POST":
         if not current_user.has_role(Role.CASEWORKER, Role.SUPERVISOR):
             abort(403)
-        try:
-            services.record_visit(
+        outcome = perform(
+            lambda: services.record_visit(
                 entry, acting_user=current_user, data=forms.visit_input(request.form)
-            )
-        except DomainError as err:
-            db.session.rollback()
-            errors = err.fields or {"": err.message}
-        else:
-            return _done(
-                _("The visit has been recorded."),
-                url_for("campaigns.visit", entry_id=entry.id),
-            )
+            ),
+            refused=lambda err: None,  # the page lists the errors beside its fields
+            done=_("The visit has been recorded."),
+        )
+        if outcome.ok:
+            return redirect(url_for("campaigns.visit", entry_id=entry.id))
+        errors = outcome.error.fields or {"": outcome.error.message}
     can_visit, why = _check(services.check_visit, entry, current_user)
     photos = attachments_of("campaign_visit", entry.visit.id) if entry.visit else []
     return render_template(
