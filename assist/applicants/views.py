@@ -43,7 +43,7 @@ from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.crypto import decrypt, keyed_hash
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors, input_refusal
+from assist.core.forms import input_refusal, perform
 from assist.core.inputs import id_or_none
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.timeutil import local_today
@@ -661,29 +661,24 @@ def standards_index():
     form = StandardForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            standard = services.add_standard(
+        outcome = perform(
+            lambda: services.add_standard(
                 acting_user=current_user,
                 region_code=form.region_code.data or "",
                 region_name=form.region_name.data or "",
                 monthly_fen=form.monthly.fen,
                 effective_from=form.effective_from.date,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-            status = err.status
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "The standard for %(region)s from %(date)s has been recorded.",
-                    region=standard.region_name,
-                    date=standard.effective_from.isoformat(),
-                ),
-                "success",
-            )
+            ),
+            form=form,
+            done=lambda standard: _(
+                "The standard for %(region)s from %(date)s has been recorded.",
+                region=standard.region_name,
+                date=standard.effective_from.isoformat(),
+            ),
+        )
+        if outcome.ok:
             return redirect(url_for("standards.index"))
+        status = outcome.status
     elif request.method == "POST":
         status = 422
     rows = db.session.scalars(
