@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from assist.api import api_route, created, fields, require_roles
+from assist.api import api_route, created, fields, listing, require_roles
 from assist.api.core import iso
 from assist.applicants.models import Applicant
 from assist.attachments.models import AttachmentKind
@@ -61,8 +61,7 @@ LIST_PARAMS = fields.Schema(
     centre=fields.Centre(outside_is_404=True),
     waiting_for_me=fields.Bool(description="only the cases in the caller's work queues"),
     q=fields.Text(100),
-    page=fields.Integer(minimum=1, default=1),
-    per_page=fields.Integer(minimum=1, maximum=100, default=50),
+    **listing.page_fields(),
 )
 
 DECISION_FORM = fields.Schema(meeting_date=fields.Day(), reference=fields.Text(100))
@@ -217,7 +216,7 @@ def create_case():
     tags=TAGS,
     summary="List cases in scope (filters: status, kind, centre, waiting_for_me, q)",
     parameters=LIST_PARAMS,
-    responses={200: {"description": "{items, page, per_page, total}"}},
+    responses=listing.LIST_RESPONSE,
 )
 def list_cases():
     require_roles(*READ_ROLES)
@@ -237,21 +236,7 @@ def list_cases():
         stmt = stmt.where(or_(*[AidCase.id.in_(i) for i in ids])) if ids else stmt.where(False)
     if args.q:
         stmt = queries.search(stmt, args.q)
-    page, per_page = args.page, args.per_page
-    from sqlalchemy import func
-
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(
-        stmt.order_by(AidCase.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return jsonify(
-        {
-            "items": [case_json(c) for c in rows],
-            "page": page,
-            "per_page": per_page,
-            "total": total or 0,
-        }
-    )
+    return listing.list_response(stmt, case_json, key=AidCase.id, args=args)
 
 
 @api_route(
@@ -260,8 +245,11 @@ def list_cases():
     summary="One case with its timeline, objections and collective decision",
 )
 def get_case(case_id: int):
-    require_roles(*READ_ROLES)
-    return jsonify(case_json(get_scoped_or_404(AidCase, case_id, current_user), detail=True))
+    return listing.detail_response(
+        lambda: get_scoped_or_404(AidCase, case_id, current_user),
+        lambda case: case_json(case, detail=True),
+        roles=READ_ROLES,
+    )
 
 
 @api_route(

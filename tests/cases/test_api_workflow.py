@@ -8,7 +8,7 @@ from assist.audit.models import AuditEntry
 from assist.cases.models import AidRule, CaseStatus
 from assist.extensions import db
 from tests.cases.helpers import Api, actions, case_row
-from tests.factories import PDF, make_applicant
+from tests.factories import PDF, make_applicant, next_resident_id
 
 
 def test_1500_case_approved_at_its_station(household, caseworker, station_supervisor):
@@ -289,3 +289,32 @@ def test_system_notes_are_recorded_in_chinese_whatever_the_actors_language(
     start = done["timeline"][-1]
     assert start["action"] == "start_notice"
     assert start["comment"] == "公示 5 天。"
+
+
+def test_the_case_list_pages_by_cursor_and_a_case_answers_in_scope(client, household, caseworker):
+    """The cases list answers through the API's one list layer: keyset pages by `next`."""
+    made = [caseworker.open_case(household)["id"]]
+    for name in ("李四", "王五"):
+        temporary = caseworker.open_case(
+            None,
+            kind="temporary",
+            amount="800.00",
+            person_name=name,
+            person_id=next_resident_id(),
+            person_address="苏州市姑苏区临顿路5号",
+        )
+        made.append(temporary["id"])
+    seen, after = [], None
+    for _ in range(5):
+        body = caseworker.get("/cases?per_page=2" + (f"&after={after}" if after else "")).get_json()
+        assert body["total"] == 3 and body["total_is_capped"] is False, body
+        seen += [c["id"] for c in body["items"]]
+        after = body["next"]
+        if after is None:
+            break
+    assert seen == sorted(made)[::-1]
+    assert caseworker.get("/cases?page=2").status_code == 422
+    assert caseworker.get("/cases?after=abc").status_code == 422
+    assert caseworker.get(f"/cases/{made[0]}").get_json()["id"] == made[0]
+    sibling = Api(client, "sz-wz.supervisor")
+    assert sibling.get(f"/cases/{made[0]}").status_code == 404
