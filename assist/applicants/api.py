@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from assist.api import api_route, created, fields, require_roles
+from assist.api import api_route, created, fields, listing, require_roles
 from assist.applicants import queries, services
 from assist.applicants.models import (
     Applicant,
@@ -121,8 +121,7 @@ FILTER_FIELDS = {
     "sort": fields.Choice(
         [s for key in queries.SORTS for s in (key, f"-{key}") if s != "-new"], default="new"
     ),
-    "page": fields.Integer(minimum=1, maximum=queries.MAX_PAGE, default=1),
-    "per_page": fields.Integer(minimum=1, maximum=200, default=queries.PER_PAGE),
+    **listing.page_fields(per_page=queries.PER_PAGE, max_per_page=200),
 }
 FILTER_PARAMS = fields.Schema(**FILTER_FIELDS)
 SEARCH_SCHEMA = fields.Schema(**FILTER_FIELDS)
@@ -352,18 +351,19 @@ def _list(args, id_hash: str = ""):
         due=args.due,
         never_helped=args.never_helped,
         sort=args.sort,
-        page=args.page,
         per_page=args.per_page,
+        after=args.after,
     )
-    page = queries.search(current_user, query)
+    page = queries.search(current_user, query)  # keyset in the chosen order, id the tiebreak
     return jsonify(
-        {
-            "items": [list_item(a) for a in page.items],
-            "page": page.page,
-            "per_page": page.per_page,
-            "total": page.total,
-            "total_is_capped": page.is_capped,
-        }
+        listing.page_json(
+            page.items,
+            list_item,
+            per_page=page.per_page,
+            total=page.total,
+            capped=page.is_capped,
+            more=page.has_next,
+        )
     )
 
 
@@ -372,7 +372,7 @@ def _list(args, id_hash: str = ""):
     tags=TAGS,
     summary="Find files in your scope (IDs masked)",
     parameters=FILTER_PARAMS,
-    responses={200: {"description": "{items, page, per_page, total, total_is_capped}"}},
+    responses=listing.LIST_RESPONSE,
 )
 def list_applicants():
     require_roles(*services.READ_ROLES)
@@ -389,7 +389,7 @@ def list_applicants():
     tags=TAGS,
     summary="Find files by a full resident ID (head or member) or any filter, sent in the body",
     request_schema=SEARCH_SCHEMA,
-    responses={200: {"description": "{items, page, per_page, total, total_is_capped}"}},
+    responses=listing.LIST_RESPONSE,
 )
 def search_applicants():
     require_roles(*services.READ_ROLES)
@@ -408,8 +408,9 @@ def search_applicants():
     responses={200: _FILE_RESPONSE},
 )
 def get_applicant(applicant_id: int):
-    require_roles(*services.READ_ROLES)
-    return jsonify(applicant_json(_load(applicant_id)))
+    return listing.detail_response(
+        lambda: _load(applicant_id), applicant_json, roles=services.READ_ROLES
+    )
 
 
 @api_route(

@@ -215,3 +215,50 @@ def test_openapi_documents_the_applicant_endpoints(client, network):
         "post" in spec["paths"]["/applicants"]
         and "patch" in spec["paths"]["/applicants/{applicant_id}"]
     )
+
+
+def _walk(client, url: str, headers, *, method="get", body=None) -> tuple[list, list]:
+    """Follow a list's `next` cursors to the end: (ids in order, each answer)."""
+    ids, answers, after = [], [], None
+    for _ in range(20):
+        if method == "get":
+            sep = "&" if "?" in url else "?"
+            answer = client.get(url + (f"{sep}after={after}" if after else ""), headers=headers)
+        else:
+            answer = client.post(url, json={**body, "after": after}, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        data = answer.get_json()
+        answers.append(data)
+        ids += [i["id"] for i in data["items"]]
+        after = data["next"]
+        if after is None:
+            return ids, answers
+    raise AssertionError("the cursor never ended")
+
+
+def test_the_file_list_pages_by_keyset_cursor_in_every_order(client, network):
+    standard()
+    names = ["赵一", "钱二", "孙三", "李四", "周五"]
+    made = [make_applicant(network["SZ-GS-PJ"], name=n) for n in names]
+    make_applicant(network["SZ-WZ"], name="吴外区")  # outside the caller's scope
+    db.session.commit()
+    headers = api_token(client, "sz-gs.auditor")
+    ids, answers = _walk(client, "/api/v1/applicants?per_page=2", headers)
+    assert ids == sorted(a.id for a in made)[::-1]  # newest first, each file once
+    assert [len(a["items"]) for a in answers] == [2, 2, 1]
+    assert all(a["total"] == 5 and a["total_is_capped"] is False for a in answers)
+    assert all("page" not in a for a in answers)
+    by_name, _answers = _walk(client, "/api/v1/applicants?per_page=2&sort=name", headers)
+    assert sorted(by_name) == sorted(ids) and len(by_name) == 5  # another order, same files
+    searched, _answers = _walk(
+        client, "/api/v1/applicants/search", headers, method="post", body={"per_page": 3}
+    )
+    assert searched == ids
+    # A cursor is what `next` gave; anything else, or the old ?page=, is a 422 naming it.
+    for bad, field in (("after=12", "after"), ("after=%00", "after"), ("page=2", "page")):
+        refused = client.get(f"/api/v1/applicants?{bad}", headers=headers)
+        assert refused.status_code == 422 and field in refused.get_json()["error"]["fields"]
+    spec = client.get("/api/v1/openapi.json").get_json()
+    params = {p["name"] for p in spec["paths"]["/applicants"]["get"]["parameters"]}
+    assert {"after", "per_page"} <= params
+    assert "next" in spec["paths"]["/applicants"]["get"]["responses"]["200"]["description"]
