@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from assist.api import api_route, created, fields, require_roles
+from assist.api import api_route, created, fields, listing, require_roles
 from assist.api.core import iso
 from assist.applicants.models import Applicant
 from assist.auth.models import Role, User
@@ -48,10 +48,16 @@ CONTACT_REQUEST = fields.Schema(
     next_due_on=fields.Day(description="default: cadence"),
 )
 END_REQUEST = fields.Schema(result=fields.Text(required=True))
+PAGE_PARAMS = fields.Schema(**listing.page_fields(per_page=PAGE, max_per_page=PAGE))
 LIST_PARAMS = fields.Schema(
-    view=fields.Choice(list(VIEWS), default="overdue"), after=fields.Integer(default=0)
+    view=fields.Choice(list(VIEWS), default="overdue"), **PAGE_PARAMS.fields
 )
-PAGE_PARAMS = fields.Schema(after=fields.Integer(default=0))
+LIST_RESPONSE = {
+    200: {
+        "description": "{view, counts, items, per_page, total, total_is_capped, next}: oldest "
+        "first; `next` is the cursor of the following page (null on the last)"
+    }
+}
 CONFLICT = {"description": "Not possible in the current state, or refused by a rule"}
 
 
@@ -126,26 +132,20 @@ def _count(stmt) -> int:
     return int(db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())))
 
 
-def _page(stmt, model):
-    after = PAGE_PARAMS.args().after
-    return db.session.scalars(
-        stmt.where(model.id > after).order_by(None).order_by(model.id).limit(PAGE)
-    ).all()
-
-
 @api_route(
     "/pairings",
     tags=TAGS,
     summary="Pairs in scope: overdue (default), active, escalated, or files without a helper",
     parameters=LIST_PARAMS,
-    responses={200: {"description": "{view, counts, items, next_after}"}},
+    responses=LIST_RESPONSE,
 )
 def list_pairs():
     require_roles(*READERS)
-    return jsonify(_listing(LIST_PARAMS.args().view))
+    args = LIST_PARAMS.args()
+    return _listing(args.view, args)
 
 
-def _listing(view: str) -> dict:
+def _listing(view: str, args):
     today = local_today()
     stmts = {
         "overdue": queries.overdue_pairs(current_user, today),
@@ -159,18 +159,16 @@ def _listing(view: str) -> dict:
         .join(Applicant, Applicant.id == Pair.applicant_id)
         .where(Applicant.is_migrant_worker.is_(True))
     )
-    if view == "unpaired":
-        rows = _page(stmts[view], Applicant)
-        items = [_household(a) for a in rows]
-    else:
-        rows = _page(stmts[view], Pair)
-        items = [pair_json(p) for p in rows]
-    return {
-        "view": view,
-        "counts": counts,
-        "items": items,
-        "next_after": rows[-1].id if len(rows) == PAGE else None,
-    }
+    model, serialise = (Applicant, _household) if view == "unpaired" else (Pair, pair_json)
+    return listing.list_response(
+        stmts[view],
+        serialise,
+        key=model.id,
+        args=args,
+        newest_first=False,
+        view=view,
+        counts=counts,
+    )
 
 
 @api_route(
@@ -178,11 +176,11 @@ def _listing(view: str) -> dict:
     tags=TAGS,
     summary="Active pairs in scope whose next contact is past due",
     parameters=PAGE_PARAMS,
-    responses={200: {"description": "{view, counts, items, next_after}"}},
+    responses=LIST_RESPONSE,
 )
 def overdue_pairs():
     require_roles(*READERS)
-    return jsonify(_listing("overdue"))
+    return _listing("overdue", PAGE_PARAMS.args())
 
 
 @api_route(
@@ -232,8 +230,9 @@ def open_pair():
 
 @api_route("/pairings/<int:pair_id>", tags=TAGS, summary="One pair with its plan and contacts")
 def get_pair(pair_id: int):
-    require_roles(*READERS)
-    return jsonify(pair_json(_pair(pair_id), detail=True))
+    return listing.detail_response(
+        lambda: _pair(pair_id), lambda pair: pair_json(pair, detail=True), roles=READERS
+    )
 
 
 @api_route(

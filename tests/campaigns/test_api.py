@@ -107,7 +107,7 @@ def test_campaign_from_quota_to_paid_visit_and_sample_through_the_api(client, ne
     )
     assert extra.status_code == 409
     entries = client.get(f"/api/v1/campaigns/lists/{lid}/entries", headers=worker).get_json()
-    assert len(entries["items"]) == 2 and entries["next_after"] is None
+    assert len(entries["items"]) == 2 and entries["next"] is None and entries["total"] == 2
     body = str(entries)
     assert all(h.id_number not in body for h in homes)
     assert entries["items"][0]["id_number"].endswith(homes[0].id_last4)
@@ -235,6 +235,18 @@ def test_pairing_api_pairs_contacts_and_overdue(client, network):
     overdue = client.get("/api/v1/pairings/overdue", headers=worker).get_json()
     assert [p["id"] for p in overdue["items"]] == [pair["id"]]
     assert overdue["counts"]["active_migrant"] == 1
+    # The one list layer: a bounded total and an opaque cursor, here on the only page.
+    assert (overdue["total"], overdue["total_is_capped"], overdue["next"]) == (1, False, None)
+    for name in ("吴一", "郑二"):  # two active files without a helper
+        make_applicant(network["SZ-GS-PJ"], name=name)
+    db.session.commit()
+    unpaired = client.get("/api/v1/pairings?view=unpaired&per_page=1", headers=worker).get_json()
+    assert unpaired["total"] >= 2 and len(unpaired["items"]) == 1 and unpaired["next"]
+    following = client.get(
+        f"/api/v1/pairings?view=unpaired&per_page=1&after={unpaired['next']}", headers=worker
+    ).get_json()
+    assert following["items"][0]["id"] > unpaired["items"][0]["id"]  # oldest first
+    assert client.get("/api/v1/pairings?after=7", headers=worker).status_code == 422
     contact = client.post(
         f"/api/v1/pairings/{pair['id']}/contacts",
         json={"contacted_on": today().isoformat(), "mode": "call", "done": "电话了解病情"},
