@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from assist.api import api_route, created, fields, require_roles
+from assist.api import api_route, created, fields, listing, require_roles
 from assist.api.core import iso
 from assist.attachments.services import as_json
 from assist.auth.models import Role
@@ -63,7 +63,7 @@ UNIT_REQUEST = fields.Schema(
     contact_phone=fields.Text(40),
     address=fields.Text(200),
 )
-UNIT_PARAMS = fields.Schema(after=fields.Integer(default=0))
+UNIT_PARAMS = fields.Schema(**listing.page_fields(per_page=100, max_per_page=100))
 ROSTER_FORM = fields.Schema(
     unit_id=fields.Id(required=True),
     term_id=fields.Id(required=True),
@@ -84,7 +84,11 @@ CLAIM_REQUEST = fields.Schema(
     bank_name=fields.Text(80, required=True),
     bank_account=fields.Text(40, required=True, description="the member's own card"),
 )
-CLAIM_PARAMS = fields.Schema(status=fields.Choice(["refused", "overdue"]), before=fields.Id())
+CLAIM_PARAMS = fields.Schema(
+    status=fields.Choice(["refused", "overdue"]),
+    **listing.page_fields(per_page=50, max_per_page=100),
+    before=listing.Retired(description="not taken any more: follow `next` with `after`"),
+)
 ACTION_REQUEST = fields.Schema(comment=fields.Text(), amount_approved=fields.Money())
 FEE_REQUEST = fields.Schema(
     fund_id=fields.Id(required=True, description="the mutual-aid fund (互助金)"),
@@ -319,21 +323,16 @@ def add_term(plan_id: int):
     tags=TAGS,
     summary="Workplace units in scope",
     parameters=UNIT_PARAMS,
-    responses={200: {"description": "{items, next_after}: keyset pages of 100"}},
+    responses=listing.LIST_RESPONSE,
 )
 def list_units():
     require_roles(*READERS)
-    after = UNIT_PARAMS.args().after
-    rows = db.session.scalars(
-        scoped(select(Unit).where(Unit.id > after), current_user, Unit.centre_id)
-        .order_by(Unit.id)
-        .limit(100)
-    ).all()
-    return jsonify(
-        {
-            "items": [unit_json(u) for u in rows],
-            "next_after": rows[-1].id if len(rows) == 100 else None,
-        }
+    return listing.list_response(
+        scoped(select(Unit), current_user, Unit.centre_id),
+        unit_json,
+        key=Unit.id,
+        args=UNIT_PARAMS.args(),
+        newest_first=False,
     )
 
 
@@ -525,7 +524,7 @@ def lookup_member():
     tags=TAGS,
     summary="Claims in scope, newest first (filters: status=refused|overdue)",
     parameters=CLAIM_PARAMS,
-    responses={200: {"description": "{items, next_before}: keyset pages of 50"}},
+    responses=listing.LIST_RESPONSE,
 )
 def list_claims():
     require_roles(*READERS)
@@ -535,16 +534,8 @@ def list_claims():
         stmt = stmt.where(Claim.refusal_code != "")
     elif args.status == "overdue":
         stmt = coverage.overdue_stmt(stmt)
-    if args.before:
-        stmt = stmt.where(Claim.id < args.before)
-    rows = db.session.scalars(
-        stmt.options(*coverage.claim_list_options()).order_by(Claim.id.desc()).limit(50)
-    ).all()
-    return jsonify(
-        {
-            "items": [claim_json(c) for c in rows],
-            "next_before": rows[-1].id if len(rows) == 50 else None,
-        }
+    return listing.list_response(
+        stmt.options(*coverage.claim_list_options()), claim_json, key=Claim.id, args=args
     )
 
 
@@ -581,8 +572,11 @@ def create_claim():
 
 @api_route("/mutual-aid/claims/<int:claim_id>", tags=TAGS, summary="One claim")
 def get_claim(claim_id: int):
-    require_roles(*READERS)
-    return jsonify(claim_json(get_scoped_or_404(Claim, claim_id, current_user), detail=True))
+    return listing.detail_response(
+        lambda: get_scoped_or_404(Claim, claim_id, current_user),
+        lambda claim: claim_json(claim, detail=True),
+        roles=READERS,
+    )
 
 
 @api_route(

@@ -195,7 +195,11 @@ def test_unreadable_files_are_422_with_nothing_saved(caseworker, unit, hospital)
 def test_units_are_scoped_and_the_credit_code_checked(app, caseworker, unit, network):
     other = Api(app.test_client(), "sz-wz-cq.caseworker")
     assert other.get("/mutual-aid/units").get_json()["items"] == []
-    assert caseworker.get("/mutual-aid/units").get_json()["items"][0]["id"] == unit.id
+    units = caseworker.get("/mutual-aid/units").get_json()
+    assert units["items"][0]["id"] == unit.id
+    assert (units["total"], units["next"]) == (len(units["items"]), None)  # one list layer
+    refused = caseworker.get("/mutual-aid/claims?before=5")  # the old paging, refused
+    assert refused.status_code == 422 and "before" in refused.get_json()["error"]["fields"]
     bad = caseworker.post(
         "/mutual-aid/units",
         json={
