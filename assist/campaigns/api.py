@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from assist.api import api_route, created, fields, require_roles
+from assist.api import api_route, created, fields, listing, require_roles
 from assist.api.core import iso
 from assist.applicants.models import Applicant
 from assist.applicants.services import SENSITIVE_ROLES
@@ -94,7 +94,7 @@ ENTRY_REQUEST = fields.Schema(
 )
 ENTRY_PARAMS = fields.Schema(
     status=fields.Choice([s.value for s in EntryStatus], default=EntryStatus.LISTED.value),
-    after=fields.Integer(default=0),
+    **listing.page_fields(per_page=PAGE, max_per_page=PAGE),
 )
 REASON_REQUEST = fields.Schema(reason=fields.Text(required=True))
 LIST_ACTION_REQUEST = fields.Schema(
@@ -386,8 +386,11 @@ def create_campaign():
     summary="One campaign with its progress per tier (quota, listed, approved, visited, given)",
 )
 def get_campaign(campaign_id: int):
-    require_roles(*READERS)
-    return jsonify(campaign_json(_campaign(campaign_id), detail=True))
+    return listing.detail_response(
+        lambda: _campaign(campaign_id),
+        lambda campaign: campaign_json(campaign, detail=True),
+        roles=READERS,
+    )
 
 
 @api_route(
@@ -535,39 +538,30 @@ def open_list(campaign_id: int):
 
 @api_route("/campaigns/lists/<int:list_id>", tags=TAGS, summary="One list with its counts")
 def get_list(list_id: int):
-    require_roles(*READERS)
-    return jsonify(list_json(_list(list_id)))
+    return listing.detail_response(lambda: _list(list_id), list_json, roles=READERS)
 
 
 @api_route(
     "/campaigns/lists/<int:list_id>/entries",
     tags=TAGS,
-    summary="A list's households, 100 at a time (keyset: pass the last id as `after`)",
+    summary="A list's households, 100 at a time, in list order (follow `next` with `after`)",
     parameters=ENTRY_PARAMS,
-    responses={200: {"description": "{items, next_after}"}},
+    responses=listing.LIST_RESPONSE,
 )
 def list_entries(list_id: int):
     require_roles(*READERS)
     clist = _list(list_id)
     args = ENTRY_PARAMS.args()
-    status, after = args.status, args.after
-    rows = db.session.scalars(
+    stmt = (
         select(ListEntry)
-        .where(ListEntry.list_id == clist.id, ListEntry.status == status, ListEntry.id > after)
+        .where(ListEntry.list_id == clist.id, ListEntry.status == args.status)
         .options(
             selectinload(ListEntry.applicant),
             selectinload(ListEntry.case),
             selectinload(ListEntry.visit),
         )
-        .order_by(ListEntry.id)
-        .limit(PAGE)
-    ).all()
-    return jsonify(
-        {
-            "items": [entry_json(e) for e in rows],
-            "next_after": rows[-1].id if len(rows) == PAGE else None,
-        }
     )
+    return listing.list_response(stmt, entry_json, key=ListEntry.id, args=args, newest_first=False)
 
 
 @api_route(
@@ -779,8 +773,9 @@ def create_sample(campaign_id: int):
     summary="One sample check: its households and the results per centre",
 )
 def get_sample(check_id: int):
-    require_roles(*READERS)
-    return jsonify(check_json(_check(check_id), detail=True))
+    return listing.detail_response(
+        lambda: _check(check_id), lambda check: check_json(check, detail=True), roles=READERS
+    )
 
 
 @api_route(
