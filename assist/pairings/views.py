@@ -1,6 +1,6 @@
 """Pairing pages: the register, a pair with its plan and contacts, opening and ending pairs."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -10,6 +10,7 @@ from assist.applicants.models import Applicant
 from assist.auth.models import Role, User
 from assist.campaigns import forms, labels
 from assist.core.errors import DomainError
+from assist.core.forms import perform
 from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required
 from assist.core.timeutil import local_today
@@ -66,8 +67,8 @@ def new(applicant_id: int):
         username = forms.text(request.form, "helper_username", 64)
         if username:
             helper_user = db.session.scalars(select(User).where(User.username == username)).first()
-        try:
-            pair = services.open_pair(
+        outcome = perform(
+            lambda: services.open_pair(
                 applicant,
                 acting_user=current_user,
                 data=services.PairInput(
@@ -84,14 +85,13 @@ def new(applicant_id: int):
                     plan_measures=forms.text(request.form, "plan_measures"),
                     plan_goal=forms.text(request.form, "plan_goal"),
                 ),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            errors = err.fields or {"": err.message}
-        else:
-            db.session.commit()
-            flash(_("The household has been paired."), "success")
-            return redirect(url_for("pairings.detail", pair_id=pair.id))
+            ),
+            refused=lambda err: None,  # the page lists the errors beside its fields
+            done=_("The household has been paired."),
+        )
+        if outcome.ok:
+            return redirect(url_for("pairings.detail", pair_id=outcome.value.id))
+        errors = outcome.error.fields or {"": outcome.error.message}
     return render_template(
         "pairings/new.html",
         applicant=applicant,
@@ -137,8 +137,8 @@ def detail(pair_id: int):
 @roles_required(*WORKERS)
 def act(pair_id: int, action: str):
     pair = _load(pair_id)
-    target = url_for("pairings.detail", pair_id=pair.id)
-    try:
+
+    def act_on_pair() -> None:
         if action == "contact":
             services.log_contact(
                 pair,
@@ -158,13 +158,9 @@ def act(pair_id: int, action: str):
             services.end_pair(
                 pair, acting_user=current_user, result=forms.text(request.form, "result")
             )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(target)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(target)
+
+    perform(act_on_pair, done=_("Saved."))
+    return redirect(url_for("pairings.detail", pair_id=pair.id))
 
 
 @bp.app_context_processor
