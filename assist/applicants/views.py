@@ -630,24 +630,18 @@ def decide_transfer(transfer_id: int, decision: str):
     form = DeclineForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+
+    def decide() -> str:
         if decision == "accept":
             services.accept_transfer(transfer, acting_user=current_user)
-            message = _(
-                "The file %(no)s is now held by your centre.", no=transfer.applicant.file_no
-            )
-        elif decision == "decline":
+            return _("The file %(no)s is now held by your centre.", no=transfer.applicant.file_no)
+        if decision == "decline":
             services.decline_transfer(transfer, acting_user=current_user, reason=form.reason.data)
-            message = _("The transfer has been declined.")
-        else:
-            services.withdraw_transfer(transfer, acting_user=current_user)
-            message = _("The transfer has been withdrawn.")
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("applicants.transfers"))
-    db.session.commit()
-    flash(message, "success")
+            return _("The transfer has been declined.")
+        services.withdraw_transfer(transfer, acting_user=current_user)
+        return _("The transfer has been withdrawn.")
+
+    perform(decide, done=lambda message: message)
     return redirect(url_for("applicants.transfers"))
 
 
