@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from assist.applicants.labels import CATEGORY_LABELS as FILE_CATEGORY_LABELS
 from assist.applicants.labels import RELATION_LABELS
@@ -53,7 +52,7 @@ from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objecti
 from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.errors import DomainError, ValidationError
-from assist.core.forms import apply_field_errors, input_refusal
+from assist.core.forms import Outcome, apply_field_errors, input_refusal, perform
 from assist.core.masking import mask_name
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -132,15 +131,16 @@ def _get(case_id: int) -> AidCase:
     return get_scoped_or_404(AidCase, case_id, current_user)
 
 
-def _commit_or_refuse(done_message: str, case: AidCase):
-    """Commit the service's change; a concurrent writer makes it a clear refusal."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(_("Someone else changed this case at the same moment; look again."), "danger")
-        return redirect(url_for("cases.show", case_id=case.id))
-    flash(done_message, "success")
+def _perform(action, **options) -> Outcome:
+    """`perform` for a change to a case: a concurrent writer makes it a clear refusal."""
+    return perform(
+        action,
+        conflict=_("Someone else changed this case at the same moment; look again."),
+        **options,
+    )
+
+
+def _to_case(case: AidCase):
     return redirect(url_for("cases.show", case_id=case.id))
 
 
@@ -285,31 +285,26 @@ def create():
     cap_check = None
     checking = request.form.get("then") == "check"
     if form.validate_on_submit():
-        try:
-            applicant = _find_file(form.file_no.data)
-            if checking:
-                result = services.cap_preview(
-                    acting_user=current_user, data=_case_input(form, applicant)
-                )
-                cap_check = {
-                    "message": caps.cap_message(result)
-                    if result is not None
-                    else _("Legal and job aid are services: there is no cap to check."),
-                    "exceeded": result is not None and result.exceeded,
-                }
-            else:
-                case = services.create_case(
-                    acting_user=current_user, data=_case_input(form, applicant)
-                )
-        except DomainError as err:
-            db.session.rollback()
-            if "applicant_id" in err.fields:
-                err.fields["file_no"] = err.fields.pop("applicant_id")
-            apply_field_errors(form, err)
-            status = err.status
-        else:
-            if not checking:
-                return _created(case)
+
+        def act():
+            found = _find_file(form.file_no.data)
+            data = _case_input(form, found)
+            if checking:  # the check saves nothing: its commit has nothing to write
+                return found, services.cap_preview(acting_user=current_user, data=data)
+            return found, services.create_case(acting_user=current_user, data=data)
+
+        outcome = perform(act, form=form, fields={"applicant_id": "file_no"})
+        status = outcome.status
+        if outcome.ok and not checking:
+            return _created(outcome.value[1])
+        if outcome.ok:
+            applicant, result = outcome.value
+            cap_check = {
+                "message": caps.cap_message(result)
+                if result is not None
+                else _("Legal and job aid are services: there is no cap to check."),
+                "exceeded": result is not None and result.exceeded,
+            }
     elif request.method == "POST":
         status = 422
     if request.method == "POST" and applicant is None:
@@ -352,17 +347,16 @@ def household_card():
 
 
 def _created(case: AidCase):
-    db.session.commit()
     flash(_("Case %(no)s has been opened as a draft.", no=case.case_no), "success")
     if request.form.get("then") == "submit":
-        try:
-            services.submit_case(case, acting_user=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            flash(_("Saved, not submitted: %(why)s", why=err.message), "warning")
-        else:
-            return _commit_or_refuse(_("The case has been submitted."), case)
-    return redirect(url_for("cases.show", case_id=case.id))
+        _perform(
+            lambda: services.submit_case(case, acting_user=current_user),
+            done=_("The case has been submitted."),
+            refused=lambda err: flash(
+                _("Saved, not submitted: %(why)s", why=err.message), "warning"
+            ),
+        )
+    return _to_case(case)
 
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
@@ -394,14 +388,14 @@ def edit(case_id: int):
         data = _case_input(form, case.applicant)
         if not data.person_id and case.person_id_enc:
             data.person_id = case.person_id  # unchanged unless retyped
-        try:
-            services.update_case(case, acting_user=current_user, data=data)
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-            status = err.status
-        else:
-            return _commit_or_refuse(_("The case has been saved."), case)
+        outcome = _perform(
+            lambda: services.update_case(case, acting_user=current_user, data=data),
+            form=form,
+            done=_("The case has been saved."),
+        )
+        if outcome.ok or outcome.stale:
+            return _to_case(case)
+        status = outcome.status
     elif request.method == "POST":
         status = 422
     return render_template("cases/form.html", form=form, case=case), status
@@ -466,18 +460,17 @@ def upload(case_id: int):
         if (refusal := input_refusal(form)) is not None:
             flash(refusal.message, "danger")
             return redirect(url_for("cases.show", case_id=case.id))
-    try:
-        attachments.add_case_attachment(
+    outcome = perform(
+        lambda: attachments.add_case_attachment(
             case, form.file.data, acting_user=current_user, kind=form.kind.data or ""
-        )
-    except DomainError as err:
-        db.session.rollback()
-        apply_field_errors(form, err)
-        flash(err.message, "danger")
-        return _render_show(case, status=err.status, attachment_form=form)
-    db.session.commit()
-    flash(_("The document has been added."), "success")
-    return redirect(url_for("cases.show", case_id=case.id))
+        ),
+        form=form,
+        done=_("The document has been added."),
+    )
+    if not outcome.ok:
+        flash(outcome.error.message, "danger")
+        return _render_show(case, status=outcome.status, attachment_form=form)
+    return _to_case(case)
 
 
 @bp.route("/<int:case_id>/attachments/<int:attachment_id>/remove", methods=["POST"])
@@ -495,17 +488,13 @@ def remove_attachment(case_id: int, attachment_id: int):
     form = RemoveAttachmentForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        attachments.remove_case_attachment(
+    perform(
+        lambda: attachments.remove_case_attachment(
             attachment, case, acting_user=current_user, reason=form.reason.data or ""
-        )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("cases.show", case_id=case.id))
-    db.session.commit()
-    flash(_("The document has been removed from the case."), "success")
-    return redirect(url_for("cases.show", case_id=case.id))
+        ),
+        done=_("The document has been removed from the case."),
+    )
+    return _to_case(case)
 
 
 @bp.route("/<int:case_id>/submit", methods=["POST"])
@@ -535,13 +524,11 @@ def _simple_action(case_id: int, service, done: str):
     if not form.validate_on_submit():
         flash(_("The form expired or was sent twice. Please try again."), "danger")
         return redirect(url_for("cases.show", case_id=case.id))
-    try:
-        service(case, acting_user=current_user, comment=form.comment.data or "")
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("cases.show", case_id=case.id))
-    return _commit_or_refuse(done, case)
+    _perform(
+        lambda: service(case, acting_user=current_user, comment=form.comment.data or ""),
+        done=done,
+    )
+    return _to_case(case)
 
 
 @bp.route("/<int:case_id>/decide/<action>", methods=["GET", "POST"])
@@ -559,7 +546,8 @@ def decide(case_id: int, action: str):
     status = 200
     if form.validate_on_submit():
         comment = form.comment.data or ""
-        try:
+
+        def act() -> str:
             if action == "approve":
                 decision = None
                 if form.attachment.data:
@@ -573,31 +561,32 @@ def decide(case_id: int, action: str):
                     comment=comment,
                     decision=decision,
                 )
-                done = _("The case has been approved.")
-            elif action == "recommend":
+                return _("The case has been approved.")
+            if action == "recommend":
                 services.recommend_case(
                     case,
                     acting_user=current_user,
                     amount_fen=form.amount_approved.fen,
                     comment=comment,
                 )
-                done = _(
+                return _(
                     "The case has been recommended to %(centre)s.", centre=case.approval_centre.name
                 )
-            elif action == "reject":
+            if action == "reject":
                 services.reject_case(case, acting_user=current_user, comment=comment)
-                done = _("The case has been rejected.")
-            else:
-                services.return_case(case, acting_user=current_user, comment=comment)
-                done = _("The case has been returned to the caseworker.")
-        except DomainError as err:
-            db.session.rollback()
+                return _("The case has been rejected.")
+            services.return_case(case, acting_user=current_user, comment=comment)
+            return _("The case has been returned to the caseworker.")
+
+        def refused(err: DomainError) -> None:
             apply_field_errors(form, err)
             if err.fields:
                 flash(err.message, "danger")
-            status = err.status
-        else:
-            return _commit_or_refuse(done, case)
+
+        outcome = _perform(act, refused=refused, done=lambda message: message)
+        if outcome.ok or outcome.stale:
+            return _to_case(case)
+        status = outcome.status
     elif request.method == "POST":
         status = 422
     try:
@@ -630,19 +619,17 @@ def add_objection(case_id: int):
     if not form.validate_on_submit():
         flash(_("Enter who raised the objection and what it says."), "danger")
         return redirect(url_for("cases.show", case_id=case.id))
-    try:
-        services.record_objection(
+    _perform(
+        lambda: services.record_objection(
             case,
             acting_user=current_user,
             raised_by=form.raised_by.data,
             contact=form.contact.data or "",
             content=form.content.data,
-        )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("cases.show", case_id=case.id))
-    return _commit_or_refuse(_("The objection has been recorded; the case is on hold."), case)
+        ),
+        done=_("The objection has been recorded; the case is on hold."),
+    )
+    return _to_case(case)
 
 
 @bp.route("/<int:case_id>/objections/<int:objection_id>/resolve", methods=["POST"])
@@ -657,18 +644,16 @@ def resolve_objection(case_id: int, objection_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a decision and give the reason."), "danger")
         return redirect(url_for("cases.show", case_id=case.id))
-    try:
-        services.resolve_objection(
+    _perform(
+        lambda: services.resolve_objection(
             objection,
             acting_user=current_user,
             uphold=form.outcome.data == "uphold",
             reason=form.reason.data,
-        )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("cases.show", case_id=case.id))
-    return _commit_or_refuse(_("The objection has been resolved."), case)
+        ),
+        done=_("The objection has been resolved."),
+    )
+    return _to_case(case)
 
 
 # ---------------------------------------------------------------------------- notice
