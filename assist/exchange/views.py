@@ -22,7 +22,7 @@ from assist.applicants.models import Category
 from assist.applicants.services import SENSITIVE_ROLES
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
-from assist.core.errors import DomainError
+from assist.core.forms import perform
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.panels import register_panel
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped
@@ -63,22 +63,20 @@ def verifications():
         if not form.validate_on_submit():
             abort(400)
         ids = request.form.get("file_ids", "").replace("，", ",").split(",")
-        try:
-            req = civil.create_request(
+        outcome = perform(
+            lambda: civil.create_request(
                 current_user,
                 by=request.form.get("by", ""),
                 value=request.form.get("category", ""),
                 file_ids=[i.strip() for i in ids],
-            )
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-            return _back()
-        db.session.commit()
-        flash(
-            _("A request for %(n)d households was made; download its file.", n=req.total), "success"
+            ),
+            done=lambda req: _(
+                "A request for %(n)d households was made; download its file.", n=req.total
+            ),
         )
-        return _back("exchange.verification", request_id=req.id)
+        if not outcome.ok:
+            return _back()
+        return _back("exchange.verification", request_id=outcome.value.id)
     requests_ = db.session.scalars(
         scoped(select(VerificationRequest), current_user, VerificationRequest.centre_id)
         .order_by(VerificationRequest.id.desc())
@@ -124,14 +122,10 @@ def mark_sent(request_id: int):
     req = get_scoped_or_404(VerificationRequest, request_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        civil.mark_sent(req, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Recorded as sent to civil affairs."), "success")
+    perform(
+        lambda: civil.mark_sent(req, acting_user=current_user),
+        done=_("Recorded as sent to civil affairs."),
+    )
     return _back("exchange.verification", request_id=req.id)
 
 
@@ -145,24 +139,17 @@ def results():
     if upload is None or not upload.filename:
         flash(_("Choose civil affairs' result file."), "danger")
         return _back()
-    try:
-        found, problems = civil.import_results(
-            upload.filename, upload.read(), acting_user=current_user
-        )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return _back()
-    db.session.commit()
-    flash(
-        _(
+    outcome = perform(
+        lambda: civil.import_results(upload.filename, upload.read(), acting_user=current_user),
+        done=lambda result: _(
             "%(n)d results recorded, %(c)d contradict their file's category.",
-            n=len(found),
-            c=sum(bool(r.contradiction) for r in found),
+            n=len(result[0]),
+            c=sum(bool(r.contradiction) for r in result[0]),
         ),
-        "success",
     )
-    for problem in problems[:20]:
+    if not outcome.ok:
+        return _back()
+    for problem in outcome.value[1][:20]:
         flash(problem, "warning")
     return _back()
 
@@ -179,13 +166,7 @@ def reviewed(result_id: int):
     get_scoped_or_404(Applicant, result.applicant_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        civil.mark_reviewed(result, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        db.session.commit()
+    perform(lambda: civil.mark_reviewed(result, acting_user=current_user))
     return _back()
 
 
@@ -208,15 +189,11 @@ def bank_file(batch_id: int, fmt: str):
     if fmt not in ("xlsx", "csv"):
         abort(404)
     batch = get_scoped_or_404(PaymentBatch, batch_id, current_user)
-    try:
-        data = bank.bank_file(batch, fmt, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
+    outcome = perform(lambda: bank.bank_file(batch, fmt, acting_user=current_user))
+    if not outcome.ok:
         return _back("exchange.bank_index")
-    db.session.commit()
     response = send_file(
-        BytesIO(data),
+        BytesIO(outcome.value),
         mimetype=XLSX if fmt == "xlsx" else "text/csv",
         as_attachment=True,
         download_name=f"代发清单-{batch.batch_no}.{fmt}",
@@ -236,25 +213,17 @@ def bank_return(batch_id: int):
     if upload is None or not upload.filename:
         flash(_("Choose the bank's return file."), "danger")
         return _back("exchange.bank_index")
-    try:
-        outcome = bank.import_return(
-            batch, upload.filename, upload.read(), acting_user=current_user
-        )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        for problem in err.extra.get("problems", [])[:20]:
-            flash(problem, "warning")
-        return _back("exchange.bank_index")
-    db.session.commit()
-    flash(
-        _(
+    outcome = perform(
+        lambda: bank.import_return(batch, upload.filename, upload.read(), acting_user=current_user),
+        done=lambda counts: _(
             "%(ok)d payments confirmed by the bank, %(failed)d failed and reversed.",
-            ok=outcome["confirmed"],
-            failed=outcome["failed"],
+            ok=counts["confirmed"],
+            failed=counts["failed"],
         ),
-        "success",
     )
+    if not outcome.ok:
+        for problem in outcome.error.extra.get("problems", [])[:20]:
+            flash(problem, "warning")
     return _back("exchange.bank_index")
 
 
