@@ -26,7 +26,7 @@ from assist.audit import labels as audit_labels
 from assist.auth.forms import EmptyForm
 from assist.centres.scoping import get_scoped_or_404, scoped
 from assist.core.errors import DomainError, refusal
-from assist.core.forms import apply_field_errors
+from assist.core.forms import apply_field_errors, perform
 from assist.core.nav import register_nav
 from assist.documents import jobs, services
 from assist.documents.forms import PrintJobForm, VerifyForm
@@ -174,17 +174,15 @@ def print_jobs():
     choices = {s.kind: s.batch_choices(current_user) for s in specs}
     form.value.choices = choices.get(chosen.kind, []) if chosen else []
     if form.validate_on_submit():
-        try:
-            job = jobs.create_job(
+        outcome = perform(
+            lambda: jobs.create_job(
                 chosen, form.value.data, acting_user=current_user, output=form.output.data
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_field_errors(form, err)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if outcome.ok:
             jobs.kick()
-            return redirect(url_for("documents.print_job", job_id=job.id))
+            return redirect(url_for("documents.print_job", job_id=outcome.value.id))
     recent = db.session.scalars(
         scoped(select(PrintJob), current_user, PrintJob.centre_id)
         .order_by(PrintJob.id.desc())
@@ -251,14 +249,12 @@ def cancel(job_id: int):
     job = _job_or_404(job_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        jobs.cancel_job(job, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "warning")
-    else:
-        db.session.commit()
-        flash(_("The print job is being cancelled; finished documents are kept."), "info")
+    perform(
+        lambda: jobs.cancel_job(job, acting_user=current_user),
+        refused=lambda err: flash(err.message, "warning"),
+        done=_("The print job is being cancelled; finished documents are kept."),
+        tone="info",
+    )
     return redirect(url_for("documents.print_job", job_id=job.id))
 
 
