@@ -53,7 +53,7 @@ from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objecti
 from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.errors import DomainError, ValidationError
-from assist.core.forms import apply_field_errors, input_refusal
+from assist.core.forms import apply_field_errors, input_refusal, refuse_back
 from assist.core.masking import mask_name
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -494,7 +494,7 @@ def remove_attachment(case_id: int, attachment_id: int):
     )
     form = RemoveAttachmentForm()
     if not form.validate_on_submit():
-        abort(400)
+        return refuse_back(form, url_for("cases.show", case_id=case.id))
     try:
         attachments.remove_case_attachment(
             attachment, case, acting_user=current_user, reason=form.reason.data or ""

@@ -29,7 +29,7 @@ from assist.cases.labels import STATUS_LABELS
 from assist.cases.models import CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors, int_arg
+from assist.core.forms import apply_field_errors, int_arg, refuse_back
 from assist.core.inputs import id_or_none
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -243,7 +243,7 @@ def roster_confirm(unit_id: int):
     unit = get_scoped_or_404(Unit, unit_id, current_user)
     form = ConfirmRosterForm()
     if not form.validate_on_submit():
-        abort(400)
+        return refuse_back(form, url_for("mutual_aid.unit", unit_id=unit.id))
     token = form.token.data
     kept = roster_jobs.kept_roster(current_user.id, token)
     if kept is None:
@@ -347,7 +347,7 @@ def renew(unit_id: int):
     form = RenewForm()
     form.from_term.choices = form.to_term.choices = _term_choices()
     if not form.validate_on_submit():
-        abort(400)
+        return refuse_back(form, url_for("mutual_aid.unit", unit_id=unit.id))
     from_term = db.session.get(PlanTerm, int(form.from_term.data))
     to_term = db.session.get(PlanTerm, int(form.to_term.data))
     dry = form.confirm.data != "1"

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.core.errors import DomainError, NotFound
-from assist.core.forms import int_arg
+from assist.core.forms import int_arg, refuse_back
 from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required
 from assist.extensions import db
@@ -71,7 +71,7 @@ def index():
 def compile_():
     form = CompileForm()
     if not form.validate_on_submit():
-        abort(400)
+        return refuse_back(form, url_for("returns.index"))
     try:
         version = services.compile_return(
             current_user.centre, form.period_kind.data, form.period.data, acting_user=current_user
