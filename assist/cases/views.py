@@ -46,6 +46,7 @@ from assist.cases.labels import (
     OBJECTION_LABELS,
     OCCASION_LABELS,
     SCHOOL_LEVEL_LABELS,
+    STATUS_HELP,
     STATUS_LABELS,
     STATUS_TONES,
 )
@@ -97,6 +98,7 @@ def _labels():
         "kind_labels": KIND_LABELS,
         "status_labels": STATUS_LABELS,
         "status_tones": STATUS_TONES,
+        "status_help": STATUS_HELP,
         "action_labels": ACTION_LABELS,
         "objection_labels": OBJECTION_LABELS,
         "school_level_labels": SCHOOL_LEVEL_LABELS,

@@ -25,7 +25,7 @@ from assist.attachments.labels import KIND_LABELS as DOCUMENT_LABELS
 from assist.attachments.models import AttachmentKind
 from assist.auth.models import Role
 from assist.cases.attachments import case_attachments
-from assist.cases.labels import STATUS_LABELS
+from assist.cases.labels import STATUS_HELP, STATUS_LABELS
 from assist.cases.models import CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
@@ -80,6 +80,7 @@ def _labels():
         },
         "ma_refusal_label": refusal_label,
         "case_status_label": lambda status: str(STATUS_LABELS[CaseStatus(status)]),
+        "case_status_help": lambda status: str(STATUS_HELP[CaseStatus(status)]),
     }
 
 

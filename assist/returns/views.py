@@ -18,6 +18,7 @@ from assist.returns import services
 from assist.returns.documents import STATE_TEXT, load_version
 from assist.returns.exports import return_workbook
 from assist.returns.forms import CompileForm, ReopenForm
+from assist.returns.labels import CHILD_STATE_HELP, VERSION_HELP
 from assist.returns.layout import lines
 from assist.returns.models import PeriodKind, PeriodReturn
 
@@ -60,6 +61,8 @@ def index():
         ret=ret,
         children=children,
         state_text=STATE_TEXT,
+        state_help=CHILD_STATE_HELP,
+        version_help=VERSION_HELP,
         compile_blocked=_reason(services.check_compile, centre, ret, acting_user=current_user),
         form=CompileForm(period_kind=kind, period=period),
     )
@@ -112,6 +115,8 @@ def show(return_id: int):
         lines=lines(version.figures, version.changes),
         children=services.children_status(ret.centre, ret.period_kind, ret.period),
         state_text=STATE_TEXT,
+        state_help=CHILD_STATE_HELP,
+        version_help=VERSION_HELP,
         sign_blocked=_reason(services.check_sign, ret, acting_user=current_user),
         reopen_blocked=_reason(services.check_reopen, ret, acting_user=current_user),
         compile_blocked=_reason(services.check_compile, ret.centre, ret, acting_user=current_user),
