@@ -91,6 +91,8 @@ class Config:
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
     #: Days a batch print's output (it holds personal data) is kept before it is deleted.
     PRINT_OUTPUT_RETENTION_DAYS = _env_int("PRINT_OUTPUT_RETENTION_DAYS", 7)
+    #: Hours a scan uploaded with a refused form is kept for its uploader before it is purged.
+    STAGED_UPLOAD_RETENTION_HOURS = _env_int("STAGED_UPLOAD_RETENTION_HOURS", 48)
 
     # Background jobs: RQ on REDIS_URL when set, else a local runner process the app starts.
     REDIS_URL = os.environ.get("REDIS_URL", "")

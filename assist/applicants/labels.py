@@ -134,3 +134,24 @@ ACTION_LABELS = {
     "transfer_withdrawn": _l("Transfer withdrawn"),
     "imported": _l("Entered as active from a ledger"),
 }
+
+#: What each file state means, for the status badge's tooltip and accessible description.
+STATUS_HELP = {
+    FileStatus.APPLIED: _l("Registered by the caseworker, not yet submitted for review."),
+    FileStatus.INITIAL_REVIEW: _l("Submitted: the station supervisor makes the initial review."),
+    FileStatus.HOME_VISIT: _l("Passed initial review: a home visit is due before final review."),
+    FileStatus.FINAL_REVIEW: _l("Visited: the supervisor decides whether it goes on record."),
+    FileStatus.PUBLIC_NOTICE: _l("Approved and posted publicly; on record when the notice ends."),
+    FileStatus.ACTIVE: _l("On record: the household may be given aid."),
+    FileStatus.RETURNED: _l("Sent back to the caseworker to correct or complete."),
+    FileStatus.REJECTED: _l("Not accepted; the reason is in the file's history."),
+    FileStatus.EXITED: _l("The household has left hardship; the file is kept."),
+    FileStatus.CANCELLED: _l("Cancelled; the file is kept for the record."),
+}
+
+TRANSFER_STATUS_HELP = {
+    TransferStatus.PENDING: _l("Requested: the receiving centre has not yet accepted it."),
+    TransferStatus.ACCEPTED: _l("The receiving centre holds the file now."),
+    TransferStatus.DECLINED: _l("The receiving centre declined; the file stayed where it was."),
+    TransferStatus.WITHDRAWN: _l("The sending centre withdrew the request."),
+}

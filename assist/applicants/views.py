@@ -34,6 +34,7 @@ from assist.applicants.models import (
     TransferStatus,
 )
 from assist.attachments import services as attachment_services
+from assist.attachments import staging
 from assist.attachments.forms import RemoveAttachmentForm
 from assist.attachments.models import AttachmentKind
 from assist.audit import labels as audit_labels
@@ -43,7 +44,7 @@ from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.crypto import decrypt, keyed_hash
 from assist.core.errors import DomainError
-from assist.core.forms import input_refusal, perform
+from assist.core.forms import form_refusal, input_refusal, perform, refuse_back
 from assist.core.inputs import id_or_none
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.timeutil import local_today
@@ -62,6 +63,7 @@ audit_labels.register(
         "attachment.added": _l("Attachment added"),
         "attachment.downloaded": _l("Attachment opened"),
         "attachment.removed": _l("Attachment removed"),
+        "attachment.purged": _l("Staged upload purged"),
         "subsistence_standard.created": _l("低保 standard added"),
     },
     objects={
@@ -191,18 +193,41 @@ def create():
         form.centre.data = current_user.centre_id
     status = 200
     duplicates: list[Applicant] = []
+    # A scan sent with an earlier, refused try of this form: kept for its uploader.
+    staged = (
+        staging.staged_for(current_user, request.form.get("staged_consent"))
+        if request.method == "POST"
+        else None
+    )
+    if request.method == "POST" and request.form.get("unstage"):
+        if form.csrf_token.validate(form) and staged is not None:
+            staging.discard(staged, acting_user=current_user)
+            db.session.commit()
+            flash(_("The uploaded scan has been removed; nothing else has changed."), "info")
+        form.csrf_token.errors = []
+        return _registration_form(form, None, duplicates, 200)
     if form.validate_on_submit():
         data, rows = form.to_input()
         centre = get_scoped_or_404(Centre, form.centre.data, current_user, Centre.id)
         try:
             applicant = services.register_household(data, acting_user=current_user, centre=centre)
-            if form.consent_scan.data and form.consent_scan.data.filename:
+            if _uploaded(form):
                 attachment_services.store_attachment(
                     form.consent_scan.data,
                     acting_user=current_user,
                     owner_type=services.OWNER_TYPE,
                     owner=applicant,
                     kind=AttachmentKind.CONSENT,
+                )
+                if staged is not None:  # a new scan replaces the one kept from the refusal
+                    staging.discard(staged, acting_user=current_user)
+            elif staged is not None:
+                staging.adopt(
+                    staged,
+                    acting_user=current_user,
+                    owner_type=services.OWNER_TYPE,
+                    owner=applicant,
+                    centre=centre,
                 )
         except DomainError as err:
             db.session.rollback()
@@ -213,6 +238,7 @@ def create():
             _apply_errors(form, err, rows)
             flash(err.message, "danger")
             status = err.status
+            staged = _stage_upload(form, staged)
         else:
             db.session.commit()
             flash(
@@ -236,6 +262,33 @@ def create():
     elif request.method == "POST":
         status = 422
         _check_everything(form, *form.to_input())
+        staged = _stage_upload(form, staged)
+    return _registration_form(form, staged, duplicates, status)
+
+
+def _uploaded(form: FileForm) -> bool:
+    return bool(form.consent_scan.data and getattr(form.consent_scan.data, "filename", None))
+
+
+def _stage_upload(form: FileForm, staged):
+    """The form was refused: keep a scan sent with it so it need not be chosen again."""
+    if not _uploaded(form) or form.consent_scan.errors:
+        return staged
+    try:
+        kept = staging.stage(
+            form.consent_scan.data, acting_user=current_user, kind=AttachmentKind.CONSENT
+        )
+        if staged is not None:
+            staging.discard(staged, acting_user=current_user)
+    except DomainError as err:
+        db.session.rollback()
+        form.consent_scan.errors = [err.fields.get("file", err.message)]
+        return staging.staged_for(current_user, staged.id) if staged is not None else None
+    db.session.commit()
+    return kept
+
+
+def _registration_form(form: FileForm, staged, duplicates, status: int):
     return render_template(
         "applicants/form.html",
         form=form,
@@ -243,6 +296,7 @@ def create():
         member_template=_member_template(),
         labels=labels,
         duplicates=duplicates,
+        staged=staged,
     ), status
 
 
@@ -399,7 +453,7 @@ def act(applicant_id: int, action: str):
     applicant = _load(applicant_id)
     form = ActionForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _refused(applicant, form_refusal(form), action_form=form)
     return _act(
         applicant,
         lambda: services.transition(
@@ -425,7 +479,7 @@ def override(applicant_id: int):
     applicant = _load(applicant_id)
     form = ActionForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _refused(applicant, form_refusal(form), action_form=form)
     return _act(
         applicant,
         lambda: services.override_category(
@@ -486,7 +540,7 @@ def review(applicant_id: int):
     applicant = _load(applicant_id)
     form = ReviewForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _refused(applicant, form_refusal(form), review_form=form)
     return _act(
         applicant,
         lambda: services.record_review(
@@ -536,7 +590,7 @@ def remove_attachment(applicant_id: int, attachment_id: int):
     )
     form = RemoveAttachmentForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _refused(applicant, form_refusal(form))
     return _act(
         applicant,
         lambda: attachment_services.remove_attachment(
@@ -629,7 +683,7 @@ def decide_transfer(transfer_id: int, decision: str):
     transfer = _load_transfer(transfer_id, side)
     form = DeclineForm()
     if not form.validate_on_submit():
-        abort(400)
+        return refuse_back(form, url_for("applicants.transfers"))
 
     def decide() -> str:
         if decision == "accept":

@@ -63,3 +63,13 @@ def label(table: dict, value) -> str:
         return str(table[value])
     except KeyError:
         return str(value or "")
+
+
+#: What each list state means, for the status badge's tooltip and accessible description.
+LIST_STATUS_HELP = {
+    ListStatus.DRAFT: _l("The centre is drawing up the list; households may be added or removed."),
+    ListStatus.SUBMITTED: _l("Submitted: the supervisor approves or returns it."),
+    ListStatus.RETURNED: _l("Sent back to the centre to correct."),
+    ListStatus.APPROVED: _l("Approved and frozen: visits and payments follow this list."),
+    ListStatus.PUBLISHED: _l("Approved and posted publicly."),
+}

@@ -82,3 +82,19 @@ OBJECTION_LABELS = {
     ObjectionStatus.UPHELD: _l("upheld"),
     ObjectionStatus.DISMISSED: _l("dismissed"),
 }
+
+#: What each case state means, for the status badge's tooltip and accessible description.
+STATUS_HELP = {
+    CaseStatus.DRAFT: _l("Being prepared by the caseworker; not submitted yet."),
+    CaseStatus.SUBMITTED: _l("Submitted: waiting for the approving supervisor's decision."),
+    CaseStatus.RETURNED: _l("Sent back to the caseworker for more information."),
+    CaseStatus.APPROVED: _l("Approved; the service is to be given (no money is paid)."),
+    CaseStatus.REJECTED: _l("Not approved; the reason is in the timeline."),
+    CaseStatus.IN_NOTICE: _l("Approved and posted publicly; ready to pay when the notice ends."),
+    CaseStatus.ON_HOLD: _l("An objection to the notice is open; nothing is paid until resolved."),
+    CaseStatus.READY_TO_PAY: _l("Approved: finance pays the aid to the household."),
+    CaseStatus.PARTLY_PAID: _l("Part of the approved amount has been paid; the rest is due."),
+    CaseStatus.PAID: _l("The approved amount has been paid; the caseworker closes the case."),
+    CaseStatus.CLOSED: _l("Finished; kept for the record."),
+    CaseStatus.WITHDRAWN: _l("Withdrawn before a decision; kept for the record."),
+}

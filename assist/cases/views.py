@@ -45,6 +45,7 @@ from assist.cases.labels import (
     OBJECTION_LABELS,
     OCCASION_LABELS,
     SCHOOL_LEVEL_LABELS,
+    STATUS_HELP,
     STATUS_LABELS,
     STATUS_TONES,
 )
@@ -52,7 +53,7 @@ from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objecti
 from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.errors import DomainError, ValidationError
-from assist.core.forms import Outcome, apply_field_errors, input_refusal, perform
+from assist.core.forms import Outcome, apply_field_errors, input_refusal, perform, refuse_back
 from assist.core.masking import mask_name
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -96,6 +97,7 @@ def _labels():
         "kind_labels": KIND_LABELS,
         "status_labels": STATUS_LABELS,
         "status_tones": STATUS_TONES,
+        "status_help": STATUS_HELP,
         "action_labels": ACTION_LABELS,
         "objection_labels": OBJECTION_LABELS,
         "school_level_labels": SCHOOL_LEVEL_LABELS,
@@ -487,7 +489,7 @@ def remove_attachment(case_id: int, attachment_id: int):
     )
     form = RemoveAttachmentForm()
     if not form.validate_on_submit():
-        abort(400)
+        return refuse_back(form, url_for("cases.show", case_id=case.id))
     perform(
         lambda: attachments.remove_case_attachment(
             attachment, case, acting_user=current_user, reason=form.reason.data or ""

@@ -176,6 +176,36 @@ def apply_field_errors(form, err: DomainError) -> None:
         flash(err.message, "danger")
 
 
+def form_refusal(form) -> ValidationError:
+    """The refusal for a (hidden) action form that failed its own checks: each field's first
+    error, the first of them, with its label, as the message. Views answer it on the record's
+    page (re-rendered, or a redirect with the message flashed), never with a bare 400."""
+    fields = {}
+    for field in form:
+        if isinstance(field, CSRFTokenField) or not field.errors:
+            continue
+        first = field.errors[0]
+        if isinstance(first, str):
+            fields[field.name] = first
+    shown = [name for name in fields if not isinstance(form[name].widget, HiddenInput)]
+    if shown:
+        return ValidationError(f"{form[shown[0]].label.text}: {fields[shown[0]]}", fields=fields)
+    if fields:  # only hidden fields: nothing the user typed, the page was old or altered
+        return ValidationError(
+            str(_l("The form arrived incomplete; nothing has been saved. Please try again.")),
+            fields=fields,
+        )
+    return ValidationError(str(_l("Please correct the marked fields; nothing has been saved.")))
+
+
+def refuse_back(form, url: str):
+    """Flash a form's refusal and send the browser back to the record's page (303)."""
+    from flask import redirect
+
+    flash(form_refusal(form).message, "danger")
+    return redirect(url, 303)
+
+
 @dataclass
 class Outcome:
     """What `perform` did: the service's return value, or the DomainError that refused it."""

@@ -265,6 +265,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["record_panels"] = record_panels
     app.jinja_env.globals["form_errors"] = form_errors
     app.jinja_env.globals["field_aria"] = field_aria
+    app.jinja_env.globals["next_dom_id"] = next_dom_id
 
     @app.context_processor
     def _globals():
@@ -278,3 +279,11 @@ def _register_template_helpers(app: Flask) -> None:
             "nav_items": nav_items,
             "role_label": lambda role: ROLE_LABELS[Role(role)],
         }
+
+
+def next_dom_id(prefix: str = "d") -> str:
+    """An id unique within the page being rendered (a status badge's description, …)."""
+    from flask import g
+
+    g._dom_ids = getattr(g, "_dom_ids", 0) + 1
+    return f"{prefix}-{g._dom_ids}"

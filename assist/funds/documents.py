@@ -200,7 +200,7 @@ VOUCHER = register(
 def load_batch(user: User, batch_id) -> PaymentBatch:
     batch = get_scoped_or_404(PaymentBatch, batch_id, user)
     if not user.has_role(*ROSTER_ROLES):
-        raise PermissionDenied(_("Your role may not print disbursement rosters."))
+        raise PermissionDenied(_("Your role may not print payment rosters."))
     return batch
 
 
@@ -219,7 +219,7 @@ def roster_document_data(batch: PaymentBatch, full_ids: bool) -> dict:
 ROSTER = register(
     DocumentSpec(
         kind="roster",
-        title=_l("Disbursement roster"),
+        title=_l("Payment roster"),
         template="documents/roster.html",
         version="roster-2",
         load=load_batch,

@@ -66,3 +66,23 @@ def label(mapping: dict, value) -> str:
         if key == value:
             return str(text)
     return str(value or "")
+
+
+#: What each state means, for the status badges' tooltips and accessible descriptions.
+CASE_STATUS_HELP = {
+    CaseStatus.READY_TO_PAY: _l("Approved: finance pays the aid to the household."),
+    CaseStatus.PARTLY_PAID: _l("Part of the approved amount has been paid; the rest is due."),
+    CaseStatus.PAID: _l("The approved amount has been paid; the caseworker closes the case."),
+    CaseStatus.CLOSED: _l("Finished; kept for the record."),
+}
+
+PAYMENT_STATUS_HELP = {
+    PaymentStatus.PAID: _l("Paid from the fund and entered in the ledger."),
+    PaymentStatus.REVERSED: _l("Undone by a reversal entry: the money went back to the fund."),
+}
+
+BATCH_STATUS_HELP = {
+    BatchStatus.DRAFT: _l("Being put together; nothing has been paid yet."),
+    BatchStatus.PAID: _l("Every case in the batch has been paid, all at once."),
+    BatchStatus.CANCELLED: _l("Cancelled before payment; nothing was paid."),
+}

@@ -57,11 +57,14 @@ from assist.funds.forms import (
     ReverseForm,
 )
 from assist.funds.labels import (
+    BATCH_STATUS_HELP,
     BATCH_STATUS_LABELS,
+    CASE_STATUS_HELP,
     CASE_STATUS_LABELS,
     ENTRY_LABELS,
     KIND_LABELS,
     METHOD_LABELS,
+    PAYMENT_STATUS_HELP,
     PAYMENT_STATUS_LABELS,
     SOURCE_LABELS,
     label,
@@ -134,6 +137,11 @@ def _labels():
             "kind": KIND_LABELS,
         },
         "fund_label": label,
+        "fund_help": {
+            "payment_status": PAYMENT_STATUS_HELP,
+            "batch_status": BATCH_STATUS_HELP,
+            "case_status": CASE_STATUS_HELP,
+        },
     }
 
 

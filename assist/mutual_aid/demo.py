@@ -201,7 +201,7 @@ def seed_mutual_aid(rng: random.Random) -> str:
         source=FundSource.MUTUAL_AID,
         year=today.year,
         allowed_kinds=["mutual_aid"],
-        note="会员会费与工会补贴；只支付互助保障理赔",
+        note="会员会费与工会补贴；只用于互助保障理赔",
     )
     union = db.session.scalars(
         select(Fund).where(Fund.source == FundSource.UNION_FUNDS).order_by(Fund.id)

@@ -25,11 +25,11 @@ from assist.attachments.labels import KIND_LABELS as DOCUMENT_LABELS
 from assist.attachments.models import AttachmentKind
 from assist.auth.models import Role
 from assist.cases.attachments import case_attachments
-from assist.cases.labels import STATUS_LABELS
+from assist.cases.labels import STATUS_HELP, STATUS_LABELS
 from assist.cases.models import CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
-from assist.core.forms import int_arg, perform
+from assist.core.forms import int_arg, perform, refuse_back
 from assist.core.inputs import id_or_none
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -80,6 +80,7 @@ def _labels():
         },
         "ma_refusal_label": refusal_label,
         "case_status_label": lambda status: str(STATUS_LABELS[CaseStatus(status)]),
+        "case_status_help": lambda status: str(STATUS_HELP[CaseStatus(status)]),
     }
 
 
@@ -241,7 +242,7 @@ def roster_confirm(unit_id: int):
     unit = get_scoped_or_404(Unit, unit_id, current_user)
     form = ConfirmRosterForm()
     if not form.validate_on_submit():
-        abort(400)
+        return refuse_back(form, url_for("mutual_aid.unit", unit_id=unit.id))
     token = form.token.data
     kept = roster_jobs.kept_roster(current_user.id, token)
     if kept is None:
@@ -349,7 +350,7 @@ def renew(unit_id: int):
     form = RenewForm()
     form.from_term.choices = form.to_term.choices = _term_choices()
     if not form.validate_on_submit():
-        abort(400)
+        return refuse_back(form, url_for("mutual_aid.unit", unit_id=unit.id))
     from_term = db.session.get(PlanTerm, int(form.from_term.data))
     to_term = db.session.get(PlanTerm, int(form.to_term.data))
     dry = form.confirm.data != "1"

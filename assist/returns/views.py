@@ -10,13 +10,14 @@ from flask_login import current_user, login_required
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.core.errors import DomainError, NotFound
-from assist.core.forms import int_arg, perform
+from assist.core.forms import int_arg, perform, refuse_back
 from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required
 from assist.returns import services
 from assist.returns.documents import STATE_TEXT, load_version
 from assist.returns.exports import return_workbook
 from assist.returns.forms import CompileForm, ReopenForm
+from assist.returns.labels import CHILD_STATE_HELP, VERSION_HELP
 from assist.returns.layout import lines
 from assist.returns.models import PeriodKind, PeriodReturn
 
@@ -59,6 +60,8 @@ def index():
         ret=ret,
         children=children,
         state_text=STATE_TEXT,
+        state_help=CHILD_STATE_HELP,
+        version_help=VERSION_HELP,
         compile_blocked=_reason(services.check_compile, centre, ret, acting_user=current_user),
         form=CompileForm(period_kind=kind, period=period),
     )
@@ -70,7 +73,7 @@ def index():
 def compile_():
     form = CompileForm()
     if not form.validate_on_submit():
-        abort(400)
+        return refuse_back(form, url_for("returns.index"))
     outcome = perform(
         lambda: services.compile_return(
             current_user.centre, form.period_kind.data, form.period.data, acting_user=current_user
@@ -108,6 +111,8 @@ def show(return_id: int):
         lines=lines(version.figures, version.changes),
         children=services.children_status(ret.centre, ret.period_kind, ret.period),
         state_text=STATE_TEXT,
+        state_help=CHILD_STATE_HELP,
+        version_help=VERSION_HELP,
         sign_blocked=_reason(services.check_sign, ret, acting_user=current_user),
         reopen_blocked=_reason(services.check_reopen, ret, acting_user=current_user),
         compile_blocked=_reason(services.check_compile, ret.centre, ret, acting_user=current_user),

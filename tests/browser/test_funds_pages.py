@@ -55,7 +55,7 @@ def test_pay_a_case_and_batch_in_the_browser(live_server, page, network, tmp_pat
 
     page.goto(f"{live_server}/funds/batches/new")
     page.get_by_label("标题").fill("2027年春节送温暖慰问金")
-    page.get_by_label("支付方式").select_option("cash")
+    page.get_by_label("发放方式").select_option("cash")
     page.get_by_role("button", name="创建批次").click()
     page.wait_for_load_state()
     for c in holiday:

@@ -124,7 +124,7 @@ def test_enrol_a_unit_from_xlsx_and_pay_a_hospital_claim(live_server, browser, n
     expect(fin.get_by_test_id("account")).to_contain_text("6543")
     source = fin.locator("option", has_text="职工互助保障金")
     expect(source).to_contain_text("¥960.00")  # ¥50 staff share + ¥30 subsidy, × 12
-    fin.get_by_label("支付来源").select_option(source.get_attribute("value"))
+    fin.get_by_label("发放来源").select_option(source.get_attribute("value"))
     fin.get_by_label("银行流水号").fill("ICBC2026HZ0001")
     shot(fin, "ma-pay")
     fin.get_by_test_id("pay").click()

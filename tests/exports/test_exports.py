@@ -69,8 +69,8 @@ def test_finance_exports_the_days_payments_to_excel_typed_and_neutralised(web, p
     sheet = _xlsx(finance.get(f"/funds/payments?from={today}&to={today}&format=xlsx"))
     rows = list(sheet.iter_rows(values_only=True))
     headers = list(rows[0])
-    assert headers[:3] == ["序号", "支付时间", "案件"]
-    amount, paid_at, reference = (headers.index(h) for h in ("金额", "支付时间", "银行流水号"))
+    assert headers[:3] == ["序号", "发放时间", "案件"]
+    amount, paid_at, reference = (headers.index(h) for h in ("金额", "发放时间", "银行流水号"))
     body = rows[1:]
     assert len(body) == 2
     assert sorted(r[amount] for r in body) == [Decimal("1500.00"), Decimal("1500.50")]

@@ -51,7 +51,7 @@ def test_a_batch_pays_every_case_and_gives_the_roster(client, network):
     ]
     url = _batch_through_pages(client, network, fund, cases)
     roster = client.get(f"{url}/roster").get_data(as_text=True)
-    assert "发放花名册" in roster or "Disbursement roster" in roster
+    assert "发放花名册" in roster or "Payment roster" in roster
     assert "DRAFT" in roster or "草稿" in roster
     paid = post_form(client, f"{url}/pay", {"paid_on": "2026-01-20"}, token_from=url)
     assert paid.status_code == 302

@@ -93,7 +93,7 @@ def test_the_same_form_submitted_twice_pays_once(client, network):
     assert db.session.scalar(select(func.count(Payment.id))) == 1
     assert case.paid_fen == 40_000 and case.status == CaseStatus.PARTLY_PAID
     page = client.get(second.headers["Location"], follow_redirects=True).get_data(as_text=True)
-    assert "nothing was paid twice" in page or "不会重复支付" in page
+    assert "nothing was paid twice" in page or "不会重复发放" in page
     # a new rendering of the form gets a new key: the rest can be paid
     _html, key2 = _pay_form(client, case.id)
     assert key2 != key
@@ -184,7 +184,7 @@ def test_the_payment_note_on_the_timeline_is_chinese_for_an_english_speaking_off
     note = db.session.scalars(
         select(CaseEvent.comment).where(CaseEvent.case_id == case.id, CaseEvent.action == "pay")
     ).one()
-    assert note.startswith("从") and "支付¥1,000.00" in note and "payment" not in note
+    assert note.startswith("从") and "发放¥1,000.00" in note and "payment" not in note
 
 
 def test_api_refuses_an_overdraft_with_insufficient_balance(client, network):
