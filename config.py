@@ -93,6 +93,13 @@ class Config:
     PRINT_OUTPUT_RETENTION_DAYS = _env_int("PRINT_OUTPUT_RETENTION_DAYS", 7)
     #: Hours a scan uploaded with a refused form is kept for its uploader before it is purged.
     STAGED_UPLOAD_RETENTION_HOURS = _env_int("STAGED_UPLOAD_RETENTION_HOURS", 48)
+    #: List exports: up to EXPORT_INLINE_ROWS rows are answered at once, more (up to
+    #: EXPORT_MAX_ROWS) are written by a background job, read EXPORT_CHUNK_ROWS at a time;
+    #: the job's file is deleted after EXPORT_RETENTION_DAYS.
+    EXPORT_INLINE_ROWS = _env_int("EXPORT_INLINE_ROWS", 5000)
+    EXPORT_MAX_ROWS = _env_int("EXPORT_MAX_ROWS", 200_000)
+    EXPORT_CHUNK_ROWS = _env_int("EXPORT_CHUNK_ROWS", 1000)
+    EXPORT_RETENTION_DAYS = _env_int("EXPORT_RETENTION_DAYS", 7)
 
     # Background jobs: RQ on REDIS_URL when set, else a local runner process the app starts.
     REDIS_URL = os.environ.get("REDIS_URL", "")

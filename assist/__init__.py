@@ -140,17 +140,20 @@ def _register_blueprints(app: Flask) -> None:
     from assist.documents.views import bp as documents_bp
     from assist.exchange import api as _exchange_api  # noqa: F401
     from assist.exchange.views import bp as exchange_bp
+    from assist.exports import api as _exports_api  # noqa: F401
     from assist.funds import api as _funds_api  # noqa: F401
     from assist.funds.views import bp as funds_bp
     from assist.help.views import bp as help_bp
     from assist.home.views import bp as home_bp
     from assist.imports import api as _imports_api  # noqa: F401
     from assist.imports.views import bp as imports_bp
+    from assist.inbox import api as _inbox_api  # noqa: F401
     from assist.mutual_aid import api as _mutual_aid_api  # noqa: F401
     from assist.mutual_aid.views import bp as mutual_aid_bp
     from assist.pairings import api as _pairings_api  # noqa: F401
     from assist.returns import api as _returns_api  # noqa: F401
     from assist.returns.views import bp as returns_bp
+    from assist.search import api as _search_api  # noqa: F401
     from assist.stats import api as _stats_api  # noqa: F401
     from assist.stats.views import bp as stats_bp
 
@@ -158,11 +161,13 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (applicants_bp, standards_bp, attachments_bp, documents_bp, mutual_aid_bp):
         app.register_blueprint(bp)
+    from assist.exports.views import bp as exports_bp
     from assist.inbox.views import bp as inbox_bp
     from assist.search.views import bp as search_bp
 
     for bp in (stats_bp, returns_bp, imports_bp, exchange_bp, inbox_bp, search_bp, help_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(exports_bp)
     from assist.campaigns import owners as _visit_photos  # noqa: F401  (attachment owner)
     from assist.campaigns.views import bp as campaigns_bp
     from assist.pairings.views import bp as pairings_bp

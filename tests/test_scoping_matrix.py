@@ -68,6 +68,12 @@ NOT_CENTRE_SCOPED = {
     "(tests/mutual_aid/test_roster_jobs.py::test_the_progress_json_answers_while_the_job_"
     "waits_and_after)",
     "mutual_aid.roster_job_status": "as mutual_aid.roster_job",
+    **dict.fromkeys(
+        ("exports.job", "exports.status", "exports.download", "api.get_export"),
+        "an export job is its starter's alone, in the roles and centre it was made for "
+        "(tests/exports/test_export_jobs.py::test_only_the_starter_in_the_same_scope_sees_the_job)",
+    ),
+    "api.download_export": "as api.get_export",
 }
 #: Routes whose records follow another visibility rule than own-centre-and-below, and where
 #: that rule is tested: a send-warmth or screening campaign is seen in the subtree that runs

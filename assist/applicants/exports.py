@@ -29,6 +29,7 @@ register_export(
             Column(_l("State"), lambda a: _label(STATUS_LABELS, a.status)),
             Column(_l("Review due"), lambda a: a.review_due_on, "date"),
         ),
+        endpoint="applicants.index",
     )
 )
 
@@ -47,5 +48,6 @@ register_export(
             Column(_l("State"), lambda t: _label(TRANSFER_STATUS_LABELS, t.status)),
             Column(_l("Decided at"), lambda t: t.decided_at, "datetime"),
         ),
+        endpoint="applicants.transfers",
     )
 )

@@ -51,6 +51,7 @@ register_export(
             Column(_l("Changes"), _changes_text),
             Column(_l("Note"), lambda e: e.comment),
         ),
+        endpoint="audit.index",
     )
 )
 

@@ -220,6 +220,7 @@ register_export(
             Column(_l("Account active"), lambda u: _("yes") if u.is_active_account else _("no")),
             Column(_l("Last sign-in"), lambda u: u.last_login_at, "datetime"),
         ),
+        endpoint="users.index",
     )
 )
 register_nav(_l("Users"), "users.index", roles=(Role.ADMIN,), order=80, group="admin")

@@ -24,6 +24,7 @@ register_export(
             Column(_l("State"), lambda c: str(STATUS_LABELS[c.status])),
             Column(_l("Centre"), lambda c: c.centre.name),
         ),
+        endpoint="cases.index",
     )
 )
 
@@ -41,5 +42,6 @@ register_export(
             Column(_l("Notice from"), lambda r: r["starts"], "datetime"),
             Column(_l("Notice until"), lambda r: r["ends"], "datetime"),
         ),
+        endpoint="cases.notices",
     )
 )

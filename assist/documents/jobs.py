@@ -27,7 +27,6 @@ from assist.centres.scoping import not_found
 from assist.core.crypto import (
     EncryptedWriter,
     is_encrypted_file,
-    read_encrypted,
     read_encrypted_bytes,
     write_encrypted,
 )
@@ -39,7 +38,7 @@ from assist.documents.models import IssuedDocument, PrintJob, PrintJobItem
 from assist.documents.registry import DocumentSpec, get_spec
 from assist.documents.services import finish, may_show_full_ids, prepare
 from assist.extensions import db
-from assist.jobs import engine
+from assist.jobs import engine, outputs
 from assist.jobs.registry import register_kind
 
 log = logging.getLogger(__name__)
@@ -145,10 +144,7 @@ def check_download(job: PrintJob, *, acting_user) -> None:
 def open_output(job: PrintJob, *, acting_user):
     """Check the user may download the output; audit the download; return its plaintext chunks."""
     check_download(job, acting_user=acting_user)
-    try:
-        chunks = read_encrypted(job.result_path, purpose=FILE_PURPOSE)
-    except ValueError:  # not ours (stored in the clear by an earlier version): never served
-        raise not_found() from None
+    chunks = outputs.open_output(job.result_path, purpose=FILE_PURPOSE)
     record(
         "print_job.downloaded",
         acting_user=acting_user,
@@ -231,12 +227,12 @@ def _claim_next(app) -> int | None:
                 return job_id
 
 
+#: Where the outputs are kept (STORAGE_DIR/print-jobs/<id>, see assist.jobs.outputs).
+AREA = "print-jobs"
+
+
 def job_dir(job: PrintJob) -> Path:
-    root = Path(current_app.config["STORAGE_DIR"]) / "print-jobs"
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = root / str(job.id)
-    path.mkdir(exist_ok=True, mode=0o700)
-    return path
+    return outputs.output_dir(AREA, job.id)
 
 
 def _run(app, job_id: int) -> None:
@@ -352,7 +348,7 @@ def _assemble(job: PrintJob, out: Path) -> None:
 
 
 def retention_days() -> int:
-    return int(current_app.config["PRINT_OUTPUT_RETENTION_DAYS"])
+    return outputs.retention_days("PRINT_OUTPUT_RETENTION_DAYS")
 
 
 def _in_clear(path: str) -> bool:
@@ -406,18 +402,7 @@ def purge_expired(now=None) -> int:
 
 def _delete_files(job: PrintJob) -> int:
     """Delete the job's folder (output, single documents, partial files); count the files."""
-    folder = Path(current_app.config["STORAGE_DIR"]) / "print-jobs" / str(job.id)
-    paths = {Path(p) for p in [job.result_path] + [i.file_path for i in job.items] if p}
-    if folder.is_dir():
-        paths |= {p for p in folder.iterdir() if p.is_file()}
-    removed = 0
-    for path in paths:
-        if path.exists():
-            path.unlink()
-            removed += 1
-    if folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-    return removed
+    return outputs.delete_output(AREA, job.id, [job.result_path] + [i.file_path for i in job.items])
 
 
 def _purge_print_outputs(params: dict) -> dict:

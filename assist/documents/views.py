@@ -5,7 +5,6 @@ from functools import wraps
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -33,6 +32,7 @@ from assist.documents.forms import PrintJobForm, VerifyForm
 from assist.documents.models import PrintJob
 from assist.documents.registry import batch_specs, get_spec
 from assist.extensions import db
+from assist.jobs import outputs
 
 bp = Blueprint("documents", __name__)
 
@@ -265,14 +265,11 @@ def download(job_id: int):
     chunks = jobs.open_output(job, acting_user=current_user)
     db.session.commit()  # the download's audit row
     zipped = job.output == "zip"
-    response = Response(
-        chunks, mimetype="application/zip" if zipped else "application/pdf", direct_passthrough=True
+    return outputs.download_response(
+        chunks,
+        filename=f"print-job-{job.id}.{'zip' if zipped else 'pdf'}",
+        mimetype="application/zip" if zipped else "application/pdf",
     )
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=print-job-{job.id}.{'zip' if zipped else 'pdf'}"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 JOB_STATES = {

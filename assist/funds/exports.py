@@ -48,6 +48,7 @@ register_export(
             Column(_l("State"), lambda p: label(PAYMENT_STATUS_LABELS, p.status)),
             Column(_l("By"), lambda p: _display_name(p.paid_by)),
         ),
+        endpoint="funds.payments",
     )
 )
 
@@ -66,6 +67,7 @@ register_export(
             Column(_l("State"), lambda b: label(BATCH_STATUS_LABELS, b.status)),
             Column(_l("Paid on"), lambda b: b.paid_on, "date"),
         ),
+        endpoint="funds.batch_list",
     )
 )
 

@@ -127,10 +127,10 @@ def test_headers_follow_the_users_language_and_every_list_exports(web, network, 
     assert "<html" in fin.get("/funds/payments?format=pdf").get_data(as_text=True)
 
 
-def test_too_many_rows_ask_to_narrow_the_filters(web, paid, monkeypatch):
-    from assist.exports import registry
-
-    monkeypatch.setattr(registry, "MAX_ROWS", 1)
+def test_too_many_rows_ask_to_narrow_the_filters(app, web, paid, monkeypatch):
+    # Above the inline limit and the hard cap of a background job: refused, nothing started.
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_ROWS", 1)
+    monkeypatch.setitem(app.config, "EXPORT_MAX_ROWS", 1)
     response = web("sz-gs-pj.finance").get("/funds/payments?method=bank_transfer&format=xlsx")
     assert response.status_code == 302
     assert response.headers["Location"] == "/funds/payments?method=bank_transfer"
