@@ -152,3 +152,55 @@ def test_the_progress_json_answers_while_the_job_waits_and_after(
         client.get(url.replace(f"/units/{unit.id}/", "/units/999999/") + "/status").status_code
         == 404
     )
+
+
+def test_the_api_starts_the_same_job_above_the_threshold_and_answers_202(
+    app, network, hospital, tmp_path
+):
+    from tests.cases.helpers import Api
+    from tests.mutual_aid.helpers import upload
+
+    _plan, term = hospital
+    unit = make_unit(network["SZ-GS-PJ"], staff=600, members=560)
+    api = Api(app.test_client(), "sz-gs-pj.caseworker")
+    data = _roster_file(tmp_path)
+
+    app.config["JOBS_BACKEND"] = "runner"  # nothing runs the job until we do
+    started = upload(api, unit.id, term.id, data, dry_run=True)
+    assert started.status_code == 202, started.get_json()
+    body = started.get_json()
+    job = db.session.scalars(select(BackgroundJob)).one()
+    assert job.kind == "mutual_aid.roster" and job.params["mode"] == "dry_run"
+    assert body["status_url"] == f"/api/v1/mutual-aid/enrolments/jobs/{job.id}"
+    assert (body["status"], body["done"], body["total"], body["report"]) == (
+        "queued",
+        0,
+        BIG + 3,
+        None,
+    )
+    assert engine.run_queued() == 1
+    done = api.client.get(body["status_url"], headers=api.headers).get_json()
+    assert done["status"] == "done" and done["percent"] == 100
+    report = done["report"]
+    assert (report["rows_total"], report["rows_valid"]) == (BIG + 3, BIG)
+    assert [r["row"] for r in report["bad_rows"]] == [BIG + 3, BIG + 4, BIG + 5]
+    assert all("*" in r["id"] or r["id"] == "" for r in report["bad_rows"])  # masked
+    assert db.session.scalar(select(Enrolment.id)) is None  # the dry run changed nothing
+
+    # another caseworker whose scope covers the unit does not see this caseworker's job
+    other = Api(app.test_client(), "sz-gs.caseworker")
+    assert other.client.get(body["status_url"], headers=other.headers).status_code == 404
+
+    enrol = upload(api, unit.id, term.id, data, dry_run=False, skip_bad=True)
+    assert enrol.status_code == 202, enrol.get_json()
+    assert engine.run_queued() == 1
+    result = api.client.get(enrol.get_json()["status_url"], headers=api.headers).get_json()
+    batch = db.session.scalars(select(EnrolmentBatch)).one()
+    assert result["status"] == "done" and result["batch_id"] == batch.id
+    assert result["batch_url"] == f"/api/v1/mutual-aid/enrolments/{batch.id}"
+    assert (batch.rows_enrolled, batch.rows_skipped) == (BIG, 3)
+
+    # a small roster still answers inside the request
+    app.config["ROSTER_INLINE_ROWS"] = 100_000
+    inline = upload(api, unit.id, term.id, data, dry_run=True)
+    assert inline.status_code == 200 and inline.get_json()["rows_total"] == BIG + 3
