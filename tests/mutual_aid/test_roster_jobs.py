@@ -204,3 +204,83 @@ def test_the_api_starts_the_same_job_above_the_threshold_and_answers_202(
     app.config["ROSTER_INLINE_ROWS"] = 100_000
     inline = upload(api, unit.id, term.id, data, dry_run=True)
     assert inline.status_code == 200 and inline.get_json()["rows_total"] == BIG + 3
+
+
+def test_staged_rosters_never_confirmed_are_purged_by_the_periodic_job(
+    app, client, network, hospital, tmp_path
+):
+    import os
+    import time
+    from pathlib import Path
+
+    from assist.audit.models import AuditEntry
+    from assist.jobs.registry import get_kind
+    from assist.mutual_aid import jobs as roster_jobs
+    from tests.mutual_aid.helpers import xlsx
+
+    assert get_kind(roster_jobs.PURGE_KIND).every == 3600  # the engine's periodic work
+    _plan, term = hospital
+    unit = make_unit(network["SZ-GS-PJ"], staff=12, members=12)
+    login(client, "sz-gs-pj.caseworker")
+    small = client.post(
+        f"/mutual-aid/units/{unit.id}/roster",
+        data={
+            "csrf_token": csrf_token(client, f"/mutual-aid/units/{unit.id}"),
+            "term": term.id,
+            "file": (io.BytesIO(xlsx(people(12))), "名册.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert small.status_code == 200
+    old_token = re.search(
+        r'name="token" type="hidden" value="([^"]+)"', small.get_data(as_text=True)
+    ).group(1)
+    # a large roster whose job still waits: its file stays whatever its age
+    big_unit = make_unit(network["SZ-GS-PJ"], staff=600, members=560)
+    app.config["JOBS_BACKEND"] = "runner"
+    assert _post_roster(client, big_unit, term, _roster_file(tmp_path)).status_code == 302
+    waiting = db.session.scalars(select(BackgroundJob)).one()
+    staged = Path(app.config["STORAGE_DIR"]) / "rosters"
+    day_ago = time.time() - 25 * 3600
+    for path in staged.iterdir():
+        os.utime(path, (day_ago, day_ago))
+    fresh = roster_jobs.keep_roster(1, b"x", "fresh.xlsx")  # just uploaded
+
+    purged = roster_jobs.purge_staged()  # while the large roster's job still waits
+    db.session.commit()
+    assert purged == {"uploads_deleted": 1, "files_deleted": 3, "retention_hours": 24}
+    names = {p.name for p in staged.iterdir()}
+    assert not any(old_token in n for n in names)
+    assert f"1-{fresh}.bin" in names
+    assert engine.run_queued() == 1
+    assert "report" in db.session.get(BackgroundJob, waiting.id).result  # its file was kept
+
+    # the engine's periodic job: the large roster's dry run is done, nobody confirmed it
+    for path in staged.iterdir():
+        if fresh not in path.name:
+            os.utime(path, (day_ago, day_ago))
+    engine.submit(roster_jobs.PURGE_KIND)
+    db.session.commit()
+    assert engine.run_queued() == 1
+    ran = engine.latest(roster_jobs.PURGE_KIND)
+    assert ran.status == "done", ran.error
+    assert ran.result == {"uploads_deleted": 1, "files_deleted": 3, "retention_hours": 24}
+    assert {p.name for p in staged.iterdir()} == {f"1-{fresh}.bin", f"1-{fresh}.name"}
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "mutual_aid.roster_uploads_purged")
+    ).all()
+    assert [e.username for e in entries] == ["system", "system"]
+
+    # confirming the purged upload says it expired and enrols nobody
+    gone = client.post(
+        f"/mutual-aid/units/{unit.id}/roster/confirm",
+        data={
+            "csrf_token": csrf_token(client, f"/mutual-aid/units/{unit.id}"),
+            "token": old_token,
+            "term": term.id,
+        },
+    )
+    assert gone.status_code == 302 and gone.headers["Location"].endswith(f"/units/{unit.id}")
+    assert db.session.scalar(select(Enrolment.id)) is None
+    # a second run finds nothing more to delete and writes no audit row
+    assert roster_jobs.purge_staged()["uploads_deleted"] == 0
