@@ -332,3 +332,20 @@ def _percentages(text: str) -> list[int]:
             _("Give ten percentages, for disability grades 1 to 10."),
         )
     return [int(p) for p in parts]
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[Optional()])
+    kind = SelectField(
+        _l("The day is"),
+        choices=[
+            ("holiday", _l("a public holiday (no work)")),
+            ("workday", _l("an adjusted working day (调休)")),
+        ],
+        default="holiday",
+    )
+    name = StringField(_l("Name, e.g. 国庆节"), validators=[Optional(), Length(max=40)])
+
+
+class CalendarImportForm(FlaskForm):
+    lines = TextAreaField(_l("Days, one a line"), validators=[Optional(), Length(max=20_000)])

@@ -41,6 +41,7 @@ from assist.funds.models import Fund, FundSource
 from assist.mutual_aid import benefits
 from assist.mutual_aid.models import (
     BatchKind,
+    CalendarDay,
     Claim,
     Enrolment,
     EnrolmentBatch,
@@ -1197,23 +1198,139 @@ def payment_days() -> int:
     return int(current_app.config["MUTUAL_AID_PAYMENT_WORKING_DAYS"])
 
 
+# ------------------------------------------------------------------------------- working days
+
+
+def _calendar(first: date, last: date) -> dict[date, bool]:
+    """The calendar's exceptions between two days: day → is it a working day."""
+    rows = db.session.execute(
+        select(CalendarDay.day, CalendarDay.is_working).where(
+            CalendarDay.day >= first, CalendarDay.day <= last
+        )
+    )
+    return {day: working for day, working in rows}
+
+
+def is_working_day(day: date, calendar: dict[date, bool] | None = None) -> bool:
+    """Monday–Friday, unless the calendar makes the day a holiday or a make-up working day."""
+    if calendar is None:
+        calendar = _calendar(day, day)
+    return calendar.get(day, day.weekday() < 5)
+
+
+def _step_working_days(start: date, days: int, direction: int) -> date:
+    # A long holiday (春节) takes at most nine days in a row: a window of twice the working days
+    # plus a month covers any count; it is widened when it does not.
+    span = 2 * days + 31
+    while True:
+        bounds = sorted((start, start + timedelta(days=direction * span)))
+        calendar = _calendar(*bounds)
+        day, left = start, days
+        while left > 0 and abs((day - start).days) < span:
+            day += timedelta(days=direction)
+            if is_working_day(day, calendar):
+                left -= 1
+        if left == 0:
+            return day
+        span *= 2
+
+
 def add_working_days(start: date, days: int) -> date:
-    """The day `days` working days (Monday–Friday) after `start`."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
+    """The day `days` working days after `start` (the calendar's holidays and 调休 counted)."""
+    return _step_working_days(start, days, 1)
 
 
 def subtract_working_days(end: date, days: int) -> date:
-    day = end
-    while days > 0:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
+    """The day `days` working days before `end`."""
+    return _step_working_days(end, days, -1)
+
+
+CALENDAR_KINDS = {"holiday": False, "休": False, "workday": True, "班": True}
+
+
+def check_manage_calendar(user: User) -> None:
+    if not can_manage_plans(user):
+        raise PermissionDenied(_("The working-day calendar is kept by the city's administrators."))
+
+
+def set_calendar_day(*, acting_user: User, day, kind: str, name: str = "") -> CalendarDay:
+    """Mark a day a public holiday or an adjusted working day (replacing what it was)."""
+    check_manage_calendar(acting_user)
+    if not isinstance(day, date):
+        _fail("day", _("Enter a date."))
+    if kind not in CALENDAR_KINDS:
+        _fail("kind", _("Choose a public holiday or an adjusted working day."))
+    name = _text(name, "name", max_len=40, required=False)
+    # A holiday on a weekend (the official notice lists the whole break) changes nothing and
+    # is kept for the page, as is a working weekday marked so.
+    working = CALENDAR_KINDS[kind]
+    row = db.session.scalar(select(CalendarDay).where(CalendarDay.day == day))
+    before = {"is_working": row.is_working, "name": row.name} if row else None
+    if row is None:
+        row = CalendarDay(day=day, created_by_id=acting_user.id, created_at=utcnow())
+        db.session.add(row)
+    row.is_working, row.name = working, name
+    db.session.flush()
+    record(
+        "mutual_aid.calendar_day_set",
+        acting_user=acting_user,
+        obj=row,
+        centre=acting_user.centre,
+        before=before,
+        after={"day": day.isoformat(), "is_working": working, "name": name},
+    )
+    return row
+
+
+def remove_calendar_day(*, acting_user: User, row: CalendarDay) -> None:
+    check_manage_calendar(acting_user)
+    record(
+        "mutual_aid.calendar_day_removed",
+        acting_user=acting_user,
+        obj=row,
+        centre=acting_user.centre,
+        before={"day": row.day.isoformat(), "is_working": row.is_working, "name": row.name},
+    )
+    db.session.delete(row)
+    db.session.flush()
+
+
+def import_calendar(*, acting_user: User, text: str) -> int:
+    """Set the days of a simple list, one a line: `2027-10-01 holiday 国庆节` or
+    `2027-09-26 workday 调休` (休/班 also do). All or nothing: a bad line refuses the list."""
+    check_manage_calendar(acting_user)
+    count = 0
+    for n, line in enumerate((text or "").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split(None, 2)
+        try:
+            day = date.fromisoformat(parts[0])
+        except ValueError:
+            day = None
+        if day is None or len(parts) < 2 or parts[1] not in CALENDAR_KINDS:
+            _fail(
+                "lines",
+                _(
+                    "Line %(n)d: write the date, then holiday or workday, then a name, "
+                    "e.g. 2027-10-01 holiday 国庆节.",
+                    n=n,
+                ),
+            )
+        try:
+            set_calendar_day(
+                acting_user=acting_user,
+                day=day,
+                kind=parts[1],
+                name=parts[2] if len(parts) > 2 else "",
+            )
+        except ValidationError as err:
+            _fail("lines", _("Line %(n)d: %(problem)s", n=n, problem=err.message))
+        count += 1
+    if not count:
+        _fail("lines", _("The list has no days."))
+    return count
 
 
 def overdue_cutoff(today: date | None = None) -> datetime:

@@ -4,6 +4,8 @@ A claim's approval and payment happen on its aid case's page (the same tiers, du
 payments as every case); the claim page shows the benefit's working and the checklist.
 """
 
+from datetime import date
+
 from flask import (
     Blueprint,
     Response,
@@ -23,13 +25,14 @@ from sqlalchemy.orm import joinedload
 
 from assist.attachments.labels import KIND_LABELS as DOCUMENT_LABELS
 from assist.attachments.models import AttachmentKind
+from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
 from assist.cases.attachments import CLAIM_KINDS, case_attachments
 from assist.cases.labels import STATUS_LABELS
 from assist.cases.models import CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError, PermissionDenied, ValidationError
-from assist.core.forms import Outcome, apply_field_errors, int_arg
+from assist.core.forms import Outcome, apply_field_errors, int_arg, perform
 from assist.core.inputs import id_or_none
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -42,6 +45,8 @@ from assist.mutual_aid import jobs as roster_jobs
 from assist.mutual_aid.benefits import EVENT_FOR_PLAN, refusal_label
 from assist.mutual_aid.forms import (
     RULE_FIELDS,
+    CalendarDayForm,
+    CalendarImportForm,
     ClaimForm,
     ConfirmRosterForm,
     FeeForm,
@@ -52,13 +57,29 @@ from assist.mutual_aid.forms import (
     TermForm,
     UnitForm,
 )
-from assist.mutual_aid.models import Claim, Enrolment, EnrolmentBatch, Plan, PlanTerm, Unit
+from assist.mutual_aid.models import (
+    CalendarDay,
+    Claim,
+    Enrolment,
+    EnrolmentBatch,
+    Plan,
+    PlanTerm,
+    Unit,
+)
 from assist.mutual_aid.roster import read_roster
 
 bp = Blueprint("mutual_aid", __name__, url_prefix="/mutual-aid")
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 
 register_nav(_l("Mutual aid"), "mutual_aid.index", roles=READERS, order=38, group="mutual_aid")
+register_nav(
+    _l("Working-day calendar"),
+    "mutual_aid.calendar",
+    roles=(Role.ADMIN,),
+    order=39,
+    group="mutual_aid",
+    when=services.can_manage_plans,
+)
 register_nav(
     _l("New plan"),
     "mutual_aid.plan_new",
@@ -278,6 +299,72 @@ def term_edit(term_id: int):
             return redirect(url_for("mutual_aid.index"))
         return _plan_page(form, plan=plan, term=term, status=outcome.status)
     return _plan_page(form, plan=plan, term=term, status=422 if form.errors else 200)
+
+
+# ------------------------------------------------------------------------------- calendar
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.ADMIN)
+def calendar():
+    """The working-day calendar: public holidays and adjusted working days, by year."""
+    services.check_manage_calendar(current_user)
+    year = int_arg(request.args, "year") or services.local_today().year
+    if not 1990 <= year <= 2200:
+        abort(404)
+    day_form = CalendarDayForm(prefix="day")
+    import_form = CalendarImportForm(prefix="import")
+    status = 200
+    if request.method == "POST":
+        if request.form.get("action") == "import" and import_form.validate_on_submit():
+            outcome = perform(
+                lambda: services.import_calendar(
+                    acting_user=current_user, text=import_form.lines.data or ""
+                ),
+                form=import_form,
+                done=lambda n: _("%(n)d days set.", n=n),
+            )
+        elif request.form.get("action") == "set" and day_form.validate_on_submit():
+            outcome = perform(
+                lambda: services.set_calendar_day(
+                    acting_user=current_user,
+                    day=day_form.day.data,
+                    kind=day_form.kind.data,
+                    name=day_form.name.data or "",
+                ),
+                form=day_form,
+                done=lambda row: _("%(day)s set.", day=row.day.isoformat()),
+            )
+            if outcome.ok:
+                year = outcome.value.day.year
+        elif request.form.get("action") == "remove" and EmptyForm().validate_on_submit():
+            row = db.session.get(CalendarDay, id_or_none(request.form.get("day_id")) or 0)
+            if row is None:
+                abort(404)
+            outcome = perform(
+                lambda: services.remove_calendar_day(acting_user=current_user, row=row),
+                done=_("%(day)s removed.", day=row.day.isoformat()),
+            )
+        else:
+            outcome = Outcome(error=ValidationError(_("The form was not saved.")))
+        if outcome.ok:
+            return redirect(url_for("mutual_aid.calendar", year=year))
+        status = outcome.status if outcome.error.status != 409 else 422
+    days = db.session.scalars(
+        select(CalendarDay)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)
+    ).all()
+    return render_template(
+        "mutual_aid/calendar.html",
+        year=year,
+        days=days,
+        day_form=day_form,
+        import_form=import_form,
+        remove_form=EmptyForm(),
+        payment_days=services.payment_days(),
+    ), status
 
 
 # ------------------------------------------------------------------------------- units
