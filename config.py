@@ -87,6 +87,8 @@ class Config:
     MUTUAL_AID_PAYMENT_WORKING_DAYS = _env_int("MUTUAL_AID_PAYMENT_WORKING_DAYS", 15)
     #: Mutual-aid rosters with more rows are checked and enrolled by a job of the engine.
     ROSTER_INLINE_ROWS = _env_int("ROSTER_INLINE_ROWS", 500)
+    #: Hours a staged roster upload that was never confirmed is kept before it is deleted.
+    ROSTER_UPLOAD_RETENTION_HOURS = _env_int("ROSTER_UPLOAD_RETENTION_HOURS", 24)
     IMPORT_INLINE_ROWS = _env_int("IMPORT_INLINE_ROWS", 2000)
     STORAGE_DIR = os.environ.get("ASSIST_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
     #: Days a batch print's output (it holds personal data) is kept before it is deleted.

@@ -224,3 +224,6 @@ def _register_cli(app: Flask) -> None:
     from assist.campaigns.cli import campaigns_cli
 
     app.cli.add_command(campaigns_cli)
+    from assist.mutual_aid.cli import mutual_aid_cli
+
+    app.cli.add_command(mutual_aid_cli)

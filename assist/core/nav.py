@@ -17,6 +17,8 @@ class NavItem:
     group: str | None = None
     #: ``badge(user)`` → a number shown beside the link (0 or None: nothing shown).
     badge: Callable | None = None
+    #: ``when(user)`` → False hides the link from a holder of the roles (a narrower rule).
+    when: Callable | None = None
 
 
 #: Where a link sits in the top bar: key → (label, order). Each line of work is a drop-down
@@ -49,13 +51,14 @@ def register_nav(
     order: int = 50,
     group: str | None = None,
     badge: Callable | None = None,
+    when: Callable | None = None,
 ) -> None:
     """Show a link in the top bar's `group` (one of GROUPS) to holders of any of `roles`."""
     group = _RENAMED.get(group, group)
     if group is not None and group not in GROUPS:
         raise ValueError(f"register_nav({endpoint!r}): unknown group {group!r}")
     if all(item.endpoint != endpoint for item in _NAV):
-        _NAV.append(NavItem(label, endpoint, tuple(roles), order, group, badge))
+        _NAV.append(NavItem(label, endpoint, tuple(roles), order, group, badge, when))
         _NAV.sort(key=lambda item: item.order)
 
 
@@ -87,6 +90,8 @@ def nav_items(group: str | None = None) -> list[NavEntry]:
     menus: dict[str, NavEntry] = {}
     for item in _NAV:
         if item.roles and not current_user.has_role(*item.roles):
+            continue
+        if item.when is not None and not item.when(current_user):
             continue
         if (item.group == ACCOUNT) != (group == ACCOUNT):
             continue

@@ -4,7 +4,7 @@ A claim's approval runs through its aid case; its payment through the existing
 `POST /cases/{case_id}/payments` endpoint (bank transfer from a mutual-aid fund only).
 """
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,8 +20,11 @@ from assist.core.masking import mask_account, mask_id
 from assist.core.scoping import get_scoped_or_404, scoped
 from assist.extensions import db
 from assist.funds import queries as fund_queries
+from assist.jobs.models import BackgroundJob
 from assist.mutual_aid import coverage, services
+from assist.mutual_aid import jobs as roster_jobs
 from assist.mutual_aid.models import Claim, Enrolment, EnrolmentBatch, Plan, PlanTerm, Unit
+from assist.mutual_aid.roster import read_roster
 
 TAGS = ["mutual-aid"]
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
@@ -387,6 +390,7 @@ def _unit(unit_id: int) -> Unit:
     responses={
         200: {"description": "dry run: every row's problems by row number; nothing changed"},
         201: {"description": "enrolled: the batch with its row results and fee due"},
+        202: {"description": "above ROSTER_INLINE_ROWS: a job started; poll status_url"},
         409: {"description": "unit rule failed (participation, window) or bad rows not skipped"},
         422: {"description": "unreadable file, missing fields"},
     },
@@ -400,6 +404,23 @@ def upload_roster():
         raise ValidationError(_("Choose the roster file."), fields={"file": _("Required.")})
     data = upload.read()
     dry = form.dry_run
+    services.check_enrol(current_user, unit)
+    rows = len(read_roster(upload.filename or "", data))  # a bad file is refused here, at once
+    if rows > roster_jobs.inline_rows():
+        # The same job kind as the web's: the request answers at once with where to look.
+        token = roster_jobs.keep_roster(current_user.id, data, upload.filename or "", rows)
+        job = roster_jobs.start(
+            unit,
+            term,
+            acting_user=current_user,
+            token=token,
+            mode=roster_jobs.DRY_RUN if dry else roster_jobs.CONFIRM,
+            rows=rows,
+            skip_bad=form.skip_bad,
+        )
+        db.session.commit()  # hands the job to the engine
+        db.session.refresh(job)
+        return _roster_job_json(job), 202
     if dry:
         report = services.dry_run(
             unit, term, acting_user=current_user, filename=upload.filename or "", data=data
@@ -416,6 +437,31 @@ def upload_roster():
     )
     db.session.commit()
     return created(batch_json(batch))
+
+
+def _roster_job_json(job) -> dict:
+    out = roster_jobs.job_json(job)
+    out["status_url"] = url_for("api.mutual_aid_roster_job", job_id=job.id)
+    result = job.result or {}
+    out["report"] = result.get("report") if job.status == "done" else None
+    if out["batch_id"]:
+        out["batch_url"] = url_for("api.get_batch", batch_id=out["batch_id"])
+    return out
+
+
+@api_route(
+    "/mutual-aid/enrolments/jobs/<int:job_id>",
+    tags=TAGS,
+    summary="A large roster's job (started by POST enrolments): progress, then its result",
+    responses={200: {"description": "status, done/total, the dry run's report or batch_id"}},
+)
+def mutual_aid_roster_job(job_id: int):
+    require_roles(Role.CASEWORKER)
+    job = db.session.get(BackgroundJob, job_id)
+    if job is None or job.kind != roster_jobs.KIND or job.params.get("user_id") != current_user.id:
+        raise NotFound(_("No such job."))
+    _unit(int(job.params["unit_id"]))  # still in scope
+    return jsonify(_roster_job_json(job))
 
 
 @api_route("/mutual-aid/enrolments/<int:batch_id>", tags=TAGS, summary="A batch and its rows")

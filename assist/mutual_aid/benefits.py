@@ -309,6 +309,14 @@ def _int(value, field: str, *, minimum: int = 0, maximum: int = 10**10) -> int:
     return value
 
 
+def _amount(value, field: str) -> int:
+    """An amount in 分 greater than zero, at most ¥100,000,000."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10**10:
+        msg = _("Enter an amount greater than zero (at most ¥100,000,000).")
+        raise ValidationError(msg, fields={field: msg})
+    return value
+
+
 def check_rules(plan_kind: str, rules) -> dict:
     """Check a term's benefit rules for the plan's kind; return them cleaned."""
     if not isinstance(rules, dict):
@@ -317,9 +325,9 @@ def check_rules(plan_kind: str, rules) -> dict:
     cap = rules.get("term_cap_fen")
     clean: dict = {}
     if cap is not None:
-        clean["term_cap_fen"] = _int(cap, "rules.term_cap_fen", minimum=1)
+        clean["term_cap_fen"] = _amount(cap, "rules.term_cap_fen")
     if plan_kind == "hospital":
-        clean["daily_fen"] = _int(rules.get("daily_fen"), "rules.daily_fen", minimum=1)
+        clean["daily_fen"] = _amount(rules.get("daily_fen"), "rules.daily_fen")
         clean["franchise_days"] = _int(
             rules.get("franchise_days"), "rules.franchise_days", maximum=365
         )
@@ -345,6 +353,10 @@ def check_rules(plan_kind: str, rules) -> dict:
         clean["illnesses"] = [
             {"code": i["code"].strip()[:20], "name": i["name"].strip()[:60]} for i in illnesses
         ]
+        codes = [i["code"] for i in clean["illnesses"]]
+        if len(set(codes)) != len(codes):
+            msg = _("Each illness on the list needs its own code.")
+            raise ValidationError(msg, fields={"rules.illnesses": msg})
         grades = rules.get("grades")
         msg = _("Give the benefit grades: from which day of cover, and the amount.")
         if (
@@ -357,16 +369,18 @@ def check_rules(plan_kind: str, rules) -> dict:
             (
                 {
                     "from_day": _int(g.get("from_day"), "rules.grades", maximum=3650),
-                    "amount_fen": _int(g.get("amount_fen"), "rules.grades", minimum=1),
+                    "amount_fen": _amount(g.get("amount_fen"), "rules.grades"),
                 }
                 for g in grades
             ),
             key=lambda g: g["from_day"],
         )
+        days = [g["from_day"] for g in clean["grades"]]
+        if len(set(days)) != len(days):
+            msg = _("Each grade starts on a different day of cover.")
+            raise ValidationError(msg, fields={"rules.grades": msg})
     elif plan_kind == "accident":
-        clean["sum_insured_fen"] = _int(
-            rules.get("sum_insured_fen"), "rules.sum_insured_fen", minimum=1
-        )
+        clean["sum_insured_fen"] = _amount(rules.get("sum_insured_fen"), "rules.sum_insured_fen")
         clean["death_pct"] = _int(rules.get("death_pct", 100), "rules.death_pct", maximum=100)
         pcts = rules.get("disability_pct")
         msg = _("Give ten percentages, for disability grades 1 to 10.")

@@ -8,6 +8,7 @@ the dry run's report (row results with masked IDs only) or the enrolled batch.
 """
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from assist.audit.services import record
 from assist.auth.models import User
 from assist.core.errors import DomainError
 from assist.extensions import db
@@ -26,6 +28,7 @@ from assist.mutual_aid import services
 from assist.mutual_aid.models import PlanTerm, Unit
 
 KIND = "mutual_aid.roster"
+PURGE_KIND = "mutual_aid.roster_purge"
 DRY_RUN, CONFIRM = "dry_run", "confirm"
 
 
@@ -188,6 +191,57 @@ def _run(params: dict) -> dict:
 
 
 register_kind(KIND, _run, timeout=3600)
+
+
+# --- staged uploads never confirmed --------------------------------------------------------
+
+
+def _tokens_in_use() -> set[str]:
+    """The staged files a queued or running roster job still needs."""
+    jobs = db.session.scalars(
+        select(BackgroundJob).where(
+            BackgroundJob.kind == KIND, BackgroundJob.status.in_(("queued", "running"))
+        )
+    ).all()
+    return {f"{j.params.get('user_id')}-{j.params.get('token')}" for j in jobs}
+
+
+def purge_staged(now: float | None = None) -> dict:
+    """Delete staged roster files older than ROSTER_UPLOAD_RETENTION_HOURS (one audit row)."""
+    hours = int(current_app.config["ROSTER_UPLOAD_RETENTION_HOURS"])
+    cutoff = (now if now is not None else time.time()) - hours * 3600
+    keep = _tokens_in_use()
+    uploads, files, in_use = set(), 0, 0
+    for path in sorted(_roster_dir().iterdir()):
+        if not path.is_file() or path.suffix not in (".bin", ".name", ".rows"):
+            continue
+        if path.stat().st_mtime >= cutoff:
+            continue
+        if path.stem in keep:
+            in_use += 1
+            continue
+        path.unlink(missing_ok=True)
+        uploads.add(path.stem)
+        files += 1
+    out = {"uploads_deleted": len(uploads), "files_deleted": files, "retention_hours": hours}
+    if uploads:
+        record(
+            "mutual_aid.roster_uploads_purged",
+            object_type="ma_roster_uploads",
+            after={**out, "kept_for_jobs": in_use},
+            username="system",
+        )
+    return out
+
+
+def _purge_job(params: dict) -> dict:
+    out = purge_staged()
+    db.session.commit()
+    return out
+
+
+# Every hour the engine deletes the staged rosters nobody confirmed.
+register_kind(PURGE_KIND, _purge_job, every=3600, timeout=600)
 
 
 # --- reading a job back ------------------------------------------------------------------

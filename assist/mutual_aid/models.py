@@ -278,3 +278,18 @@ class MutualAidCounter(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     series: Mapped[str] = mapped_column(String(60))
     last_no: Mapped[int] = mapped_column(default=0)
+
+
+class CalendarDay(db.Model):
+    """A day the Monday–Friday rule gets wrong: a public holiday on a weekday, or a weekend day
+    worked in exchange (调休). Kept by the city's administrators; working days count with it."""
+
+    __tablename__ = "working_calendar"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    #: False: a public holiday; True: an adjusted working day (a make-up weekend day).
+    is_working: Mapped[bool] = mapped_column(default=False)
+    name: Mapped[str] = mapped_column(String(40), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

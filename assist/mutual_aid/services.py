@@ -41,6 +41,7 @@ from assist.funds.models import Fund, FundSource
 from assist.mutual_aid import benefits
 from assist.mutual_aid.models import (
     BatchKind,
+    CalendarDay,
     Claim,
     Enrolment,
     EnrolmentBatch,
@@ -100,8 +101,12 @@ def _in_scope(user: User, centre: Centre) -> None:
 # ------------------------------------------------------------------------------- plans
 
 
+def can_manage_plans(user: User) -> bool:
+    return user.has_role(Role.ADMIN) and user.centre.parent_id is None
+
+
 def check_manage_plans(user: User) -> None:
-    if not user.has_role(Role.ADMIN) or user.centre.parent_id is not None:
+    if not can_manage_plans(user):
         raise PermissionDenied(_("Plans are kept by the city's administrators."))
 
 
@@ -168,24 +173,37 @@ class TermInput:
     required_documents: dict | None = None
 
 
-def add_term(plan: Plan, *, acting_user: User, data: TermInput) -> PlanTerm:
-    """Add a dated term to a plan. Terms are never edited: the next period is a new term."""
-    check_manage_plans(acting_user)
+def cover_end_for(start: date, years: int) -> date:
+    """The last day of cover of a term of `years` years starting on `start`."""
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:  # 29 February: the term runs to 28 February
+        anniversary = start.replace(year=start.year + years, day=28) + timedelta(days=1)
+    return anniversary - timedelta(days=1)
+
+
+def _clean_term(plan: Plan, data: TermInput, *, term: PlanTerm | None = None) -> dict:
+    """Check a term's numbers for `plan` (one place for the API and the pages)."""
     label = _text(data.label, "label", max_len=20, message=_("Name the term, e.g. 2027."))
     for name in ("cover_start", "cover_end", "window_opens", "window_closes"):
         if not isinstance(getattr(data, name), date):
             _fail(name, _("Enter a date."))
     if data.cover_end < data.cover_start:
         _fail("cover_end", _("The cover ends before it starts."))
-    years = (data.cover_end - data.cover_start).days / 365.25
-    if years > 3.01:
+    if data.cover_end > cover_end_for(data.cover_start, 3):
         _fail("cover_end", _("A term lasts one to three years."))
     if data.window_closes < data.window_opens:
         _fail("window_closes", _("The enrolment window closes before it opens."))
     if data.window_opens > data.cover_end:
         _fail("window_opens", _("The enrolment window must open before the cover ends."))
-    fee = _count(data.fee_fen, "fee", minimum=1, maximum=100_000_00)
-    subsidy = _count(data.subsidy_fen or 0, "subsidy", maximum=fee)
+    fee = data.fee_fen
+    if not isinstance(fee, int) or isinstance(fee, bool) or not 1 <= fee <= 100_000_00:
+        _fail("fee", _("Enter the fee per person per term in yuan, from ¥0.01 to ¥100,000."))
+    subsidy = data.subsidy_fen or 0
+    if not isinstance(subsidy, int) or isinstance(subsidy, bool) or subsidy < 0:
+        _fail("subsidy", _("Enter the union's subsidy per head in yuan (0 for none)."))
+    if subsidy > fee:
+        _fail("subsidy", _("The union's subsidy cannot be more than the fee."))
     min_age = _count(data.min_age, "min_age", maximum=120)
     max_age = _count(data.max_age, "max_age", minimum=min_age, maximum=120)
     if data.sex not in ("", "F", "M"):
@@ -213,21 +231,20 @@ def add_term(plan: Plan, *, acting_user: User, data: TermInput) -> PlanTerm:
                 kinds=", ".join(sorted(known)),
             ),
         )
-    if db.session.scalar(
-        select(PlanTerm.id).where(PlanTerm.plan_id == plan.id, PlanTerm.label == label)
-    ):
+    others = select(PlanTerm.id).where(PlanTerm.plan_id == plan.id)
+    if term is not None:
+        others = others.where(PlanTerm.id != term.id)
+    if db.session.scalar(others.where(PlanTerm.label == label)):
         _fail("label", _("This plan already has a term of this name."))
     overlap = db.session.scalar(
-        select(PlanTerm.id).where(
-            PlanTerm.plan_id == plan.id,
+        others.where(
             PlanTerm.cover_start <= data.cover_end,
             PlanTerm.cover_end >= data.cover_start,
         )
     )
     if overlap:
         _fail("cover_start", _("The cover overlaps another term of this plan."))
-    term = PlanTerm(
-        plan_id=plan.id,
+    return dict(
         label=label,
         cover_start=data.cover_start,
         cover_end=data.cover_end,
@@ -242,9 +259,29 @@ def add_term(plan: Plan, *, acting_user: User, data: TermInput) -> PlanTerm:
         small_unit_max=small,
         rules=rules,
         required_documents=docs,
-        created_by_id=acting_user.id,
-        created_at=utcnow(),
     )
+
+
+def _term_audit(values: dict) -> dict:
+    return {
+        "term": values["label"],
+        "cover": [values["cover_start"].isoformat(), values["cover_end"].isoformat()],
+        "window": [values["window_opens"].isoformat(), values["window_closes"].isoformat()],
+        "ages": [values["min_age"], values["max_age"]],
+        "sex": values["sex"],
+        "fee_fen": values["fee_fen"],
+        "subsidy_fen": values["subsidy_fen"],
+        "participation": [values["participation_pct"], values["small_unit_max"]],
+        "rules": values["rules"],
+        "required_documents": values["required_documents"],
+    }
+
+
+def add_term(plan: Plan, *, acting_user: User, data: TermInput) -> PlanTerm:
+    """Add a dated term (a new version) to a plan; a term with members never changes."""
+    check_manage_plans(acting_user)
+    values = _clean_term(plan, data)
+    term = PlanTerm(plan_id=plan.id, created_by_id=acting_user.id, created_at=utcnow(), **values)
     db.session.add(term)
     db.session.flush()
     record(
@@ -252,15 +289,71 @@ def add_term(plan: Plan, *, acting_user: User, data: TermInput) -> PlanTerm:
         acting_user=acting_user,
         obj=plan,
         centre=acting_user.centre,
-        after={
-            "term": label,
-            "cover": [data.cover_start.isoformat(), data.cover_end.isoformat()],
-            "fee_fen": fee,
-            "subsidy_fen": subsidy,
-            "rules": rules,
-        },
+        after=_term_audit(values),
     )
     return term
+
+
+def term_has_members(term: PlanTerm) -> bool:
+    return (
+        db.session.scalar(select(Enrolment.id).where(Enrolment.term_id == term.id).limit(1))
+        is not None
+    )
+
+
+def check_edit_term(user: User, term: PlanTerm) -> None:
+    """A term may be corrected until somebody is enrolled in it; then it never changes."""
+    check_manage_plans(user)
+    if term_has_members(term):
+        raise DomainError(
+            _(
+                "Members are enrolled in this term: it cannot change under them. "
+                "Add a new term (a new version) instead."
+            )
+        )
+
+
+def update_term(term: PlanTerm, *, acting_user: User, data: TermInput) -> PlanTerm:
+    """Correct a term nobody is enrolled in yet (audited, before and after)."""
+    check_edit_term(acting_user, term)
+    values = _clean_term(term.plan, data, term=term)
+    before = _term_audit({k: getattr(term, k) for k in values})
+    for key, value in values.items():
+        setattr(term, key, value)
+    db.session.flush()
+    record(
+        "mutual_aid.term_updated",
+        acting_user=acting_user,
+        obj=term.plan,
+        centre=acting_user.centre,
+        before=before,
+        after=_term_audit(values),
+    )
+    return term
+
+
+def next_term_input(term: PlanTerm) -> TermInput:
+    """The next version of a term, offered for editing: the same numbers, dated after it."""
+    years = max(1, min(3, round((term.cover_end - term.cover_start).days / 365.25)))
+    start = term.cover_end + timedelta(days=1)
+    shift = start - term.cover_start
+    label = str(start.year) if term.label.isdigit() else f"{term.label}-2"
+    return TermInput(
+        label=label,
+        cover_start=start,
+        cover_end=cover_end_for(start, years),
+        window_opens=term.window_opens + shift,
+        window_closes=term.window_closes + shift,
+        fee_fen=term.fee_fen,
+        subsidy_fen=term.subsidy_fen,
+        min_age=term.min_age,
+        max_age=term.max_age,
+        sex=term.sex,
+        participation_pct=term.participation_pct,
+        small_unit_max=term.small_unit_max,
+        rules=dict(term.rules),
+        required_documents=dict(term.required_documents),
+    )
 
 
 # ------------------------------------------------------------------------------- units
@@ -1105,23 +1198,139 @@ def payment_days() -> int:
     return int(current_app.config["MUTUAL_AID_PAYMENT_WORKING_DAYS"])
 
 
+# ------------------------------------------------------------------------------- working days
+
+
+def _calendar(first: date, last: date) -> dict[date, bool]:
+    """The calendar's exceptions between two days: day → is it a working day."""
+    rows = db.session.execute(
+        select(CalendarDay.day, CalendarDay.is_working).where(
+            CalendarDay.day >= first, CalendarDay.day <= last
+        )
+    )
+    return {day: working for day, working in rows}
+
+
+def is_working_day(day: date, calendar: dict[date, bool] | None = None) -> bool:
+    """Monday–Friday, unless the calendar makes the day a holiday or a make-up working day."""
+    if calendar is None:
+        calendar = _calendar(day, day)
+    return calendar.get(day, day.weekday() < 5)
+
+
+def _step_working_days(start: date, days: int, direction: int) -> date:
+    # A long holiday (春节) takes at most nine days in a row: a window of twice the working days
+    # plus a month covers any count; it is widened when it does not.
+    span = 2 * days + 31
+    while True:
+        bounds = sorted((start, start + timedelta(days=direction * span)))
+        calendar = _calendar(*bounds)
+        day, left = start, days
+        while left > 0 and abs((day - start).days) < span:
+            day += timedelta(days=direction)
+            if is_working_day(day, calendar):
+                left -= 1
+        if left == 0:
+            return day
+        span *= 2
+
+
 def add_working_days(start: date, days: int) -> date:
-    """The day `days` working days (Monday–Friday) after `start`."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
+    """The day `days` working days after `start` (the calendar's holidays and 调休 counted)."""
+    return _step_working_days(start, days, 1)
 
 
 def subtract_working_days(end: date, days: int) -> date:
-    day = end
-    while days > 0:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
+    """The day `days` working days before `end`."""
+    return _step_working_days(end, days, -1)
+
+
+CALENDAR_KINDS = {"holiday": False, "休": False, "workday": True, "班": True}
+
+
+def check_manage_calendar(user: User) -> None:
+    if not can_manage_plans(user):
+        raise PermissionDenied(_("The working-day calendar is kept by the city's administrators."))
+
+
+def set_calendar_day(*, acting_user: User, day, kind: str, name: str = "") -> CalendarDay:
+    """Mark a day a public holiday or an adjusted working day (replacing what it was)."""
+    check_manage_calendar(acting_user)
+    if not isinstance(day, date):
+        _fail("day", _("Enter a date."))
+    if kind not in CALENDAR_KINDS:
+        _fail("kind", _("Choose a public holiday or an adjusted working day."))
+    name = _text(name, "name", max_len=40, required=False)
+    # A holiday on a weekend (the official notice lists the whole break) changes nothing and
+    # is kept for the page, as is a working weekday marked so.
+    working = CALENDAR_KINDS[kind]
+    row = db.session.scalar(select(CalendarDay).where(CalendarDay.day == day))
+    before = {"is_working": row.is_working, "name": row.name} if row else None
+    if row is None:
+        row = CalendarDay(day=day, created_by_id=acting_user.id, created_at=utcnow())
+        db.session.add(row)
+    row.is_working, row.name = working, name
+    db.session.flush()
+    record(
+        "mutual_aid.calendar_day_set",
+        acting_user=acting_user,
+        obj=row,
+        centre=acting_user.centre,
+        before=before,
+        after={"day": day.isoformat(), "is_working": working, "name": name},
+    )
+    return row
+
+
+def remove_calendar_day(*, acting_user: User, row: CalendarDay) -> None:
+    check_manage_calendar(acting_user)
+    record(
+        "mutual_aid.calendar_day_removed",
+        acting_user=acting_user,
+        obj=row,
+        centre=acting_user.centre,
+        before={"day": row.day.isoformat(), "is_working": row.is_working, "name": row.name},
+    )
+    db.session.delete(row)
+    db.session.flush()
+
+
+def import_calendar(*, acting_user: User, text: str) -> int:
+    """Set the days of a simple list, one a line: `2027-10-01 holiday 国庆节` or
+    `2027-09-26 workday 调休` (休/班 also do). All or nothing: a bad line refuses the list."""
+    check_manage_calendar(acting_user)
+    count = 0
+    for n, line in enumerate((text or "").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split(None, 2)
+        try:
+            day = date.fromisoformat(parts[0])
+        except ValueError:
+            day = None
+        if day is None or len(parts) < 2 or parts[1] not in CALENDAR_KINDS:
+            _fail(
+                "lines",
+                _(
+                    "Line %(n)d: write the date, then holiday or workday, then a name, "
+                    "e.g. 2027-10-01 holiday 国庆节.",
+                    n=n,
+                ),
+            )
+        try:
+            set_calendar_day(
+                acting_user=acting_user,
+                day=day,
+                kind=parts[1],
+                name=parts[2] if len(parts) > 2 else "",
+            )
+        except ValidationError as err:
+            _fail("lines", _("Line %(n)d: %(problem)s", n=n, problem=err.message))
+        count += 1
+    if not count:
+        _fail("lines", _("The list has no days."))
+    return count
 
 
 def overdue_cutoff(today: date | None = None) -> datetime:

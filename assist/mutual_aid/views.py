@@ -4,6 +4,8 @@ A claim's approval and payment happen on its aid case's page (the same tiers, du
 payments as every case); the claim page shows the benefit's working and the checklist.
 """
 
+from datetime import date
+
 from flask import (
     Blueprint,
     Response,
@@ -23,13 +25,14 @@ from sqlalchemy.orm import joinedload
 
 from assist.attachments.labels import KIND_LABELS as DOCUMENT_LABELS
 from assist.attachments.models import AttachmentKind
+from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
-from assist.cases.attachments import case_attachments
+from assist.cases.attachments import CLAIM_KINDS, case_attachments
 from assist.cases.labels import STATUS_HELP, STATUS_LABELS
 from assist.cases.models import CaseStatus
 from assist.centres.models import Centre
-from assist.core.errors import DomainError
-from assist.core.forms import int_arg, perform, refuse_back
+from assist.core.errors import DomainError, PermissionDenied, ValidationError
+from assist.core.forms import Outcome, apply_field_errors, int_arg, perform, refuse_back
 from assist.core.inputs import id_or_none
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -39,23 +42,52 @@ from assist.funds import queries as fund_queries
 from assist.funds.models import FundSource
 from assist.mutual_aid import coverage, services
 from assist.mutual_aid import jobs as roster_jobs
-from assist.mutual_aid.benefits import refusal_label
+from assist.mutual_aid.benefits import EVENT_FOR_PLAN, refusal_label
 from assist.mutual_aid.forms import (
+    RULE_FIELDS,
+    CalendarDayForm,
+    CalendarImportForm,
     ClaimForm,
     ConfirmRosterForm,
     FeeForm,
     LookupForm,
+    PlanForm,
     RenewForm,
     RosterForm,
+    TermForm,
     UnitForm,
 )
-from assist.mutual_aid.models import Claim, Enrolment, EnrolmentBatch, Plan, PlanTerm, Unit
+from assist.mutual_aid.models import (
+    CalendarDay,
+    Claim,
+    Enrolment,
+    EnrolmentBatch,
+    Plan,
+    PlanTerm,
+    Unit,
+)
 from assist.mutual_aid.roster import read_roster
 
 bp = Blueprint("mutual_aid", __name__, url_prefix="/mutual-aid")
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 
 register_nav(_l("Mutual aid"), "mutual_aid.index", roles=READERS, order=38, group="mutual_aid")
+register_nav(
+    _l("Working-day calendar"),
+    "mutual_aid.calendar",
+    roles=(Role.ADMIN,),
+    order=39,
+    group="mutual_aid",
+    when=services.can_manage_plans,
+)
+register_nav(
+    _l("New plan"),
+    "mutual_aid.plan_new",
+    roles=(Role.ADMIN,),
+    order=39,
+    group="mutual_aid",
+    when=services.can_manage_plans,
+)
 
 PLAN_KIND_LABELS = {
     "hospital": _l("Hospital allowance"),
@@ -107,7 +139,233 @@ def _term_choices() -> list[tuple[str, str]]:
 @roles_required(*READERS)
 def index():
     plans = db.session.scalars(select(Plan).order_by(Plan.code)).all()
-    return render_template("mutual_aid/index.html", plans=plans)
+    in_use = set(db.session.scalars(select(Enrolment.term_id).distinct()))
+    can_manage = services.can_manage_plans(current_user)
+    return render_template(
+        "mutual_aid/index.html", plans=plans, terms_in_use=in_use, can_manage=can_manage
+    )
+
+
+def _document_choices() -> list[tuple[str, str]]:
+    return [(str(k), DOCUMENT_LABELS[AttachmentKind(k)]) for k in CLAIM_KINDS]
+
+
+def _term_errors(form, err: DomainError) -> None:
+    """Show the service's refusal beside this form's fields (its names are the API's)."""
+    names = {"cover_end": "years", "required_documents": "documents"}
+    err.fields = {
+        RULE_FIELDS.get(k.removeprefix("rules."), k)
+        if k.startswith("rules.")
+        else names.get(k, k): v
+        for k, v in err.fields.items()
+    }
+    apply_field_errors(form, err)
+
+
+def _plan_page(form, *, plan=None, term=None, status=200):
+    kind = plan.kind if plan is not None else None
+    return render_template(
+        "mutual_aid/plan_form.html",
+        form=form,
+        plan=plan,
+        term=term,
+        kind=kind,
+        sections=[
+            ("hospital", _("Hospital allowance rules"), form.rule_sections("hospital")),
+            (
+                "critical_illness women",
+                _("Illnesses and graded waiting period"),
+                form.rule_sections("critical_illness"),
+            ),
+            ("accident", _("Accident sums"), form.rule_sections("accident")),
+        ],
+    ), status
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.ADMIN)
+def plan_new():
+    """A new plan with its first term (city administrators)."""
+    services.check_manage_plans(current_user)
+    form = PlanForm()
+    form.documents.choices = _document_choices()
+    bases = db.session.scalars(select(Plan).where(Plan.kind != "women").order_by(Plan.code))
+    form.base_plan.choices = [("", "—")] + [(str(p.id), f"{p.code} {p.name}") for p in bases]
+    if request.method == "GET":
+        form.documents.data = list(services.DEFAULT_DOCUMENTS["hospital"])
+    if form.validate_on_submit():
+        base_id = id_or_none(form.base_plan.data)
+        base = db.session.get(Plan, base_id) if base_id else None
+        kind = form.kind.data
+
+        def create():
+            if form.base_plan.data and base is None:
+                raise ValidationError(_("No such plan."), fields={"base_plan": _("No such plan.")})
+            plan = services.create_plan(
+                acting_user=current_user,
+                code=form.code.data,
+                name=form.name.data,
+                kind=kind,
+                base_plan=base,
+                description=form.description.data or "",
+            )
+            event = EVENT_FOR_PLAN[kind]
+            services.add_term(plan, acting_user=current_user, data=form.term_input(kind, event))
+            return plan
+
+        outcome = _perform_term(form, create)
+        if outcome.ok:
+            flash(_("Plan %(code)s added.", code=outcome.value.code), "success")
+            return redirect(url_for("mutual_aid.index"))
+        return _plan_page(form, status=outcome.status)
+    return _plan_page(form, status=422 if form.errors else 200)
+
+
+def _perform_term(form, action):
+    try:
+        value = action()
+    except DomainError as err:
+        db.session.rollback()
+        _term_errors(form, err)  # unplaced: flashed at the top
+        return Outcome(error=err)
+    db.session.commit()
+    return Outcome(value=value)
+
+
+@bp.route("/plans/<int:plan_id>/terms/new", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.ADMIN)
+def term_new(plan_id: int):
+    """The next term (a new version) of a plan, offered with the latest term's numbers."""
+    services.check_manage_plans(current_user)
+    plan = db.session.get(Plan, plan_id) or abort(404)
+    event = EVENT_FOR_PLAN[plan.kind]
+    form = TermForm()
+    form.documents.choices = _document_choices()
+    if request.method == "GET":
+        source = db.session.get(PlanTerm, id_or_none(request.args.get("from")) or 0)
+        if source is None or source.plan_id != plan.id:
+            source = plan.terms[-1] if plan.terms else None
+        if source is not None:
+            form.fill(services.next_term_input(source), event)
+        else:
+            form.documents.data = list(services.DEFAULT_DOCUMENTS[event])
+            form.sex.data = "F" if plan.kind == "women" else ""
+    if form.validate_on_submit():
+        outcome = _perform_term(
+            form,
+            lambda: services.add_term(
+                plan, acting_user=current_user, data=form.term_input(plan.kind, event)
+            ),
+        )
+        if outcome.ok:
+            flash(
+                _("Term %(label)s added to %(code)s.", label=outcome.value.label, code=plan.code),
+                "success",
+            )
+            return redirect(url_for("mutual_aid.index"))
+        return _plan_page(form, plan=plan, status=outcome.status)
+    return _plan_page(form, plan=plan, status=422 if form.errors else 200)
+
+
+@bp.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.ADMIN)
+def term_edit(term_id: int):
+    """Correct a term nobody is enrolled in; a term with members is offered a new version."""
+    term = db.session.get(PlanTerm, term_id) or abort(404)
+    plan = term.plan
+    try:
+        services.check_edit_term(current_user, term)
+    except PermissionDenied:
+        raise
+    except DomainError as err:
+        flash(err.message, "warning")
+        return redirect(url_for("mutual_aid.term_new", plan_id=plan.id, **{"from": term.id})), 303
+    event = EVENT_FOR_PLAN[plan.kind]
+    form = TermForm()
+    form.documents.choices = _document_choices()
+    if request.method == "GET":
+        form.fill(term, event)
+    if form.validate_on_submit():
+        outcome = _perform_term(
+            form,
+            lambda: services.update_term(
+                term, acting_user=current_user, data=form.term_input(plan.kind, event)
+            ),
+        )
+        if outcome.ok:
+            flash(_("Term %(label)s saved.", label=term.label), "success")
+            return redirect(url_for("mutual_aid.index"))
+        return _plan_page(form, plan=plan, term=term, status=outcome.status)
+    return _plan_page(form, plan=plan, term=term, status=422 if form.errors else 200)
+
+
+# ------------------------------------------------------------------------------- calendar
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.ADMIN)
+def calendar():
+    """The working-day calendar: public holidays and adjusted working days, by year."""
+    services.check_manage_calendar(current_user)
+    year = int_arg(request.args, "year") or services.local_today().year
+    if not 1990 <= year <= 2200:
+        abort(404)
+    day_form = CalendarDayForm(prefix="day")
+    import_form = CalendarImportForm(prefix="import")
+    status = 200
+    if request.method == "POST":
+        if request.form.get("action") == "import" and import_form.validate_on_submit():
+            outcome = perform(
+                lambda: services.import_calendar(
+                    acting_user=current_user, text=import_form.lines.data or ""
+                ),
+                form=import_form,
+                done=lambda n: _("%(n)d days set.", n=n),
+            )
+        elif request.form.get("action") == "set" and day_form.validate_on_submit():
+            outcome = perform(
+                lambda: services.set_calendar_day(
+                    acting_user=current_user,
+                    day=day_form.day.data,
+                    kind=day_form.kind.data,
+                    name=day_form.name.data or "",
+                ),
+                form=day_form,
+                done=lambda row: _("%(day)s set.", day=row.day.isoformat()),
+            )
+            if outcome.ok:
+                year = outcome.value.day.year
+        elif request.form.get("action") == "remove" and EmptyForm().validate_on_submit():
+            row = db.session.get(CalendarDay, id_or_none(request.form.get("day_id")) or 0)
+            if row is None:
+                abort(404)
+            outcome = perform(
+                lambda: services.remove_calendar_day(acting_user=current_user, row=row),
+                done=_("%(day)s removed.", day=row.day.isoformat()),
+            )
+        else:
+            outcome = Outcome(error=ValidationError(_("The form was not saved.")))
+        if outcome.ok:
+            return redirect(url_for("mutual_aid.calendar", year=year))
+        status = outcome.status if outcome.error.status != 409 else 422
+    days = db.session.scalars(
+        select(CalendarDay)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)
+    ).all()
+    return render_template(
+        "mutual_aid/calendar.html",
+        year=year,
+        days=days,
+        day_form=day_form,
+        import_form=import_form,
+        remove_form=EmptyForm(),
+        payment_days=services.payment_days(),
+    ), status
 
 
 # ------------------------------------------------------------------------------- units
