@@ -6,7 +6,6 @@ from io import BytesIO
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -92,11 +91,6 @@ def show(import_id: int):
     )
 
 
-def _in_background(batch: LedgerImport) -> bool:
-    """Large files are checked and imported by a job of the engine, with a progress bar."""
-    return batch.total > current_app.config["IMPORT_INLINE_ROWS"]
-
-
 @bp.route("/<int:import_id>/status")
 @login_required
 @roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
@@ -131,7 +125,7 @@ def check(import_id: int):
         services.set_mapping(
             batch, mapping, request.form.get("target_status", ""), acting_user=current_user
         )
-        if _in_background(batch):
+        if jobs.in_background(batch):
             jobs.start(batch, jobs.CHECK_KIND, acting_user=current_user)
             db.session.commit()  # hands the job to the engine
             flash(_("The check is running; this page shows its progress."), "info")
@@ -163,7 +157,7 @@ def confirm(import_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        if _in_background(batch):
+        if jobs.in_background(batch):
             services.check_confirm(batch, acting_user=current_user)
             jobs.start(batch, jobs.CONFIRM_KIND, acting_user=current_user)
             db.session.commit()  # hands the job to the engine
