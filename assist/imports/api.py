@@ -19,7 +19,7 @@ from assist.imports.models import LedgerImport, LedgerImportRow
 
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
 UPLOAD = fields.Schema(
-    filename=fields.Text(200, required=True, description="ends .xlsx or .csv"),
+    filename=fields.Text(200, required=True, description="ends .xlsx, .xls or .csv"),
     content_base64=fields.Text(20_000_000, required=True),
     mapping=fields.Data(values=fields.Text(100), max_depth=1),
     target_status=fields.Choice(["applied", "active"], default="applied"),

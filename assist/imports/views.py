@@ -45,7 +45,7 @@ def index():
             abort(400)
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            flash(_("Choose a ledger file (.xlsx or .csv)."), "danger")
+            flash(_("Choose a ledger file (.xlsx, .xls or .csv)."), "danger")
             return redirect(url_for("imports.index"))
         try:
             batch = services.upload(upload.filename, upload.read(), acting_user=current_user)
