@@ -136,3 +136,27 @@ def test_a_return_signed_while_the_job_waited_is_not_compiled_again(app, client,
     assert _versions() == 1
     # and asking now is refused at once
     assert client.post("/api/v1/returns", json=BODY, headers=headers).status_code == 409
+
+
+def test_a_yearly_return_counts_the_years_records_and_is_its_own_return(client, network):
+    seed_figures(network)
+    db.session.commit()
+    headers = api_token(client, "sz-gs-pj.supervisor")
+    month = client.post("/api/v1/returns", json=BODY, headers=headers).get_json()
+    year = client.post(
+        "/api/v1/returns", json={"period_kind": "year", "period": "2026"}, headers=headers
+    ).get_json()
+    month_status = client.get(month["status_url"], headers=headers).get_json()
+    year_status = client.get(year["status_url"], headers=headers).get_json()
+    assert year_status["return_id"] != month_status["return_id"]
+    figures = client.get(year_status["version_url"], headers=headers).get_json()
+    assert figures["period_kind"] == "year" and figures["period"] == "2026"
+    # the factories' records are all made this month, so the year counts the same aid
+    monthly = client.get(month_status["version_url"], headers=headers).get_json()
+    assert figures["figures"]["aid.kind"] == monthly["figures"]["aid.kind"]
+    assert figures["figures"]["aid.kind"]["living"] == [1, 150_000]
+    # a year not begun is refused at once, with the field named
+    bad = client.post(
+        "/api/v1/returns", json={"period_kind": "year", "period": "2099"}, headers=headers
+    )
+    assert bad.status_code == 422 and "period" in bad.get_json()["error"]["fields"]
