@@ -181,7 +181,8 @@ def main() -> None:
     with app.app_context(), app.test_request_context():
         from assist.auth.models import User
         from assist.centres.models import Centre
-        from assist.returns import services
+        from assist.jobs.models import BackgroundJob
+        from assist.returns import jobs
 
         def compile_as(code):
             user = db.session.scalars(
@@ -189,13 +190,14 @@ def main() -> None:
             ).one()
             centre = db.session.scalars(select(Centre).where(Centre.code == code)).one()
             start = time.perf_counter()
-            services.compile_return(centre, "year", "2025", acting_user=user)
-            db.session.commit()
+            job = jobs.start(centre, "year", "2025", acting_user=user)
+            db.session.commit()  # the "testing" settings run the job here, through the engine
+            assert db.session.get(BackgroundJob, job.id).status == "done"
             return time.perf_counter() - start
 
-        print(f"compile a station's yearly return:             {compile_as('SZ-GS-PJ'):8.2f} s")
+        print(f"compile a station's yearly return (a job):     {compile_as('SZ-GS-PJ'):8.2f} s")
         print(
-            f"compile the city's yearly return:              {compile_as('SZ'):8.2f} s  (target ≤ 30 s)"
+            f"compile the city's yearly return (a job):      {compile_as('SZ'):8.2f} s  (target ≤ 30 s)"
         )
 
 

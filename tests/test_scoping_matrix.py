@@ -74,6 +74,12 @@ NOT_CENTRE_SCOPED = {
         "(tests/exports/test_export_jobs.py::test_only_the_starter_in_the_same_scope_sees_the_job)",
     ),
     "api.download_export": "as api.get_export",
+    "returns.compile_job": "a compile job is its starter's alone, whatever the scope "
+    "(tests/returns/test_compile_job.py::test_the_page_shows_progress_then_lands_on_the_"
+    "compiled_version)",
+    "returns.compile_job_status": "as returns.compile_job",
+    "api.get_compile_job": "as returns.compile_job (tests/returns/test_compile_job.py::"
+    "test_api_compile_answers_202_and_the_status_url_leads_to_the_version)",
 }
 #: Routes whose records follow another visibility rule than own-centre-and-below, and where
 #: that rule is tested: a send-warmth or screening campaign is seen in the subtree that runs

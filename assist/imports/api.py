@@ -3,7 +3,7 @@
 import base64
 import binascii
 
-from flask import jsonify
+from flask import jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,12 +14,12 @@ from assist.auth.models import Role
 from assist.core.errors import ValidationError
 from assist.core.scoping import get_scoped_or_404, scoped
 from assist.extensions import db
-from assist.imports import services
+from assist.imports import jobs, services
 from assist.imports.models import LedgerImport, LedgerImportRow
 
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
 UPLOAD = fields.Schema(
-    filename=fields.Text(200, required=True, description="ends .xlsx or .csv"),
+    filename=fields.Text(200, required=True, description="ends .xlsx, .xls or .csv"),
     content_base64=fields.Text(20_000_000, required=True),
     mapping=fields.Data(values=fields.Text(100), max_depth=1),
     target_status=fields.Choice(["applied", "active"], default="applied"),
@@ -38,6 +38,8 @@ def import_json(batch: LedgerImport, *, with_rows: bool = False) -> dict:
         "target_status": batch.target_status,
         "total": batch.total,
         "done": batch.done,
+        "percent": batch.percent,
+        "error": batch.error or None,
         "valid_rows": batch.valid_rows,
         "invalid_rows": batch.invalid_rows,
         "imported_files": batch.imported_files,
@@ -82,7 +84,13 @@ def list_imports():
     tags=["imports"],
     summary="Upload a ledger and check every row; with dry_run false, import the valid ones",
     request_schema=UPLOAD,
-    responses={201: {"description": "the import with each problem row"}},
+    responses={
+        201: {"description": "the import with each problem row"},
+        202: {
+            "description": "above IMPORT_INLINE_ROWS rows: the check (and, without dry_run, "
+            "the import) runs as a job; GET status_url until checked or imported"
+        },
+    },
 )
 def upload_import():
     body = UPLOAD.body()
@@ -104,11 +112,27 @@ def upload_import():
         body.target_status,
         acting_user=current_user,
     )
+    if jobs.in_background(batch):
+        # as on the page: a large ledger is checked (then, without dry_run, imported) by jobs
+        jobs.start(batch, jobs.CHECK_KIND, acting_user=current_user, then_confirm=not dry_run)
+        db.session.commit()  # hands the job to the engine
+        return _accepted(batch)
     services.check(batch, acting_user=current_user)
     if not dry_run:
         services.confirm(batch, acting_user=current_user)
     db.session.commit()
     return created(import_json(batch, with_rows=True))
+
+
+def _accepted(batch: LedgerImport):
+    """202: the work runs as a job; GET the status URL until the status is checked/imported."""
+    db.session.refresh(batch)
+    payload = import_json(batch, with_rows=batch.status in ("checked", "imported"))
+    payload["status_url"] = url_for("api.get_import", import_id=batch.id)
+    response = jsonify(payload)
+    response.status_code = 202
+    response.headers["Location"] = payload["status_url"]
+    return response
 
 
 @api_route("/imports/<int:import_id>", tags=["imports"], summary="An import and its problem rows")
@@ -124,9 +148,18 @@ def get_import(import_id: int):
     methods=["POST"],
     tags=["imports"],
     summary="Import the checked import's valid rows as files",
+    responses={
+        200: {"description": "the import, done"},
+        202: {"description": "above IMPORT_INLINE_ROWS rows: runs as a job; GET status_url"},
+    },
 )
 def confirm_import(import_id: int):
     batch = get_scoped_or_404(LedgerImport, import_id, current_user)
+    if jobs.in_background(batch):
+        services.check_confirm(batch, acting_user=current_user)
+        jobs.start(batch, jobs.CONFIRM_KIND, acting_user=current_user)
+        db.session.commit()  # hands the job to the engine
+        return _accepted(batch)
     services.confirm(batch, acting_user=current_user)
     db.session.commit()
     return jsonify(import_json(batch, with_rows=True))

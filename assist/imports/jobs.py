@@ -7,6 +7,7 @@ file, as the user who started it; a failure is written on the import for its pag
 
 import logging
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -26,13 +27,22 @@ CONFIRM_KIND = "imports.confirm"
 _STATES = {CHECK_KIND: ("checking", "uploaded"), CONFIRM_KIND: ("importing", "checked")}
 
 
-def start(batch: LedgerImport, kind: str, *, acting_user) -> None:
-    """Mark the import as running `kind` and queue the job; the caller commits."""
+def in_background(batch: LedgerImport) -> bool:
+    """Large files are checked and imported by a job of the engine, with progress."""
+    return batch.total > current_app.config["IMPORT_INLINE_ROWS"]
+
+
+def start(batch: LedgerImport, kind: str, *, acting_user, then_confirm: bool = False) -> None:
+    """Mark the import as running `kind` and queue the job; the caller commits.
+
+    `then_confirm` (the API's upload without dry_run): a check that ends with the import
+    checked queues the confirm job as the same user.
+    """
     batch.status, batch.done, batch.error = _STATES[kind][0], 0, ""
-    engine.submit(
-        kind,
-        {"import_id": batch.id, "user_id": acting_user.id, "locale": acting_user.locale},
-    )
+    params = {"import_id": batch.id, "user_id": acting_user.id, "locale": acting_user.locale}
+    if then_confirm:
+        params["then_confirm"] = True
+    engine.submit(kind, params)
 
 
 def _progress(batch: LedgerImport) -> None:
@@ -48,6 +58,9 @@ def _run(kind: str, params: dict) -> dict:
         with force_locale(params.get("locale") or "zh_Hans"):
             if kind == CHECK_KIND:
                 services.check(batch, acting_user=user, progress=_progress)
+                if params.get("then_confirm") and batch.status == "checked":
+                    services.check_confirm(batch, acting_user=user)
+                    start(batch, CONFIRM_KIND, acting_user=user)
             else:
                 services.confirm(batch, acting_user=user, progress=_progress)
         db.session.commit()

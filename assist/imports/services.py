@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
@@ -85,6 +86,8 @@ CAUSES = {
 }
 TARGETS = ("applied", "active")
 MAX_ROWS = 50_000
+#: The first bytes of an OLE2 compound file: an Excel 97-2003 workbook (.xls).
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DATE_RE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
 EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -104,7 +107,7 @@ def _refuse_file(message: str):
 
 
 def read_sheet(filename: str, content: bytes, *, headers_only: bool = False) -> Sheet:
-    """Read an .xlsx or a CSV (UTF-8 with or without BOM, else GB18030) into raw rows.
+    """Read an .xlsx, an old .xls or a CSV (UTF-8 with or without BOM, else GB18030) into rows.
 
     With `headers_only` an .xlsx is read no further than its heading row (its row count
     comes from the sheet's dimensions), so an upload answers at once however big the file.
@@ -128,8 +131,11 @@ def read_sheet(filename: str, content: bytes, *, headers_only: bool = False) -> 
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         wb.close()
         encoding = "xlsx"
-    elif name.endswith(".xls"):
-        _refuse_file(_("Old .xls workbooks are not read; save the ledger as .xlsx or CSV."))
+    elif name.endswith(".xls") or content[:8] == OLE2_MAGIC:
+        if content[:8] != OLE2_MAGIC:
+            _refuse_file(_("This file is not an Excel 97-2003 workbook (.xls)."))
+        rows = _xls_rows(content)  # at most 65,536 rows: read whole even for the headings
+        encoding = "xls"
     else:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -149,6 +155,26 @@ def read_sheet(filename: str, content: bytes, *, headers_only: bool = False) -> 
         _refuse_file(_("A ledger file may hold at most %(n)d rows; split it.", n=MAX_ROWS))
     headers = [str(h or "").strip() for h in rows[0]]
     return Sheet(headers, rows[1:], encoding)
+
+
+def _xls_rows(content: bytes) -> list[list]:
+    """An Excel 97-2003 workbook's first sheet, read by python-calamine.
+
+    Calamine gives a number cell as int or float, a date cell as date/datetime and text as
+    str, as openpyxl does for .xlsx, so an ID typed into a number cell is refused the same way.
+    """
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheet = book.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+        book.close()
+    except PasswordError:
+        _refuse_file(_("This workbook is protected by a password; save it without one."))
+    except (CalamineError, ValueError, IndexError, OSError):
+        _refuse_file(_("This file cannot be read as an Excel 97-2003 workbook (.xls)."))
+    return [list(r) for r in rows]
 
 
 def guess_mapping(headers: list[str], remembered: dict | None = None) -> dict:
@@ -219,6 +245,11 @@ def upload(filename: str, content: bytes, *, acting_user) -> LedgerImport:
     """Keep the uploaded file in the database and propose a column mapping."""
     centre = acting_user.centre
     _require_importer(acting_user, centre)
+    limit = int(current_app.config["UPLOAD_MAX_BYTES"])
+    if len(content) > limit:
+        _refuse_file(
+            _("The file is larger than %(mb)d MB; split the ledger.", mb=max(limit >> 20, 1))
+        )
     sheet = read_sheet(filename, content, headers_only=True)
     remembered = db.session.get(ImportMapping, centre.id)
     batch = LedgerImport(

@@ -6,7 +6,6 @@ from io import BytesIO
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -47,7 +46,7 @@ def index():
             abort(400)
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            flash(_("Choose a ledger file (.xlsx or .csv)."), "danger")
+            flash(_("Choose a ledger file (.xlsx, .xls or .csv)."), "danger")
             return redirect(url_for("imports.index"))
         outcome = perform(
             lambda: services.upload(upload.filename, upload.read(), acting_user=current_user)
@@ -91,11 +90,6 @@ def show(import_id: int):
     )
 
 
-def _in_background(batch: LedgerImport) -> bool:
-    """Large files are checked and imported by a job of the engine, with a progress bar."""
-    return batch.total > current_app.config["IMPORT_INLINE_ROWS"]
-
-
 @bp.route("/<int:import_id>/status")
 @login_required
 @roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR)
@@ -131,7 +125,7 @@ def check(import_id: int):
         services.set_mapping(
             batch, mapping, request.form.get("target_status", ""), acting_user=current_user
         )
-        if _in_background(batch):  # the commit hands the job to the engine
+        if jobs.in_background(batch):  # the commit hands the job to the engine
             jobs.start(batch, jobs.CHECK_KIND, acting_user=current_user)
             return _("The check is running; this page shows its progress.")
         services.check(batch, acting_user=current_user)
@@ -160,7 +154,7 @@ def confirm(import_id: int):
 
     def import_rows() -> bool:
         """True when the import runs in the background (the commit hands it to the engine)."""
-        if _in_background(batch):
+        if jobs.in_background(batch):
             services.check_confirm(batch, acting_user=current_user)
             jobs.start(batch, jobs.CONFIRM_KIND, acting_user=current_user)
             return True

@@ -1,13 +1,13 @@
 """/api/v1/returns: list, compile, sign, reopen, and GET any version."""
 
-from flask import jsonify
+from flask import abort, jsonify, url_for
 from flask_login import current_user
 
-from assist.api import api_route, created, fields, require_roles
+from assist.api import api_route, fields, require_roles
 from assist.api.core import iso
 from assist.core.scoping import get_scoped_or_404
 from assist.extensions import db
-from assist.returns import services
+from assist.returns import jobs, services
 from assist.returns.models import PeriodReturn
 from assist.returns.views import READ_ROLES
 
@@ -51,8 +51,6 @@ def version_json(version) -> dict:
 def _load(return_id) -> PeriodReturn:
     ret = get_scoped_or_404(PeriodReturn, return_id, current_user)
     if not ret.versions:
-        from flask import abort
-
         abort(404)
     return ret
 
@@ -94,16 +92,46 @@ def list_returns():
     "/returns",
     methods=["POST"],
     tags=["returns"],
-    summary="Compile (or compile again) the caller's centre's return from the records",
+    summary="Compile (or compile again) the caller's centre's return from the records, as a job",
     request_schema=COMPILE,
-    responses={201: {"description": "the compiled version"}, 409: {"description": "signed"}},
+    responses={
+        202: {"description": "the compile job; follow its status_url (Location) until done"},
+        409: {"description": "signed"},
+    },
 )
 def compile_return():
     body = COMPILE.body()
     kind, period = body.period_kind, body.period
-    version = services.compile_return(current_user.centre, kind, period, acting_user=current_user)
-    db.session.commit()
-    return created(version_json(version))
+    job = jobs.start(current_user.centre, kind, period, acting_user=current_user)
+    db.session.commit()  # hands the job to the engine
+    db.session.refresh(job)
+    return _job_response(job, 202)
+
+
+def _job_response(job, code=200):
+    payload = jobs.job_json(job)
+    payload["status_url"] = url_for("api.get_compile_job", job_id=job.id)
+    if payload["return_id"] and not payload["error"]:
+        payload["version_url"] = url_for(
+            "api.get_return_version", return_id=payload["return_id"], number=payload["version"]
+        )
+    response = jsonify(payload)
+    response.status_code = code
+    if code == 202:
+        response.headers["Location"] = payload["status_url"]
+    return response
+
+
+@api_route(
+    "/returns/compile-jobs/<int:job_id>",
+    tags=["returns"],
+    summary="A compile job's progress; once done, the version it compiled (the starter's alone)",
+)
+def get_compile_job(job_id: int):
+    job = jobs.load_job(job_id, user=current_user)
+    if job is None:
+        abort(404)
+    return _job_response(job)
 
 
 @api_route("/returns/<int:return_id>", tags=["returns"], summary="The current version of a return")
@@ -122,8 +150,6 @@ def get_return_version(return_id: int, number: int):
     ret = _load(return_id)
     version = next((v for v in ret.versions if v.version == number), None)
     if version is None:
-        from flask import abort
-
         abort(404)
     return jsonify(version_json(version))
 

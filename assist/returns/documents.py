@@ -68,16 +68,27 @@ def build_version(version: ReturnVersion, full_ids: bool) -> dict:
             }
             for c in version.children
         ],
-        "rows": [
+        "groups": _groups(rows),
+        "compiled_by": (version.compiled_by.full_name or version.compiled_by.username)
+        if version.compiled_by
+        else "",
+    }
+
+
+def _groups(rows) -> list[dict]:
+    """The lines by metric, in the layout's order: one table row group each."""
+    out: list[dict] = []
+    for line in rows:
+        if not out or out[-1]["key"] != line.metric:
+            out.append({"key": line.metric, "metric": line.metric_title, "rows": []})
+        out[-1]["rows"].append(
             {
-                "metric": line.metric_title,
                 "label": line.label,
                 "count": line.count,
                 "amount": format_yuan(line.amount_fen) if line.is_money else "",
             }
-            for line in rows
-        ],
-    }
+        )
+    return out
 
 
 RETURN_DOCUMENT = register(
@@ -85,7 +96,7 @@ RETURN_DOCUMENT = register(
         kind="period_return",
         title=_l("Period return"),
         template="returns/return_pdf.html",
-        version="1",
+        version="2",
         load=load_version,
         build=build_version,
         centre_id=lambda v: v.period_return.centre_id,

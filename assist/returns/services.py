@@ -215,11 +215,20 @@ def _changes(before: dict, after: dict) -> dict:
     return out
 
 
-def compile_return(centre: Centre, kind: str, period: str, *, acting_user) -> ReturnVersion:
-    """Compile (or compile again) the centre's current, unsigned version from the records."""
+def compile_return(
+    centre: Centre, kind: str, period: str, *, acting_user, progress=None
+) -> ReturnVersion:
+    """Compile (or compile again) the centre's current, unsigned version from the records.
+
+    The figures are counted first, writing nothing (`progress(done, total)` is told after each
+    metric and may commit); the version is then written in one flush. So a compile stopped
+    half-way leaves nothing behind, and compiling again updates the one draft version.
+    """
     parsed = parse_return_period(kind, period)
+    check_compile(centre, find_return(centre, kind, period), acting_user=acting_user)
+    own = own_figures(centre, parsed, progress=progress)
     ret = find_return(centre, kind, period)
-    check_compile(centre, ret, acting_user=acting_user)
+    check_compile(centre, ret, acting_user=acting_user)  # it may have been signed meanwhile
     if ret is None:
         ret = PeriodReturn(centre=centre, period_kind=kind, period=period)
         db.session.add(ret)
@@ -228,7 +237,6 @@ def compile_return(centre: Centre, kind: str, period: str, *, acting_user) -> Re
     if version is None or version.status != ReturnStatus.DRAFT:
         version = ReturnVersion(period_return=ret, version=(version.version + 1) if version else 1)
         db.session.add(version)
-    own = own_figures(centre, parsed)
     total: dict = {}
     _add(total, own)
     children = []

@@ -2,7 +2,17 @@
 
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,7 +23,7 @@ from assist.core.errors import DomainError, NotFound
 from assist.core.forms import int_arg, perform, refuse_back
 from assist.core.nav import register_nav
 from assist.core.scoping import get_scoped_or_404, roles_required
-from assist.returns import services
+from assist.returns import jobs, services
 from assist.returns.documents import STATE_TEXT, load_version
 from assist.returns.exports import return_workbook
 from assist.returns.forms import CompileForm, ReopenForm
@@ -71,22 +81,59 @@ def index():
 @login_required
 @roles_required(Role.SUPERVISOR)
 def compile_():
+    """Queue the compile as a job; the user follows its progress and lands on the version."""
     form = CompileForm()
     if not form.validate_on_submit():
         return refuse_back(form, url_for("returns.index"))
+    kind, period = form.period_kind.data, form.period.data
+    # The commit hands the job to the engine.
     outcome = perform(
-        lambda: services.compile_return(
-            current_user.centre, form.period_kind.data, form.period.data, acting_user=current_user
-        ),
-        done=lambda version: _(
-            "Version %(n)d compiled from the records; check it, then sign it.", n=version.version
-        ),
+        lambda: jobs.start(current_user.centre, kind, period, acting_user=current_user)
     )
     if not outcome.ok:
-        return redirect(
-            url_for("returns.index", kind=form.period_kind.data, period=form.period.data)
+        return redirect(url_for("returns.index", kind=kind, period=period))
+    return redirect(url_for("returns.compile_job", job_id=outcome.value.id))
+
+
+def _job_or_404(job_id: int):
+    job = jobs.load_job(job_id, user=current_user)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/compile/<int:job_id>")
+@login_required
+@roles_required(Role.SUPERVISOR)
+def compile_job(job_id: int):
+    """The compile's progress; once done, on to the compiled version."""
+    status = jobs.job_json(_job_or_404(job_id))
+    if status["status"] == "done" and status["return_id"] and not status["error"]:
+        flash(
+            _(
+                "Version %(n)d compiled from the records; check it, then sign it.",
+                n=status["version"],
+            ),
+            "success",
         )
-    return redirect(url_for("returns.show", return_id=outcome.value.return_id))
+        return redirect(url_for("returns.show", return_id=status["return_id"], v=status["version"]))
+    if status["error"]:
+        flash(status["error"], "danger")
+        return redirect(
+            url_for("returns.index", kind=status["period_kind"], period=status["period"])
+        )
+    return render_template("returns/compile_job.html", job=status)
+
+
+@bp.route("/compile/<int:job_id>/status")
+@login_required
+@roles_required(Role.SUPERVISOR)
+def compile_job_status(job_id: int):
+    """The compile's progress as JSON, for its page while the job runs."""
+    status = jobs.job_json(_job_or_404(job_id))
+    if status["return_id"]:
+        status["url"] = url_for("returns.show", return_id=status["return_id"], v=status["version"])
+    return jsonify(status)
 
 
 def _load(return_id: int) -> PeriodReturn:

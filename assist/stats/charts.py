@@ -72,13 +72,15 @@ def _base(chart_class, *, title: str, money: bool, height: int, legend: bool = F
         width=720,
         height=height,
         explicit_size=True,  # intrinsic size for <img>; CSS scales it to the column
-        value_formatter=(lambda v: format_yuan(int(round((v or 0) * 100))))
+        # a zero prints as "0", which print_zeroes=False leaves off (it would not know "0.00")
+        value_formatter=(lambda v: format_yuan(int(round(v * 100))) if v else "0")
         if money
         else (lambda v: str(int(v or 0))),
         truncate_label=-1,
         truncate_legend=-1,
         margin=8,
         margin_left=8 + _wide_margin(labels),
+        margin_right=8 + (28 if money else 0),  # the last money tick is centred on the edge
         print_zeroes=False,
         no_data_text="—",
         defs=HATCH_DEFS,

@@ -455,16 +455,17 @@ def _build_sections(centre: Centre, period: Period) -> list[Section]:
 # --- a centre's own figures, live (for returns) ---------------------------------------------
 
 
-def own_figures(centre: Centre, period: Period) -> dict:
+def own_figures(centre: Centre, period: Period, progress=None) -> dict:
     """{metric: {key: [count, amount_fen]}} of the centre's own records (not its subtree).
 
     Read from the records themselves, not the summary table: a return is compiled from the
     data as it stands when compiled. Flows count within the period; stocks as they are now.
     """
     out: dict = {}
-    for metric in metrics():
-        if not metric.in_return:
-            continue
+    chosen = [m for m in metrics() if m.in_return]
+    for done, metric in enumerate(chosen):
+        if progress is not None:
+            progress(done, len(chosen))  # a job shows how far it got
         inner = metric.collect().subquery()
         centre_id, month, key, count, amount = list(inner.c)
         stmt = (

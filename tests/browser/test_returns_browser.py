@@ -36,9 +36,13 @@ def test_import_a_ledger_then_sign_the_return(live_server, browser, network, tmp
     sign_in(page, live_server, "sz-gs-pj.supervisor", PASSWORD)
     page.goto(f"{live_server}/returns/")
     page.get_by_test_id("compile").click()
+    # the compile runs as a job; its page sends the browser on to the compiled version
+    page.wait_for_url(re.compile(r"/returns/\d+\?v=1$"))
     assert "草稿" in page.get_by_test_id("version-state").inner_text()
     page.get_by_test_id("sign").click()
     state = page.get_by_test_id("version-state").inner_text()
     assert "已签报并锁定" in state and re.search(r"[0-9a-f]{16}", state)
     page.screenshot(path=str(tmp_path / "return.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(tmp_path / "return-390.png"), full_page=True)
     context.close()

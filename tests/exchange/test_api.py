@@ -50,5 +50,10 @@ def test_new_endpoints_are_in_the_openapi_document(client, network):
         "/imports/{import_id}/confirm",
         "/verifications",
         "/verifications/results",
+        "/returns/compile-jobs/{job_id}",
     ):
         assert path in paths, path
+    # the long-running work says so: 202 with a status URL
+    assert "202" in paths["/returns"]["post"]["responses"]
+    assert "202" in paths["/imports"]["post"]["responses"]
+    assert "202" in paths["/imports/{import_id}/confirm"]["post"]["responses"]
