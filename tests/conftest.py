@@ -20,15 +20,19 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="a
 import pytest  # noqa: E402
 from flask import has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
-from hypothesis import settings  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from assist import create_app  # noqa: E402
 from assist.extensions import db  # noqa: E402
 from assist.i18n import compile_catalogues  # noqa: E402
 
-# Hypothesis keeps no example database in the working tree (.hypothesis/).
-settings.register_profile("assist", database=None)
+# Hypothesis keeps no example database in the working tree (.hypothesis/). Speed is measured
+# in benchmarks, not tests: no per-example deadline, and no health check on how fast inputs
+# are generated (both fail on a loaded machine without saying anything about the code).
+settings.register_profile(
+    "assist", database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("assist")
 
 ROOT = Path(__file__).resolve().parent.parent
