@@ -212,3 +212,24 @@ def test_the_hard_cap_refuses_a_job_with_a_clear_message(app, web, files, low_li
     response = cw.get("/files/?status=active&format=xlsx", follow_redirects=True)
     assert "符合条件的记录超过 5 条：请缩小筛选范围" in response.get_data(as_text=True)
     assert db.session.scalar(select(BackgroundJob.id).order_by(BackgroundJob.id.desc())) == before
+
+
+def test_a_worker_writes_the_file_in_the_starters_language(app, web, files, low_limit):
+    """Run by a worker outside any request (as the local runner or RQ does): the headers and
+    words are still the starter's language, and the rows the starter's."""
+    from assist.jobs import engine
+    from tests.conftest import post_form
+
+    app.config["JOBS_BACKEND"] = "runner"  # queued only; this test body is the worker
+    cw = web("sz-gs-pj.caseworker")
+    post_form(cw, "/language", {"locale": "en", "next": "/"})
+    job_id = _job_id(cw.get("/files/?status=active&format=csv"))
+    assert cw.get(f"/exports/{job_id}/status").get_json()["status"] == "queued"
+    assert 'http-equiv="refresh"' in cw.get(f"/exports/{job_id}").get_data(as_text=True)
+    db.session.remove()
+    assert engine.run_queued() == 1
+    lines = list(
+        csv.reader(io.StringIO(cw.get(f"/exports/{job_id}/download").data.decode("utf-8-sig")))
+    )
+    assert lines[0][:3] == ["File number", "Full name", "Resident ID"]
+    assert len(lines) == 8
