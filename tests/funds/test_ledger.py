@@ -25,6 +25,18 @@ def _some_money(network):
     return fund
 
 
+def _plant_a_balance_difference() -> None:
+    """A balance row changed behind the ledger's back (Pingjiang's, by 0.01)."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE fund_balances SET balance_fen = balance_fen + 1 WHERE centre_id = "
+                "(SELECT id FROM centres WHERE code = 'SZ-GS-PJ')"
+            )
+        )
+    db.session.rollback()  # end the test's read snapshot, see the raw writes
+
+
 @pytest.mark.parametrize(
     "statement",
     [
@@ -47,15 +59,7 @@ def test_verify_is_clean_then_reports_a_planted_discrepancy(runner, network):
     clean = runner.invoke(args=["ledger", "verify"])
     assert clean.exit_code == 0, clean.output
     assert "clean" in clean.output
-    # plant a discrepancy: a balance row changed behind the ledger's back
-    with db.engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE fund_balances SET balance_fen = balance_fen + 1 WHERE centre_id = "
-                "(SELECT id FROM centres WHERE code = 'SZ-GS-PJ')"
-            )
-        )
-    db.session.rollback()  # end the test's read snapshot, see the raw writes
+    _plant_a_balance_difference()
     dirty = runner.invoke(args=["ledger", "verify"])
     assert dirty.exit_code == 1
     assert "balance_mismatch" in dirty.output
@@ -96,14 +100,7 @@ def test_verify_takes_its_scope_as_the_centres_subquery(network):
     from assist.funds.reconcile import rows_in_scope
 
     _some_money(network)
-    with db.engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE fund_balances SET balance_fen = balance_fen + 1 WHERE centre_id = "
-                "(SELECT id FROM centres WHERE code = 'SZ-GS-PJ')"
-            )
-        )
-    db.session.rollback()  # end the test's read snapshot, see the raw writes
+    _plant_a_balance_difference()
     gusu = verify_ledger(subtree_ids(user("sz-gs.finance")))
     assert [d.code for d in gusu] == ["balance_mismatch"]
     assert gusu[0].centre_id == network["SZ-GS-PJ"].id
