@@ -81,6 +81,8 @@ class Config:
 
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     STATS_MAX_AGE_MINUTES = _env_int("STATS_MAX_AGE_MINUTES", 15)
+    #: Longest a web process goes without asking whether a case's public notice has ended.
+    NOTICE_RECHECK_SECONDS = _env_int("NOTICE_RECHECK_SECONDS", 60)
     RETURN_DUE_DAY = _env_int("RETURN_DUE_DAY", 10)
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
     #: Mutual-aid claims: working days from complete documents to payment before "overdue".

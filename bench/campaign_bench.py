@@ -10,10 +10,11 @@ files_bench.py does) and all made active; the city opens a campaign for every ac
 1. The draw: the city's list draws its candidates as a job of the job engine (run inline
    here, as the click's commit returns), timed from the click until the list says `done`,
    beside the plain SQL baseline: the same INSERT … SELECT typed by hand, rolled back.
-2. The pages at that size: with every household listed and one in five visited, the campaign
-   progress page, the list page, a visit page and the campaign's API document are requested
-   through the app, beside /healthz (the floor every request pays). The issue's budget is
-   3 × /healthz for the pages and 5 s for the draw.
+2. The pages at that size: with every household listed, the list posted (公示) and one in five
+   visited, the campaign progress page, the list page, the visit page (the form for a household
+   not yet visited, and the record of one visited) and the campaign's API document are
+   requested through the app, beside /healthz (the floor every request pays). The issue's
+   budget is 3 × /healthz for the pages and 5 s for the draw.
 """
 
 import argparse
@@ -33,12 +34,13 @@ os.environ.setdefault("ASSIST_INSTANCE_DIR", tempfile.mkdtemp(prefix="assist-ben
 import random  # noqa: E402
 
 from files_bench import PASSWORD, db_label, login, measure, reset, seed  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from assist import create_app  # noqa: E402
 from assist.auth.models import User  # noqa: E402
 from assist.campaigns import jobs, services  # noqa: E402
 from assist.campaigns.models import CampaignList, ListEntry  # noqa: E402
+from assist.cases import services as case_services  # noqa: E402
 from assist.core.timeutil import local_today, utcnow  # noqa: E402
 from assist.extensions import db  # noqa: E402
 from assist.funds import services as funds  # noqa: E402
@@ -127,6 +129,62 @@ def time_background_draw(app, list_id: int) -> tuple[float, int, int]:
     return ms, clist.draw_count, clist.draw_ms or 0
 
 
+def ready_for_visits(campaign_id: int, list_id: int) -> tuple[int, int]:
+    """Post the list and take two unvisited households through the real case path (snapshot,
+    holiday case approved on the list, notice run out), as approval and posting do for every
+    household; record a visit to the second. Returns (form entry, visited entry)."""
+    clist = db.session.get(CampaignList, list_id)
+    campaign = clist.campaign
+    caseworker, supervisor = _user("sz.caseworker"), _user("sz.supervisor")
+    entries = db.session.scalars(
+        select(ListEntry)
+        .where(ListEntry.list_id == list_id, ListEntry.id % 5 != 0)
+        .order_by(ListEntry.id.desc())
+        .limit(2)
+    ).all()
+    now = utcnow()
+    for entry in entries:
+        entry.snapshot = services.snapshot_entry(entry.applicant)
+        case = case_services.create_case(
+            acting_user=caseworker,
+            data=case_services.CaseInput(
+                kind="holiday",
+                reason="送温暖（基准测试）",
+                amount_requested_fen=campaign.standard_fen,
+                applicant=entry.applicant,
+                occasion="spring_festival",
+                service=services.goods_text(campaign.goods),
+            ),
+        )
+        case_services.submit_case(case, acting_user=caseworker)
+        case_services.approve_on_list(case, acting_user=supervisor, list_label="bench", now=now)
+        case_services.start_list_notice(case, acting_user=supervisor, now=now)
+        entry.case_id = case.id
+    db.session.execute(
+        text("UPDATE campaign_lists SET status = 'published', published_at = :now WHERE id = :l"),
+        {"now": now, "l": list_id},
+    )
+    db.session.flush()
+    case_services.close_expired_notices(now=now + timedelta(days=30))
+    db.session.commit()
+    form_entry, visited_entry = entries
+    db.session.refresh(visited_entry)
+    services.record_visit(
+        visited_entry,
+        acting_user=caseworker,
+        data=services.VisitInput(
+            visited_on=local_today(),
+            visitors=[{"name": "王建国", "title": "主席", "is_leader": True}],
+            cash_fen=50_000,
+            goods=[{"name": "大米", "quantity": 1, "unit_value_fen": 14_000}],
+            is_signed=True,
+            remarks="家中老人卧床，需要关注。",
+        ),
+    )
+    db.session.commit()
+    return form_entry.id, visited_entry.id
+
+
 def undraw(list_id: int) -> None:
     db.session.execute(text("DELETE FROM campaign_entries WHERE list_id = :l"), {"l": list_id})
     db.session.execute(
@@ -183,9 +241,7 @@ def main() -> None:
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))
             db.session.commit()
-        entry_id = db.session.scalar(
-            select(func.max(ListEntry.id)).where(ListEntry.list_id == list_id)
-        )
+        form_entry, visited_entry = ready_for_visits(campaign_id, list_id)
         visited = db.session.scalar(text("SELECT count(*) FROM campaign_visits"))
         db.session.remove()
         engine = db.engine
@@ -199,7 +255,8 @@ def main() -> None:
             ("/healthz (floor)", "/healthz"),
             ("campaign progress", f"/campaigns/{campaign_id}"),
             ("list page (city list)", f"/campaigns/lists/{list_id}"),
-            ("visit page", f"/campaigns/entries/{entry_id}/visit"),
+            ("visit form (not visited)", f"/campaigns/entries/{form_entry}/visit"),
+            ("visit page (visited)", f"/campaigns/entries/{visited_entry}/visit"),
             ("API campaign + progress", None),
         ]
         token = None
@@ -214,7 +271,11 @@ def main() -> None:
                 )
             else:
                 request = lambda c=client, p=path: c.get(p)  # noqa: E731
-            assert request().status_code == 200, (username, label)
+            first = request()
+            assert first.status_code == 200, (username, label)
+            # The visit pages show what they are measured for: the form, the record.
+            marker = {"visit form": "visit-form", "visit page": "visit-record"}.get(label[:10])
+            assert marker is None or marker in first.get_data(as_text=True), (username, label)
             results.append((username, *measure(engine, label, request, args.runs)))
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

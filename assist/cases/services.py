@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import and_, exc, or_, select
+from sqlalchemy import and_, event, exc, func, or_, select
 
 from assist.applicants.models import Applicant, FileStatus
 from assist.audit.services import record
@@ -1225,6 +1225,50 @@ def close_expired_notices(now: datetime | None = None, limit: int = 200) -> int:
         )
         done += 1
     return done
+
+
+class NoticeClock:
+    """When a request may next find a notice to end, so most requests ask nothing (issue 15).
+
+    The scheduled job (`cases.close_expired_notices`, every five minutes) does the work; the
+    request-time check only keeps "ready to pay on the next request" true. After a check the
+    clock knows the earliest end still pending (a notice begun later, in any process, ends at
+    least a day later) and looks again at that moment, or after NOTICE_RECHECK_SECONDS at the
+    latest (a change no ORM event sees). Setting a case's notice end, or putting a case back
+    into notice, in this process makes the next request look at once.
+    """
+
+    generation = 0  # raised by the ORM events below; a clock from an older one is void
+
+    def __init__(self, recheck_seconds: float):
+        self.recheck = timedelta(seconds=recheck_seconds)
+        self.next_at: datetime | None = None
+        self.seen = -1
+
+    def due(self, now: datetime) -> bool:
+        return self.seen != NoticeClock.generation or self.next_at is None or now >= self.next_at
+
+    def release(self, now: datetime) -> int:
+        """End the notices that are over (as close_expired_notices) and set the next look."""
+        generation = NoticeClock.generation
+        done = close_expired_notices(now=now)
+        pending = db.session.scalar(
+            select(func.min(AidCase.notice_ends_at)).where(AidCase.status == S.IN_NOTICE)
+        )
+        self.next_at = now + self.recheck if pending is None else min(now + self.recheck, pending)
+        self.seen = generation
+        return done
+
+
+@event.listens_for(AidCase.notice_ends_at, "set")
+def _notice_end_set(_case, _value, _old, _initiator):
+    NoticeClock.generation += 1
+
+
+@event.listens_for(AidCase.status, "set")
+def _status_set(_case, value, _old, _initiator):
+    if value == S.IN_NOTICE:
+        NoticeClock.generation += 1
 
 
 # ---------------------------------------------------------------------------- payments

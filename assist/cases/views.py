@@ -118,14 +118,25 @@ def case_evidence(case: AidCase, timeline: bool = True):
 
 @bp.before_app_request
 def _release_ended_notices():
-    """Cases whose notice has ended become ready to pay on the next request."""
+    """Cases whose notice has ended become ready to pay on the next request. The process's
+    NoticeClock knows when the next notice can end: until then a request asks nothing."""
     if request.endpoint in (None, "static", "home.healthz"):
         return
+    app = current_app._get_current_object()
+    clock = app.extensions.get("notice_clock")
+    if clock is None:
+        clock = app.extensions["notice_clock"] = services.NoticeClock(
+            app.config.get("NOTICE_RECHECK_SECONDS", 60)
+        )
+    now = utcnow()
+    if not clock.due(now):
+        return
     try:
-        if services.close_expired_notices():
+        if clock.release(now):
             db.session.commit()
     except Exception:  # noqa: BLE001 - never fail a page for this; the CLI catches up
         db.session.rollback()
+        clock.next_at = None
         current_app.logger.exception("closing ended notices failed")
 
 

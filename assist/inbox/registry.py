@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import g
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select, union_all
 
 from assist.core.timeutil import utcnow
 from assist.extensions import db
@@ -101,21 +101,48 @@ def age_days(moment: datetime | None) -> int | None:
     return max((utcnow() - moment).days, 0)
 
 
+def _figures_select(user, src: InboxSource, position: int) -> Select:
+    """(position, count up to COUNT_CAP + 1, total amount, oldest wait) of one source.
+
+    Only the source's `since` and amount columns are kept in the bounded subquery: the
+    record's own columns (an aid case has dozens) would cost a column proxy each to build
+    and nothing to count. The FROM and WHERE stay the source's, so the rows are its rows.
+    """
+    stmt = src.query(user)
+    since, amount = list(stmt.selected_columns)[-2:]
+    sub = (
+        stmt.with_only_columns(since, amount, maintain_column_froms=True)
+        .order_by(None)
+        .limit(COUNT_CAP + 1)
+        .subquery()
+    )
+    since, amount = list(sub.c)
+    return select(
+        literal(position),
+        func.count(),
+        func.coalesce(func.sum(amount), 0),
+        func.min(since),
+    ).select_from(sub)
+
+
+def prefetch(user, srcs: list[InboxSource]) -> None:
+    """Count every source of `srcs` not yet counted in this request, in one statement."""
+    cache = g.setdefault("inbox_figures", {})
+    todo = [src for src in srcs if (user.id, src.key) not in cache]
+    if not todo:
+        return
+    parts = [_figures_select(user, src, n) for n, src in enumerate(todo)]
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    for position, n, total, oldest in db.session.execute(stmt).all():
+        cache[(user.id, todo[position].key)] = Figures(
+            min(n, COUNT_CAP), n > COUNT_CAP, int(total or 0), oldest
+        )
+
+
 def figures(user, src: InboxSource) -> Figures:
     """Count (up to COUNT_CAP), total amount and oldest wait of one source, in one query."""
-    cache = g.setdefault("inbox_figures", {})
-    key = (user.id, src.key)
-    if key not in cache:
-        sub = src.query(user).order_by(None).limit(COUNT_CAP + 1).subquery()
-        cols = list(sub.c)
-        since, amount = cols[-2], cols[-1]
-        n, total, oldest = db.session.execute(
-            select(func.count(), func.coalesce(func.sum(amount), 0), func.min(since)).select_from(
-                sub
-            )
-        ).one()
-        cache[key] = Figures(min(n, COUNT_CAP), n > COUNT_CAP, int(total or 0), oldest)
-    return cache[key]
+    prefetch(user, [src])
+    return g.inbox_figures[(user.id, src.key)]
 
 
 def rows(user, src: InboxSource, limit: int = ROWS_PER_SECTION) -> list[InboxRow]:
@@ -125,13 +152,14 @@ def rows(user, src: InboxSource, limit: int = ROWS_PER_SECTION) -> list[InboxRow
 
 def sections(user, key: str | None = None, *, with_rows: bool = True) -> list[Section]:
     out = []
-    for src in sources_for(user):
-        if key and src.key != key:
-            continue
+    wanted = [src for src in sources_for(user) if not key or src.key == key]
+    prefetch(user, wanted)
+    for src in wanted:
         out.append(Section(src, figures(user, src), rows(user, src) if with_rows else []))
     return out
 
 
 def total_count(user) -> int:
     """What the navigation shows next to the inbox: the sum of the bounded counts."""
+    prefetch(user, sources_for(user))
     return sum(figures(user, src).count for src in sources_for(user))

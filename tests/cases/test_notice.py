@@ -131,3 +131,36 @@ def test_centre_notice_days_set_the_period(household, network, caseworker, stati
     case = _in_notice(household, caseworker, station_supervisor)
     row = case_row(case["id"])
     assert row.notice_ends_at - row.notice_started_at == timedelta(days=7)
+
+
+def test_requests_before_the_next_notice_end_ask_nothing(
+    app, household, caseworker, station_supervisor
+):
+    from sqlalchemy import event
+
+    app.config["NOTICE_RECHECK_SECONDS"] = 30 * 24 * 3600  # only the pending end sets the clock
+    app.extensions.pop("notice_clock", None)
+    case = _in_notice(household, caseworker, station_supervisor)
+    assert caseworker.get(f"/cases/{case['id']}").status_code == 200
+    clock = app.extensions["notice_clock"]
+    ends = case_row(case["id"]).notice_ends_at
+    assert clock.next_at == ends
+    assert not clock.due(ends - timedelta(seconds=1)) and clock.due(ends)
+    asked: list[str] = []
+
+    def watch(_conn, _cursor, statement, *_args):
+        if "notice_ends_at" in statement:
+            asked.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        assert caseworker.get(f"/cases/{case['id']}").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    # Neither the search for ended notices nor the look for the next end ran.
+    assert not [
+        s for s in asked if "notice_ends_at <=" in s or "min(aid_cases.notice_ends_at)" in s
+    ]
+    # A notice end set in this process (here: the period cut short) is looked at at once.
+    _end_notice_period(case["id"])
+    assert caseworker.get(f"/cases/{case['id']}").get_json()["status"] == "ready_to_pay"

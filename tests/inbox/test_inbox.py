@@ -186,3 +186,34 @@ def test_inbox_costs_a_fixed_number_of_queries(app, web, network):
         _case(pj, CaseStatus.SUBMITTED, created_by="sz-gs-pj.caseworker")
     db.session.commit()
     assert statements() == few
+
+
+def test_all_counts_come_from_one_statement_and_stop_at_the_cap(app, web, network, monkeypatch):
+    from assist.inbox import registry
+
+    pj = network["SZ-GS-PJ"]
+    for _ in range(3):
+        _file(pj, FileStatus.INITIAL_REVIEW, by="sz-gs-pj.caseworker")
+    _case(pj, CaseStatus.SUBMITTED, created_by="sz-gs-pj.caseworker", amount_fen=120_000)
+    db.session.commit()
+    sup = web("sz-gs-pj.supervisor")
+    counted = []
+
+    def count(_conn, _cursor, statement, *_args):
+        # The inbox's own: a SELECT of counts over its sources (not the figures' refresh).
+        if statement.startswith("SELECT") and "UNION ALL" in statement:
+            counted.append(statement[:120])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        home = sup.get("/").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # The badge and the cards share one statement for every section the supervisor has.
+    assert len(counted) == 1, counted
+    assert re.search(r'data-testid="nav-badge">4<', home)
+    # A section stops counting at the cap and says so ("2+"); the badge adds the capped counts.
+    monkeypatch.setattr(registry, "COUNT_CAP", 2)
+    home = sup.get("/").get_data(as_text=True)
+    assert re.search(r'card-figure mb-1">2\+</p>', home)
+    assert re.search(r'data-testid="nav-badge">3<', home)
