@@ -134,7 +134,7 @@ def test_amounts_are_numbers_and_dates_dates_in_a_job_export(app, web, network, 
     wb = load_workbook(io.BytesIO(finance.get(f"/exports/{job_id}/download").data)).active
     rows = list(wb.iter_rows(values_only=True))
     headers = list(rows[0])
-    amount, paid_at, reference = (headers.index(h) for h in ("金额", "支付时间", "银行流水号"))
+    amount, paid_at, reference = (headers.index(h) for h in ("金额", "发放时间", "银行流水号"))
     body = rows[1:]
     assert len(body) == 5
     assert sorted(float(r[amount]) for r in body) == [1000.5, 1000.51, 1000.52, 1000.53, 1000.54]
@@ -146,7 +146,7 @@ def test_amounts_are_numbers_and_dates_dates_in_a_job_export(app, web, network, 
     data = finance.get(f"/exports/{job_id}/download").data
     assert data.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert len(lines) == 6 and lines[0][:3] == ["序号", "支付时间", "案件"]
+    assert len(lines) == 6 and lines[0][:3] == ["序号", "发放时间", "案件"]
 
 
 def test_only_the_starter_in_the_same_scope_sees_the_job(app, web, files, low_limit):
