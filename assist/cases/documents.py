@@ -13,7 +13,7 @@ from assist.applicants.labels import CATEGORY_LABELS
 from assist.auth.models import Role
 from assist.cases.attachments import case_attachments
 from assist.cases.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
-from assist.cases.models import AidCase, CaseEvent, CaseStatus
+from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus
 from assist.centres.models import Centre
 from assist.centres.scoping import (
     centre_in_scope,
@@ -148,6 +148,27 @@ def load_case(user, case_id) -> AidCase:
     return get_scoped_or_404(AidCase, case_id, user)
 
 
+def _claim_member(case: AidCase) -> dict | None:
+    """The member block of a mutual-aid claim's form (certificate, plan, cover), else None."""
+    if case.kind != AidKind.MUTUAL_AID:
+        return None
+    from assist.mutual_aid.services import claim_of_case  # mutual aid builds on cases
+
+    claim = claim_of_case(case)
+    if claim is None:
+        return None
+    e = claim.enrolment
+    return {
+        "certificate_no": e.certificate_no,
+        "plan": f"{e.term.plan.name}（{e.term.label}期）",
+        "cover": f"{e.cover_start:%Y-%m-%d} 至 {e.cover_end:%Y-%m-%d}",
+        "unit": e.unit.name,
+        "claim_no": claim.claim_no,
+        "sex": "男" if e.gender == "M" else "女",
+        "born": f"{e.birth_date:%Y-%m}",
+    }
+
+
 def build_approval_form(case: AidCase, full_ids: bool) -> dict:
     """The approval form's data: household, request, timeline and a block per tier."""
     with printed_labels():
@@ -178,6 +199,10 @@ def build_approval_form(case: AidCase, full_ids: bool) -> dict:
                 "category": "",
                 "size": "",
             }
+        member = _claim_member(case)
+        if member is not None:  # a mutual-aid claim: the member's enrolment fills the gaps
+            household.update(sex=member.pop("sex"), born=member.pop("born"))
+            household["employer"] = household["employer"] or member["unit"]
         signatures = tier_signatures(case.events)
         waiting_at = case.approval_centre if case.status == CaseStatus.SUBMITTED else None
         if waiting_at is not None and all(s["unit"] != waiting_at.name for s in signatures):
@@ -196,6 +221,7 @@ def build_approval_form(case: AidCase, full_ids: bool) -> dict:
         return {
             "case": case_summary(case),
             "household": household,
+            "member": member,
             "timeline": timeline(case),
             "signatures": signatures,
         }

@@ -224,6 +224,15 @@ def test_claim_case_approval_form_and_voucher_print(
     assert form.status_code == 200
     _pages, text = pdf_text(form.data)
     assert "互助保障理赔" in text and "450.00" in text
+    enrolment = enrolment_of(enrolled[3][1], term)
+    for expected in (
+        "互助保障理赔审批表",
+        "一、会员情况",
+        enrolment.certificate_no,
+        claim["claim_no"],
+    ):
+        assert expected in text, expected
+    assert "困难类别" not in text
     voucher = finance.get(f"/payments/{paid['id']}/voucher.pdf")
     _pages, text = pdf_text(voucher.data)
     assert "付款凭证" in text and "互助金" in text and "9876543" not in text and "6543" in text
