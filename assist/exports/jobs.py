@@ -12,7 +12,7 @@ anyone else is answered 404. The file is deleted after EXPORT_RETENTION_DAYS.
 from datetime import timedelta
 from pathlib import Path
 
-from flask import current_app, g, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -130,7 +130,6 @@ def _run(params: dict) -> dict:
     spec = registry.get_export(params["key"])
     fmt = params["format"]
     size = int(current_app.config["EXPORT_CHUNK_ROWS"])
-    g.export_job_id = job_id  # flask_babel's force_locale does nothing while `g` is empty
     with force_locale(params.get("locale") or "zh_Hans"):
         source = registry.capture(params["path"], params.get("args") or {}, user, fmt)
         total = registry.count_rows(source)

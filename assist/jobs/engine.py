@@ -11,7 +11,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -138,6 +138,9 @@ def execute(job_id: int) -> bool:
         target=_heartbeat, args=(db.engine, job_id, stop), daemon=True, name="job-heartbeat"
     )
     beat.start()
+    # Flask-Babel treats an empty `g` as "no context": gettext falls back to the English
+    # msgid and force_locale does nothing. A job runs in an app context of its own, so mark it.
+    g.background_job_id = job_id
     try:
         result = get_kind(kind).run(params)
     except Exception as exc:  # noqa: BLE001 - recorded on the job; the worker carries on
