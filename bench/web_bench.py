@@ -254,26 +254,34 @@ def rss_mb(pid: int) -> float:
     return max((int(x) for x in out), default=0) / 1024
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (the worker, its work horse and
-    the horse's render processes), summed, in MB."""
+def _processes() -> list[tuple[int, int, int]]:
     out = subprocess.run(  # noqa: S603
         ["ps", "-e", "-o", "pid=,ppid=,rss="],  # noqa: S607
         capture_output=True,
         text=True,
     ).stdout.split()
-    rows = [tuple(map(int, out[i : i + 3])) for i in range(0, len(out), 3)]
-    family, total, grew = {pid}, 0, True
+    return [tuple(map(int, out[i : i + 3])) for i in range(0, len(out), 3)]
+
+
+def family(pid: int, rows=None) -> set[int]:
+    """A process and all its descendants."""
+    rows = rows if rows is not None else _processes()
+    found, grew = {pid}, True
     while grew:
         grew = False
         for p, parent, _rss in rows:
-            if parent in family and p not in family:
-                family.add(p)
+            if parent in found and p not in found:
+                found.add(p)
                 grew = True
-    for p, _parent, rss in rows:
-        if p in family:
-            total += rss
-    return total / 1024
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the worker, its work horse and
+    the horse's render processes), summed, in MB."""
+    rows = _processes()
+    members = family(pid, rows)
+    return sum(rss for p, _parent, rss in rows if p in members) / 1024
 
 
 def during_print(url: str, instance: str, port: int, args, redis_url: str) -> dict:
@@ -369,12 +377,16 @@ def during_print(url: str, instance: str, port: int, args, redis_url: str) -> di
                 "worker_rss_samples": samples,
             }
             db.engine.dispose()
+        print_during(result)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        # RQ's warm shut-down would wait for the whole print: stop the worker, its horse and
+        # renderers now (the job stays "running"; a later runner takes it over once stale).
+        for pid in family(worker.pid):  # the work horse runs in a process group of its own
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        worker.wait(30)
     return result
 
 
@@ -417,6 +429,7 @@ def main() -> None:
         "--during-print", type=int, default=0, help="also measure while a worker prints N files"
     )
     parser.add_argument("--print-timeout", type=float, default=1800)
+    parser.add_argument("--print-only", action="store_true", help="skip the pages but /healthz")
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
@@ -438,7 +451,7 @@ def main() -> None:
     server = start_gunicorn(url, instance, args.workers, args.port)
     rows = []
     try:
-        for label, username, path in todo:
+        for label, username, path in todo if not args.print_only else todo[:1]:
             figures = load(args.port, username, path, args.seconds, args.clients)
             figures.update(label=label, statements=counts[label])
             rows.append(figures)
@@ -457,7 +470,10 @@ def main() -> None:
         )
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(30)
+        try:
+            server.wait(120)
+        except subprocess.TimeoutExpired:
+            server.kill()
     load_after = os.getloadavg()
     floor = rows[0]
     print()
@@ -478,8 +494,6 @@ def main() -> None:
             f"{r['p50']:7.1f} {r['p50'] / floor['p50']:6.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
             f"{r['statements']:5}"
         )
-    if printing:
-        print_during(printing)
     if args.json:
         Path(args.json).write_text(
             json.dumps(
