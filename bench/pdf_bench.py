@@ -280,6 +280,35 @@ def ablation(rounds: int) -> None:
     print("  * also without the compact font: compare with the full-font row")
 
 
+def three_way(rounds: int) -> float:
+    """The engine, stock WeasyPrint and the naive document on the same HTML, interleaved
+    rounds, median CPU ms each; returns the engine's CPU as a share of stock's."""
+    html = case_file_html(0)
+    pdf.render_pdf(html, static_root=STATIC)  # warm every variant once
+    stock_render(html)
+    naive_render(html)
+    engine, stock, naive = [], [], []
+    for _ in range(rounds):
+        for out, fn in (
+            (engine, lambda: pdf.render_pdf(html, static_root=STATIC)),
+            (stock, lambda: stock_render(html)),
+            (naive, lambda: naive_render(html)),
+        ):
+            start = time.process_time()
+            fn()
+            out.append((time.process_time() - start) * 1000)
+    e, s, n = (statistics.median(x) for x in (engine, stock, naive))
+    print(f"the same case file three ways, CPU ms per document (median of {rounds} rounds):")
+    print(f"  1. this engine (assist.documents.pdf)                      {e:7.1f}")
+    print(f"  2. stock WeasyPrint, same HTML + the project's print.css   {s:7.1f}")
+    print(f"  3. naive: stock WeasyPrint + its own extra CSS, zlib 9     {n:7.1f}")
+    print(
+        f"  engine CPU = {e / s:.2f} of stock WeasyPrint's (target <= 0.40: "
+        f"{'met' if e / s <= 0.40 else 'NOT met'}); {e / n:.2f} of the naive document's"
+    )
+    return e / s
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer renders (20 + batch of 60)")
@@ -289,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-batch", action="store_true", help="skip the process-pool test")
     parser.add_argument("--ablation", action="store_true", help="cost of each optimisation")
     parser.add_argument("--rounds", type=int, default=7, help="rounds for --ablation")
+    parser.add_argument(
+        "--three-way", action="store_true", help="only engine vs stock vs naive (CPU)"
+    )
     args = parser.parse_args(argv)
     n = args.n or (20 if args.quick else 50)
     count = args.batch or (60 if args.quick else 500)
@@ -307,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.ablation:
         ablation(args.rounds)
+        return 0
+    three_way(args.rounds)
+    if args.three_way:
         return 0
 
     result = single(n, warmup=5)

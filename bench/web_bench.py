@@ -4,6 +4,8 @@
         --seed-files 100000            # EMPTIES the database, seeds it (seed-bulk), measures
     python bench/web_bench.py --url … # measures a database seeded before (same --password)
     python bench/web_bench.py --quick # SQLite in a temporary directory, 2,000 files
+    python bench/web_bench.py --url … --during-print 500   # also: a list page's req/s idle
+                                      # and while an RQ worker prints 500 case files
 
 gunicorn serves the app (gunicorn.conf.py; 2 sync workers unless --workers), the load
 generator runs --clients processes that each keep one connection and request one page after
@@ -157,13 +159,14 @@ def pages(url: str, instance: str) -> tuple[list[tuple[str, str, str]], dict[str
         payment_id = db.session.scalar(select(func.max(Payment.id)))
         deep_entry = (db.session.scalar(select(func.max(LedgerEntry.id))) or 0) // 3
         deep_case = (db.session.scalar(select(func.max(AidCase.id))) or 0) // 3
+        deep_file = n_files // 3
         db.session.remove()
     todo = [
         ("healthz (floor)", "", "/healthz"),
         ("landing, auditor", "sz.auditor", "/"),
         ("landing, supervisor", "sz.supervisor", "/"),
         ("file list p1", "sz.supervisor", "/files/"),
-        ("file list p500", "sz.supervisor", "/files/?page=500"),
+        ("file list deep", "sz.supervisor", f"/files/?after={deep_file}&page=2000"),
         ("name search 建国", "sz.supervisor", "/files/?q=" + urllib.parse.quote("建国")),
         ("name search, no match", "sz.supervisor", "/files/?q=" + urllib.parse.quote("无此人")),
         ("file detail", "sz.supervisor", f"/files/{file_id}"),
@@ -251,6 +254,166 @@ def rss_mb(pid: int) -> float:
     return max((int(x) for x in out), default=0) / 1024
 
 
+def _processes() -> list[tuple[int, int, int]]:
+    out = subprocess.run(  # noqa: S603
+        ["ps", "-e", "-o", "pid=,ppid=,rss="],  # noqa: S607
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return [tuple(map(int, out[i : i + 3])) for i in range(0, len(out), 3)]
+
+
+def family(pid: int, rows=None) -> set[int]:
+    """A process and all its descendants."""
+    rows = rows if rows is not None else _processes()
+    found, grew = {pid}, True
+    while grew:
+        grew = False
+        for p, parent, _rss in rows:
+            if parent in found and p not in found:
+                found.add(p)
+                grew = True
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the worker, its work horse and
+    the horse's render processes), summed, in MB."""
+    rows = _processes()
+    members = family(pid, rows)
+    return sum(rss for p, _parent, rss in rows if p in members) / 1024
+
+
+def during_print(url: str, instance: str, port: int, args, redis_url: str) -> dict:
+    """A list page's req/s idle, then while an RQ worker process prints `args.during_print`
+    case files; the worker's RSS (with its work horse and renderers) sampled throughout."""
+    import dataclasses
+    import threading
+
+    from sqlalchemy import select
+
+    from assist import create_app
+    from assist.applicants.documents import stations
+    from assist.auth.models import User
+    from assist.documents import jobs
+    from assist.documents.models import PrintJob
+    from assist.documents.registry import get_spec
+    from assist.extensions import db
+
+    queue = f"assist-bench-{os.getpid()}"  # our own queue: other workers on this Redis ignore it
+    settings = dict(REDIS_URL=redis_url, JOBS_BACKEND="rq", JOBS_QUEUE=queue)
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        ASSIST_INSTANCE_DIR=instance,
+        ASSIST_STORAGE_DIR=str(Path(instance) / "storage"),
+        **settings,
+    )
+    log = open(Path(instance) / "worker.log", "w")  # noqa: SIM115 - closed with the process
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "flask", "--app", "assist", "worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+    )
+    path, username = "/cases/", "sz.supervisor"
+    try:
+        time.sleep(3)
+        idle_rss = tree_rss_mb(worker.pid)
+        idle = load(port, username, path, args.seconds, args.clients)
+        os.environ["ASSIST_STORAGE_DIR"] = env["ASSIST_STORAGE_DIR"]
+        app = create_app("development", SQLALCHEMY_DATABASE_URI=url, **settings)
+        with app.app_context():
+            creator = db.session.scalars(select(User).where(User.username == username)).one()
+            code = stations(creator)[0][0]
+            spec = get_spec("case_file")
+            first_n = dataclasses.replace(
+                spec,
+                batch_subjects=lambda u, v: spec.batch_subjects(u, v)[: args.during_print],
+            )
+            job = jobs.create_job(first_n, code, acting_user=creator, output="zip")
+            db.session.commit()
+            job_id = job.id
+            started = time.perf_counter()
+            jobs.kick(app)  # queued for the RQ worker
+            samples: list[tuple[float, float]] = []
+            stop = threading.Event()
+
+            def sample():
+                while not stop.wait(1.0):
+                    samples.append((time.perf_counter() - started, tree_rss_mb(worker.pid)))
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            while True:  # wait for the worker to start printing
+                db.session.rollback()
+                job = db.session.get(PrintJob, job_id)
+                if job.done or job.status not in ("queued", "running"):
+                    break
+                time.sleep(0.5)
+            busy = load(port, username, path, args.seconds, args.clients)
+            db.session.rollback()
+            done_during = db.session.get(PrintJob, job_id).done
+            deadline = time.perf_counter() + args.print_timeout
+            while time.perf_counter() < deadline:
+                db.session.rollback()
+                job = db.session.get(PrintJob, job_id)
+                if job.status not in ("queued", "running"):
+                    break
+                time.sleep(2)
+            elapsed = time.perf_counter() - started
+            stop.set()
+            sampler.join()
+            result = {
+                "documents": job.total,
+                "status": job.status,
+                "done": job.done,
+                "done_while_measuring": done_during,
+                "job_seconds": elapsed,
+                "idle": idle,
+                "busy": busy,
+                "worker_rss_idle_mb": idle_rss,
+                "worker_rss_samples": samples,
+            }
+            db.engine.dispose()
+        print_during(result)
+    finally:
+        # RQ's warm shut-down would wait for the whole print: stop the worker, its horse and
+        # renderers now (the job stays "running"; a later runner takes it over once stale).
+        for pid in family(worker.pid):  # the work horse runs in a process group of its own
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        worker.wait(30)
+    return result
+
+
+def print_during(r: dict) -> None:
+    idle, busy = r["idle"], r["busy"]
+    rss = [m for _t, m in r["worker_rss_samples"]]
+    print()
+    print(
+        f"list page (/cases/) while an RQ worker prints {r['documents']} case files "
+        f"({r['done_while_measuring']} printed during the measurement; job {r['status']}, "
+        f"{r['done']} done in {r['job_seconds']:.0f} s)"
+    )
+    print(f"  idle     {idle['rps']:7.1f} req/s  p50 {idle['p50']:7.1f}  p95 {idle['p95']:7.1f} ms")
+    print(
+        f"  printing {busy['rps']:7.1f} req/s  p50 {busy['p50']:7.1f}  p95 {busy['p95']:7.1f} ms"
+        f"  = {100 * busy['rps'] / idle['rps']:.0f}% of idle (target ≥ 80%)"
+    )
+    if rss:
+        quarter = max(1, len(rss) // 4)
+        print(
+            f"  print worker RSS (worker + work horse + renderers): idle "
+            f"{r['worker_rss_idle_mb']:.0f} MB; during the job min {min(rss):.0f}, "
+            f"first quarter max {max(rss[:quarter]):.0f}, last quarter max "
+            f"{max(rss[-quarter:]):.0f}, max {max(rss):.0f} MB ({len(rss)} samples)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="")
@@ -262,6 +425,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--quick", action="store_true", help="SQLite, 2,000 files, 2 s a page")
     parser.add_argument("--json", default="", help="also write the figures to this file")
+    parser.add_argument(
+        "--during-print", type=int, default=0, help="also measure while a worker prints N files"
+    )
+    parser.add_argument("--print-timeout", type=float, default=1800)
+    parser.add_argument("--print-only", action="store_true", help="skip the pages but /healthz")
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
     args = parser.parse_args()
     instance = args.instance or tempfile.mkdtemp(prefix="assist-web-bench-")
     url = args.url
@@ -280,7 +451,7 @@ def main() -> None:
     server = start_gunicorn(url, instance, args.workers, args.port)
     rows = []
     try:
-        for label, username, path in todo:
+        for label, username, path in todo if not args.print_only else todo[:1]:
             figures = load(args.port, username, path, args.seconds, args.clients)
             figures.update(label=label, statements=counts[label])
             rows.append(figures)
@@ -292,9 +463,17 @@ def main() -> None:
                 flush=True,
             )
         rss = rss_mb(server.pid)
+        printing = (
+            during_print(url, instance, args.port, args, args.redis_url)
+            if args.during_print
+            else None
+        )
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(30)
+        try:
+            server.wait(120)
+        except subprocess.TimeoutExpired:
+            server.kill()
     load_after = os.getloadavg()
     floor = rows[0]
     print()
@@ -318,7 +497,13 @@ def main() -> None:
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"load_before": load_before, "load_after": load_after, "rss_mb": rss, "rows": rows},
+                {
+                    "load_before": load_before,
+                    "load_after": load_after,
+                    "rss_mb": rss,
+                    "rows": rows,
+                    "during_print": printing,
+                },
                 ensure_ascii=False,
                 indent=1,
             )

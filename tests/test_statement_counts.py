@@ -80,7 +80,7 @@ def _pages() -> list[tuple[str, str]]:
         ("sz.supervisor", "/"),
         ("sz.supervisor", "/files/"),
         ("sz.supervisor", "/files/?q=%E5%BB%BA"),
-        ("sz.supervisor", "/files/?page=3"),
+        ("sz.supervisor", "/files/?q=%E5%BB%BA%E5%9B%BD"),
         ("sz.supervisor", f"/files/{file.id}"),
         ("sz.supervisor", "/files/transfers"),
         ("sz.supervisor", "/cases/"),

@@ -25,7 +25,7 @@ from assist.applicants.labels import (
 from assist.applicants.models import Applicant, FileStatus
 from assist.attachments.services import attachments_of
 from assist.centres.models import Centre, Tier
-from assist.centres.scoping import get_scoped_or_404, scoped, scoped_centres
+from assist.centres.scoping import get_scoped_or_404, scoped, scoped_centres, scoped_ids
 from assist.core.errors import PermissionDenied
 from assist.core.masking import mask_account, mask_id
 from assist.documents.plain import TIER_NAMES, capitals, day, label, person, printed_labels, yuan
@@ -56,6 +56,13 @@ def load_file(user, applicant_id) -> Applicant:
     if not user.has_role(*services.READ_ROLES):
         raise PermissionDenied(_("Your role does not allow this."))
     return get_scoped_or_404(Applicant, applicant_id, user)
+
+
+def load_files(user, applicant_ids) -> set:
+    """Which of the files `load_file` would give this user (one query)."""
+    if not user.has_role(*services.READ_ROLES):
+        raise PermissionDenied(_("Your role does not allow this."))
+    return scoped_ids(Applicant, applicant_ids, user)
 
 
 def _centre_chain(centre: Centre) -> dict[int, str]:
@@ -297,5 +304,6 @@ CASE_FILE = register(
         batch_choices=stations,
         batch_subjects=active_files_of_station,
         batch_title=_l("Case files of a station's active households"),
+        load_many=load_files,
     )
 )

@@ -4,7 +4,8 @@ A page costs a constant number of queries: one bounded count and one page query 
 each file with its centre. Counting stops at COUNT_CAP, so a page is as cheap at 100,000 files
 as at 100. The list pages by keyset (`?after=<id>` / `?before=<id>`: the file the page starts
 after, in the chosen order, with its id as the tiebreak), so a deep page reads only its own
-rows; a bare `?page=N` (the API, old bookmarks) still pages by OFFSET up to MAX_PAGE.
+rows. A bare `?page=N` is no position on the web list (an old bookmark starts again at the
+first page, `FileQuery.is_bare_page`); only the JSON API still pages by OFFSET up to MAX_PAGE.
 """
 
 import re
@@ -107,6 +108,11 @@ class FileQuery:
             after=id_or_none(str(args.get("after") or "")),
             before=id_or_none(str(args.get("before") or "")),
         )
+
+    @property
+    def is_bare_page(self) -> bool:
+        """A page number without the key that positions it (an old `?page=N` bookmark)."""
+        return self.page > 1 and self.after is None and self.before is None
 
     def args(self, **changes) -> dict:
         """The query-string form (for links), without the free text if it is a full ID."""
@@ -372,7 +378,7 @@ def search(user, query: FileQuery, today: date | None = None) -> FilePage:
         if query.after is not None:
             page_stmt = page_stmt.where(_comes_after(user, query.sort, query.after))
             page = max(query.page, 2)
-        else:  # no key: the first page, or ?page=N by OFFSET (API clients, old links)
+        else:  # no key: the first page, or the JSON API's ?page=N by OFFSET
             page = query.page
             if page > 1:
                 page_stmt = page_stmt.offset((page - 1) * size)

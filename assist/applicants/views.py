@@ -152,6 +152,15 @@ def index():
     if fmt:
         stmt = queries.ordered(queries.filtered(current_user, query), query.sort)
         return exports.respond("files", stmt.options(joinedload(Applicant.centre)), fmt)
+    if query.is_bare_page:  # an old bookmark: pages follow a key now, not a number
+        flash(
+            _(
+                "This link pointed to a page by its number; the list now pages from file to "
+                "file, so it starts again at the first page."
+            ),
+            "info",
+        )
+        return redirect(url_for("applicants.index", **query.args(page="")))
     page = queries.search(current_user, query)
     return render_template(
         "applicants/index.html",

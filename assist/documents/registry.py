@@ -29,6 +29,9 @@ class DocumentSpec:
     batch_choices: Callable | None = None
     batch_subjects: Callable | None = None
     batch_title: object = ""
+    #: For batch downloads: (user, ids) -> the set of those ids the user could `load`, in one
+    #: query (raises like `load` when the role may not print the kind at all).
+    load_many: Callable | None = None
     extra: dict = field(default_factory=dict)
 
 

@@ -15,7 +15,7 @@ from assist.applicants.documents import register_case_file_section
 from assist.applicants.services import SENSITIVE_ROLES
 from assist.auth.models import Role, User
 from assist.cases.models import AidCase
-from assist.centres.scoping import get_scoped_or_404, scoped
+from assist.centres.scoping import get_scoped_or_404, scoped, scoped_ids
 from assist.core.errors import PermissionDenied
 from assist.core.masking import mask_id
 from assist.core.money import fen_to_capitals, format_yuan
@@ -62,6 +62,13 @@ def load_payment(user: User, payment_id) -> Payment:
     if not user.has_role(*VOUCHER_ROLES):
         raise PermissionDenied(_("Your role may not print payment vouchers."))
     return payment
+
+
+def load_payments(user: User, payment_ids) -> set:
+    """Which of the payments `load_payment` would give this user (one query)."""
+    if not user.has_role(*VOUCHER_ROLES):
+        raise PermissionDenied(_("Your role may not print payment vouchers."))
+    return scoped_ids(Payment, payment_ids, user)
 
 
 def _payee_id(payment: Payment, full_ids: bool) -> str:
@@ -190,6 +197,7 @@ VOUCHER = register(
         batch_choices=voucher_batches,
         batch_subjects=voucher_batch_payments,
         batch_title=_l("Payment vouchers of a batch"),
+        load_many=load_payments,
     )
 )
 

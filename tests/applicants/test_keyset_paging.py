@@ -98,3 +98,21 @@ def test_export_ignores_the_page_keys(client, many):
 
     sheet = load_workbook(BytesIO(response.data)).active
     assert sheet.max_row - 1 >= 23  # every file, not the page's five
+
+
+def test_an_old_page_number_bookmark_starts_at_the_first_page(client, many):
+    """`?page=N` without its key is no position (it would be served by OFFSET): the list
+    answers with its first page and says why, keeping the filters and the order."""
+    login(client, "sz-gs-pj.caseworker")
+    response = client.get("/files/?sort=name&per_page=5&page=3")
+    assert response.status_code == 302
+    assert "&page=" not in response.location and "sort=name" in response.location
+    first, _prev, _nxt = _page(client, "/files/?sort=name&per_page=5")
+    with counting() as statements:
+        page = client.get("/files/?sort=name&per_page=5&page=3", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "已回到第一页" in text
+    assert FILE_NO.findall(text) == first
+    (page_query,) = [s for s in statements if "ORDER BY applicants.name" in s]
+    if db.engine.dialect.name != "sqlite":  # SQLite's compiler always writes OFFSET 0
+        assert "OFFSET" not in page_query, page_query

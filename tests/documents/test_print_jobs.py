@@ -19,8 +19,9 @@ from assist.documents.registry import get_spec
 from assist.documents.services import finish, prepare, static_root
 from assist.extensions import db
 from tests.conftest import api_token, login, post_form
-from tests.documents.funds_data import NAMES, paid_batch, pdf_text
+from tests.documents.funds_data import NAMES, funded_station, paid_batch, pdf_text
 from tests.factories import user
+from tests.test_statement_counts import counting
 
 
 @pytest.fixture(autouse=True)
@@ -205,3 +206,32 @@ def test_command_line_runs_waiting_jobs(app, runner, network):
         assert len(archive.namelist()) == 2
     listing = runner.invoke(args=["print-jobs", "list"]).output
     assert f"{job.id:6} done" in listing
+
+
+def test_job_page_and_download_check_the_batch_in_one_query(app, client, network, tmp_path):
+    """The download check loads the subjects of a batch at once, not one query per document:
+    a batch of 50 costs the job page and the download as many statements as a batch of 5."""
+    fund = funded_station(network, amount_fen=9_000_000)
+    login(client, "sz-gs-pj.finance")
+    counts = {}
+    for size in (5, 50):
+        job = _job(paid_batch(network, count=size, fund=fund))
+        # Finished as a runner leaves it (the rendering itself is tested above).
+        for item in job.items:
+            item.status = "done"
+        path = tmp_path / f"job-{size}.pdf"
+        write_encrypted(path, b"%PDF-1.4 merged", purpose=jobs.FILE_PURPOSE)
+        job.result_path, job.status, job.done = str(path), "done", size
+        db.session.commit()
+        with counting() as statements:
+            page = client.get(f"/print-jobs/{job.id}")
+            download = client.get(f"/print-jobs/{job.id}/download")
+            assert page.status_code == 200 and download.status_code == 200
+            assert f"/print-jobs/{job.id}/download" in page.get_data(as_text=True)
+            assert download.get_data() == b"%PDF-1.4 merged"
+        counts[size] = len(statements)
+    assert counts[5] == counts[50], counts
+    # Still refused outside the scope.
+    other = app.test_client()
+    login(other, "sz-gs-cl.finance")
+    assert other.get(f"/print-jobs/{job.id}/download").status_code == 404

@@ -2,17 +2,20 @@
 
 The equivalence test renders the same case file with the patches installed and with
 WeasyPrint's own code back in place, and compares what a reader gets: the text of every
-page and the number of pages. An upgrade that changed the output would fail here.
+page, the number of pages and each page drawn at low resolution (pdftoppm). An upgrade that
+changed the output would fail here.
 """
 
 import io
 import logging
 import pathlib
 import re
+import subprocess
 
 import pypdf
 import pytest
 import weasyprint
+from PIL import Image, ImageChops
 
 from assist import create_app
 from assist.documents import pdf, weasyprint_patches
@@ -75,7 +78,18 @@ def _render(jinja, context) -> bytes:
     return pdf.render_pdf(render_case_file(jinja, context), static_root=STATIC)
 
 
-def test_patched_and_stock_weasyprint_print_the_same_case_file(env, sample_context):  # noqa: F811
+def _page_images(data: bytes, folder: pathlib.Path) -> list[Image.Image]:
+    """Every page drawn in grey at 36 dpi (enough to see a moved line, table or heading)."""
+    folder.mkdir()
+    (folder / "doc.pdf").write_bytes(data)
+    subprocess.run(  # noqa: S603
+        ["pdftoppm", "-r", "36", "-gray", str(folder / "doc.pdf"), str(folder / "page")],  # noqa: S607
+        check=True,
+    )
+    return [Image.open(p) for p in sorted(folder.glob("page*.pgm"))]
+
+
+def test_patched_and_stock_weasyprint_print_the_same_case_file(env, sample_context, tmp_path):  # noqa: F811
     assert weasyprint_patches.install() == dict.fromkeys(weasyprint_patches.PATCHES, True)
     patched = _render(env, sample_context)
     weasyprint_patches.uninstall()
@@ -87,3 +101,12 @@ def test_patched_and_stock_weasyprint_print_the_same_case_file(env, sample_conte
     assert len(pypdf.PdfReader(io.BytesIO(patched)).pages) == 3
     assert len(pypdf.PdfReader(io.BytesIO(stock)).pages) == 3
     assert page_texts(patched) == page_texts(stock)
+    drawn = _page_images(patched, tmp_path / "patched")
+    stock_drawn = _page_images(stock, tmp_path / "stock")
+    assert len(drawn) == len(stock_drawn) == 3
+    for n, (a, b) in enumerate(zip(drawn, stock_drawn, strict=True), start=1):
+        assert a.size == b.size, n
+        diff = ImageChops.difference(a, b)
+        # Anti-aliasing may differ by a grey level at a glyph's edge; nothing may move.
+        changed = sum(diff.point(lambda v: 255 if v > 48 else 0).histogram()[255:])
+        assert changed <= a.size[0] * a.size[1] // 1000, (n, changed)
