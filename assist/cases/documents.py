@@ -149,25 +149,20 @@ def load_case(user, case_id) -> AidCase:
     return get_scoped_or_404(AidCase, case_id, user)
 
 
-def _claim_member(case: AidCase) -> dict | None:
-    """The member block of a mutual-aid claim's form (certificate, plan, cover), else None."""
-    if case.kind != AidKind.MUTUAL_AID:
-        return None
-    from assist.mutual_aid.services import claim_of_case  # mutual aid builds on cases
+#: Domains built on aid cases (mutual aid) add the block their kind prints on the approval
+#: form: kind → function of the case giving the block's data, or None.
+_MEMBER_BLOCKS: dict = {}
 
-    claim = claim_of_case(case)
-    if claim is None:
-        return None
-    e = claim.enrolment
-    return {
-        "certificate_no": e.certificate_no,
-        "plan": f"{e.term.plan.name}（{e.term.label}期）",
-        "cover": f"{e.cover_start:%Y-%m-%d} 至 {e.cover_end:%Y-%m-%d}",
-        "unit": e.unit.name,
-        "claim_no": claim.claim_no,
-        "sex": "男" if e.gender == "M" else "女",
-        "born": f"{e.birth_date:%Y-%m}",
-    }
+
+def register_member_block(kind: AidKind, block) -> None:
+    """Called by a domain built on cases, so cases import nothing of it."""
+    _MEMBER_BLOCKS[kind] = block
+
+
+def _claim_member(case: AidCase) -> dict | None:
+    """The member block of the case's kind (a mutual-aid claim's certificate and cover), else None."""
+    block = _MEMBER_BLOCKS.get(case.kind)
+    return block(case) if block else None
 
 
 def load_cases(user, case_ids) -> set:

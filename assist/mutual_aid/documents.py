@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from assist.applicants.services import SENSITIVE_ROLES
 from assist.auth.models import Role, User
+from assist.cases.documents import register_member_block
+from assist.cases.models import AidKind
 from assist.core.errors import PermissionDenied
 from assist.core.masking import mask_id
 from assist.core.money import fen_to_capitals, format_yuan
@@ -20,6 +22,7 @@ from assist.documents.plain import printed_labels
 from assist.documents.registry import DocumentSpec, register
 from assist.extensions import db
 from assist.mutual_aid.models import Enrolment, EnrolmentBatch
+from assist.mutual_aid.services import claim_of_case
 
 ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 PLAN_KINDS = {
@@ -152,3 +155,23 @@ register(
         full_id_roles=SENSITIVE_ROLES,
     )
 )
+
+
+def _claim_member(case) -> dict | None:
+    """The member block of a mutual-aid claim's approval form (certificate, plan, cover)."""
+    claim = claim_of_case(case)
+    if claim is None:
+        return None
+    e = claim.enrolment
+    return {
+        "certificate_no": e.certificate_no,
+        "plan": f"{e.term.plan.name}（{e.term.label}期）",
+        "cover": f"{e.cover_start:%Y-%m-%d} 至 {e.cover_end:%Y-%m-%d}",
+        "unit": e.unit.name,
+        "claim_no": claim.claim_no,
+        "sex": "男" if e.gender == "M" else "女",
+        "born": f"{e.birth_date:%Y-%m}",
+    }
+
+
+register_member_block(AidKind.MUTUAL_AID, _claim_member)
