@@ -190,6 +190,8 @@ class CampaignList(db.Model):
     visited_migrant: Mapped[int] = mapped_column(default=0, server_default="0")
     given_cash_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     given_goods_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: Goods given per item {name: quantity}, kept with the counters above (see services._bump).
+    goods_items: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     return_reason: Mapped[str] = mapped_column(Text, default="")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column()

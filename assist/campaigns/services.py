@@ -585,24 +585,57 @@ COUNTERS = (
 )
 
 
-def _bump(clist: CampaignList, **deltas: int) -> None:
-    """Move the list's counters by `deltas` in the caller's transaction.
+def _bump(
+    clist: CampaignList, *, goods: list[dict] | None = None, sign: int = 1, **deltas: int
+) -> None:
+    """Move the list's counters by `deltas` (and its goods per item by `sign` × `goods`) in the
+    caller's transaction.
 
     One UPDATE … SET n = n + d: the row lock it takes serialises concurrent changes, so the
-    counters always equal a count of the entries and visits (progress reads only these).
+    counters always equal a count of the entries and visits (progress reads only these). The
+    goods per item are a JSON object, so they are re-read under that same lock and written back.
     """
     deltas = {name: int(d) for name, d in deltas.items() if d}
-    if not deltas:
-        return
     if not set(deltas) <= set(COUNTERS):
         raise ValueError(f"unknown list counters: {sorted(set(deltas) - set(COUNTERS))}")
-    db.session.execute(
-        update(CampaignList)
-        .where(CampaignList.id == clist.id)
-        .values({getattr(CampaignList, n): getattr(CampaignList, n) + d for n, d in deltas.items()})
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(clist, list(deltas))
+    if deltas:
+        db.session.execute(
+            update(CampaignList)
+            .where(CampaignList.id == clist.id)
+            .values(
+                {getattr(CampaignList, n): getattr(CampaignList, n) + d for n, d in deltas.items()}
+            )
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(clist, list(deltas))
+    if goods:
+        items = dict(
+            db.session.scalar(
+                select(CampaignList.goods_items)
+                .where(CampaignList.id == clist.id)
+                .with_for_update()
+            )
+            or {}
+        )
+        db.session.execute(
+            update(CampaignList)
+            .where(CampaignList.id == clist.id)
+            .values(goods_items=add_goods(items, goods, sign))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(clist, ["goods_items"])
+
+
+def add_goods(items: dict, goods: list[dict], sign: int = 1) -> dict:
+    """`items` ({name: quantity}) with `goods` ([{"name", "quantity", …}]) added (or taken off)."""
+    items = dict(items)
+    for g in goods or []:
+        quantity = items.get(g["name"], 0) + sign * int(g["quantity"])
+        if quantity:
+            items[g["name"]] = quantity
+        else:
+            items.pop(g["name"], None)
+    return items
 
 
 def recount_list(clist: CampaignList) -> None:
@@ -628,6 +661,15 @@ def recount_list(clist: CampaignList) -> None:
     clist.listed_count, clist.listed_migrant = int(listed), int(migrant)
     clist.visited_count, clist.visited_migrant = int(visited), int(visited_migrant)
     clist.given_cash_fen, clist.given_goods_fen = int(cash), int(goods)
+    items: dict = {}
+    for visit_goods in db.session.scalars(
+        select(Visit.goods)
+        .join(ListEntry, ListEntry.id == Visit.entry_id)
+        .where(ListEntry.list_id == clist.id)
+        .order_by(Visit.id)
+    ):
+        items = add_goods(items, visit_goods)
+    clist.goods_items = items
     db.session.flush()
 
 
@@ -1095,6 +1137,7 @@ def record_visit(entry: ListEntry, *, acting_user: User, data: VisitInput) -> Vi
         visited_migrant=int(bool(entry.is_migrant)),
         given_cash_fen=visit.cash_fen,
         given_goods_fen=visit.goods_value_fen,
+        goods=visit.goods,
     )
     record(
         "campaign.visit_recorded",

@@ -348,7 +348,8 @@ def list_page(list_id: int):
         .options(
             selectinload(ListEntry.applicant),
             selectinload(ListEntry.case),
-            selectinload(ListEntry.visit),
+            # only whether the shown households were visited (ids): never their goods
+            selectinload(ListEntry.visit).load_only(Visit.id, Visit.entry_id),
         )
         .order_by(ListEntry.id)
         .limit(100)
@@ -370,13 +371,8 @@ def list_page(list_id: int):
         "pay": _check(services.check_pay_list, clist, current_user),
     }
     funds = db.session.scalars(select(Fund).where(Fund.id.in_(campaign.fund_ids or []))).all()
-    goods_given: dict[str, int] = {}
-    if clist.status == ListStatus.PUBLISHED:
-        for goods in db.session.scalars(
-            select(Visit.goods).join(ListEntry).where(ListEntry.list_id == clist.id)
-        ):
-            for g in goods or []:
-                goods_given[g["name"]] = goods_given.get(g["name"], 0) + int(g["quantity"])
+    # the list's own counter (see services._bump), never a read of its visits
+    goods_given = dict(clist.goods_items or {}) if clist.status == ListStatus.PUBLISHED else {}
     return render_template(
         "campaigns/list.html",
         clist=clist,

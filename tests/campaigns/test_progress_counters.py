@@ -6,9 +6,11 @@ API's progress per tier is compared with a count made here straight from the ent
 visits, and the progress page is checked to read no entry rows at all.
 """
 
+import importlib.util
 from decimal import Decimal
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from assist.campaigns.models import CampaignList, ListEntry, Visit
 from assist.centres.models import Centre
@@ -20,6 +22,7 @@ from tests.campaigns.helpers import (
     households,
     listed,
     open_list,
+    published_list,
     setup_money,
     today,
 )
@@ -72,6 +75,22 @@ def _check(client, headers, campaign_id: int) -> list[dict]:
         }
         assert shown == _direct(campaign_id, centre), row["centre"]
     return rows
+
+
+def _check_goods(clist: CampaignList) -> dict:
+    """The list's stored goods per item equal a sum made here from its visits' goods."""
+    db.session.expire_all()
+    direct: dict[str, int] = {}
+    for goods in db.session.scalars(
+        select(Visit.goods)
+        .join(ListEntry, ListEntry.id == Visit.entry_id)
+        .where(ListEntry.list_id == clist.id)
+    ):
+        for g in goods:
+            direct[g["name"]] = direct.get(g["name"], 0) + g["quantity"]
+    stored = db.session.get(CampaignList, clist.id).goods_items
+    assert stored == direct
+    return stored
 
 
 def _visit(worker, entry, **extra):
@@ -134,6 +153,7 @@ def test_progress_equals_a_direct_count_through_adds_removals_and_visits(client,
 
     entries = listed(clist)
     _visit(worker, next(e for e in entries if e.is_migrant))
+    _check_goods(clist)  # a visit with cash only moves no goods item
     _visit(
         worker,
         next(e for e in entries if not e.is_migrant),
@@ -142,9 +162,32 @@ def test_progress_equals_a_direct_count_through_adds_removals_and_visits(client,
     rows = _check(client, city, campaign.id)
     assert (rows[0]["visited"], rows[0]["visited_migrant"]) == (2, 1)
     assert (rows[0]["cash_given"], rows[0]["goods_given"]) == ("5000.00", "200.00")
+    assert _check_goods(clist) == {"大米": 2}
+    # two more households, one item shared with the first pack and one new
+    rest = [e for e in entries if e.visit is None]
+    _visit(
+        worker,
+        rest[0],
+        cash="0",
+        **{"goods-0-name": "大米", "goods-0-quantity": "3", "goods-0-value": "100"},
+        **{"goods-1-name": "食用油", "goods-1-quantity": "1", "goods-1-value": "80"},
+    )
+    _visit(
+        worker,
+        rest[1],
+        cash="1000",
+        **{"goods-0-name": "食用油", "goods-0-quantity": "2", "goods-0-value": "80"},
+    )
+    _check(client, city, campaign.id)
+    assert _check_goods(clist) == {"大米": 5, "食用油": 3}
+    # a visit refused (already recorded) moves no item
+    post_form(worker, f"/campaigns/entries/{rest[1].id}/visit", {"cash": "1"})
+    assert _check_goods(clist) == {"大米": 5, "食用油": 3}
+    page = worker.get(f"/campaigns/lists/{clist.id}").get_data(as_text=True)
+    assert "大米 × 5" in page and "食用油 × 3" in page
     # the district and the station see their own subtree's figures, equal to the count too
     _check(client, api_token(client, "sz-gs.supervisor"), campaign.id)
-    assert db.session.scalar(select(func.count(Visit.id))) == 2
+    assert db.session.scalar(select(func.count(Visit.id))) == 4
 
 
 def test_the_progress_page_reads_no_entry_rows(client, network):
@@ -170,3 +213,71 @@ def test_the_progress_page_reads_no_entry_rows(client, network):
         counts.append(len(statements))
     assert len(listed(clist)) == 6
     assert counts[0] == counts[1]
+
+
+def test_the_list_page_reads_no_visit_goods(client, network):
+    """Goods given per item come from the list's counter: the page's statements are the same
+    whether 1 or 5 households were visited, and none reads the visits' goods. The visits table
+    is read only for the shown page of households (whether each was visited, by id)."""
+    fund = setup_money(network)
+    campaign, clist = published_list(client, network, fund, n=6, notice_days=0)
+    assert clist.status == "published"
+    worker = as_user(client, "sz-gs-pj.caseworker")
+    entries = listed(clist)
+    counts, pages = [], []
+    for batch in (entries[:1], entries[1:5]):
+        for entry in batch:
+            _visit(
+                worker,
+                entry,
+                cash="2000",
+                **{"goods-0-name": "大米", "goods-0-quantity": "2", "goods-0-value": "100"},
+                **{"goods-1-name": "棉被", "goods-1-quantity": "1", "goods-1-value": "300"},
+            )
+        with counting() as statements:
+            page = worker.get(f"/campaigns/lists/{clist.id}")
+        assert page.status_code == 200
+        visits_read = [s for s in statements if "campaign_visits" in s]
+        assert len(visits_read) == 1, statements
+        assert "campaign_visits.entry_id IN" in visits_read[0], visits_read
+        assert "campaign_visits.goods" not in visits_read[0], visits_read
+        counts.append(len(statements))
+        pages.append(page.get_data(as_text=True))
+    assert counts[0] == counts[1]
+    assert "大米 × 2" in pages[0] and "棉被 × 1" in pages[0]
+    assert "大米 × 10" in pages[1] and "棉被 × 5" in pages[1]
+    assert pages[1].count('data-testid="visit-') == 6
+    assert _check_goods(clist) == {"大米": 10, "棉被": 5}
+
+
+def test_the_goods_migration_adds_up_the_visits_already_recorded(client, network):
+    """Migration `goods` fills the new counter from the visits recorded before it."""
+    spec = importlib.util.spec_from_file_location(
+        "migration_goods", Path(__file__).parents[2] / "migrations/versions/0016_goods.py"
+    )
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    fund = setup_money(network)
+    campaign, clist = published_list(client, network, fund, n=3, notice_days=0)
+    worker = as_user(client, "sz-gs-pj.caseworker")
+    entries = listed(clist)
+    _visit(
+        worker,
+        entries[0],
+        **{"goods-0-name": "大米", "goods-0-quantity": "2", "goods-0-value": "100"},
+    )
+    _visit(
+        worker,
+        entries[1],
+        cash="0",
+        **{"goods-0-name": "大米", "goods-0-quantity": "1", "goods-0-value": "100"},
+        **{"goods-1-name": "棉被", "goods-1-quantity": "3", "goods-1-value": "300"},
+    )
+    _visit(worker, entries[2])  # cash only
+    other = open_list(client, campaign, "sz-gs.caseworker")  # a list with no visits
+    # as the column stands right after it is added: empty on every list
+    db.session.execute(update(CampaignList).values(goods_items={}))
+    migration.backfill(db.session.connection())
+    db.session.commit()
+    assert _check_goods(clist) == {"大米": 3, "棉被": 3}
+    assert _check_goods(other) == {}

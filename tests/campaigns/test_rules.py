@@ -124,6 +124,43 @@ def test_two_caseworkers_taking_the_last_place_at_once(app, client, network):
     )
 
 
+@pytest.mark.skipif(not PG_URL, reason="row locks need PostgreSQL (TEST_DATABASE_URL)")
+def test_visits_recorded_at_the_same_moment_all_count_their_goods(app, client, network):
+    """The goods per item are re-read under the list row's lock: no visit's goods are lost."""
+    from assist.campaigns.models import CampaignList
+
+    fund = setup_money(network)
+    campaign, clist = published_list(client, network, fund, n=4, notice_days=0)
+    list_id, entry_ids = clist.id, [e.id for e in listed(clist)]
+    db.session.commit()
+
+    def visit(entry_id):
+        def job():
+            services.record_visit(
+                db.session.get(ListEntry, entry_id),
+                acting_user=user("sz-gs-pj.caseworker"),
+                data=services.VisitInput(
+                    visited_on=today(),
+                    visitors=[{"name": "张主席"}],
+                    cash_fen=100_000,
+                    goods=[
+                        {"name": "大米", "quantity": 2, "unit_value_fen": 10_000},
+                        {"name": f"棉被{entry_id % 2}", "quantity": 1, "unit_value_fen": 30_000},
+                    ],
+                    is_signed=True,
+                ),
+            )
+
+        return job
+
+    outcomes = _race(app, [visit(i) for i in entry_ids])
+    assert outcomes == ["ok"] * 4
+    db.session.expire_all()
+    stored = db.session.get(CampaignList, list_id)
+    assert stored.goods_items == {"大米": 8, "棉被0": 2, "棉被1": 2}
+    assert stored.visited_count == 4
+
+
 def test_posted_list_goes_through_notice_and_objection(client, network):
     fund = setup_money(network)
     campaign, clist = published_list(client, network, fund)
