@@ -64,6 +64,11 @@ NOT_CENTRE_SCOPED = {
     "auth.revoke_token": "a token belongs to its user, whatever the centre (tests/test_auth.py)",
     "api.add_term": "mutual-aid plans are the city's, kept by its administrators "
     "(test_plan_terms_are_the_city_administrators_alone below)",
+    **dict.fromkeys(
+        ("mutual_aid.term_new", "mutual_aid.term_edit"),
+        "as api.add_term, on the web (tests/mutual_aid/test_plan_form.py::"
+        "test_only_the_citys_administrators_keep_plans)",
+    ),
     "mutual_aid.roster_job": "a roster job is its starter's alone, whatever the scope "
     "(tests/mutual_aid/test_roster_jobs.py::test_the_progress_json_answers_while_the_job_"
     "waits_and_after)",

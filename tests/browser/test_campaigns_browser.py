@@ -20,6 +20,9 @@ VIEWPORTS = {"phone": (390, 844), "desktop": (1366, 900)}
 
 
 def _as(page, base: str, username: str) -> None:
+    # Leave the page first: a request it still has open (the favicon is not part of the load
+    # event) could land after `clear_cookies` and set the old user's session cookie again.
+    page.goto("about:blank")
     page.context.clear_cookies()
     sign_in(page, base, username, PASSWORD)
 
