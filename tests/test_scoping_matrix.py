@@ -73,6 +73,8 @@ NOT_CENTRE_SCOPED = {
     "(tests/mutual_aid/test_roster_jobs.py::test_the_progress_json_answers_while_the_job_"
     "waits_and_after)",
     "mutual_aid.roster_job_status": "as mutual_aid.roster_job",
+    "api.mutual_aid_roster_job": "as mutual_aid.roster_job (tests/mutual_aid/test_roster_jobs.py::"
+    "test_the_api_starts_the_same_job_above_the_threshold_and_answers_202)",
     **dict.fromkeys(
         ("exports.job", "exports.status", "exports.download", "api.get_export"),
         "an export job is its starter's alone, in the roles and centre it was made for "
