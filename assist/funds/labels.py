@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from assist.cases.labels import STATUS_HELP
 from assist.cases.models import AidKind, CaseStatus
 from assist.funds.models import BatchStatus, EntryKind, FundSource, PaymentMethod, PaymentStatus
 
@@ -68,12 +69,16 @@ def label(mapping: dict, value) -> str:
     return str(value or "")
 
 
-#: What each state means, for the status badges' tooltips and accessible descriptions.
+#: What each state means, for the status badges' tooltips and accessible descriptions; a
+#: case's states are explained once, by the cases module.
 CASE_STATUS_HELP = {
-    CaseStatus.READY_TO_PAY: _l("Approved: finance pays the aid to the household."),
-    CaseStatus.PARTLY_PAID: _l("Part of the approved amount has been paid; the rest is due."),
-    CaseStatus.PAID: _l("The approved amount has been paid; the caseworker closes the case."),
-    CaseStatus.CLOSED: _l("Finished; kept for the record."),
+    status: STATUS_HELP[status]
+    for status in (
+        CaseStatus.READY_TO_PAY,
+        CaseStatus.PARTLY_PAID,
+        CaseStatus.PAID,
+        CaseStatus.CLOSED,
+    )
 }
 
 PAYMENT_STATUS_HELP = {
