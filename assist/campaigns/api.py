@@ -9,7 +9,7 @@ and the remarks of a visit (they can name an illness) go only to caseworkers and
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from assist.api import api_route, created, fields, listing, require_roles
@@ -230,13 +230,7 @@ def campaign_json(campaign: Campaign, *, detail: bool = False) -> dict:
 
 
 def list_json(clist: CampaignList) -> dict:
-    counts = dict(
-        db.session.execute(
-            select(ListEntry.status, func.count(ListEntry.id))
-            .where(ListEntry.list_id == clist.id)
-            .group_by(ListEntry.status)
-        ).all()
-    )
+    counts = services.entry_counts(clist)
     used = services.quota_use(clist.quota)
     return {
         "id": clist.id,

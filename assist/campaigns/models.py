@@ -186,6 +186,9 @@ class CampaignList(db.Model):
     #: progress reads one row per list however many households there are.
     listed_count: Mapped[int] = mapped_column(default=0, server_default="0")
     listed_migrant: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Entries drawn and not (yet) listed, and entries taken off the list: the list page's tabs.
+    candidate_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    removed_count: Mapped[int] = mapped_column(default=0, server_default="0")
     visited_count: Mapped[int] = mapped_column(default=0, server_default="0")
     visited_migrant: Mapped[int] = mapped_column(default=0, server_default="0")
     given_cash_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

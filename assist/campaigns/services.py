@@ -578,6 +578,8 @@ def check_edit_list(clist: CampaignList, user: User) -> None:
 COUNTERS = (
     "listed_count",
     "listed_migrant",
+    "candidate_count",
+    "removed_count",
     "visited_count",
     "visited_migrant",
     "given_cash_fen",
@@ -659,6 +661,15 @@ def recount_list(clist: CampaignList) -> None:
         .where(ListEntry.list_id == clist.id)
     ).one()
     clist.listed_count, clist.listed_migrant = int(listed), int(migrant)
+    by_status = dict(
+        db.session.execute(
+            select(ListEntry.status, func.count(ListEntry.id))
+            .where(ListEntry.list_id == clist.id)
+            .group_by(ListEntry.status)
+        ).all()
+    )
+    clist.candidate_count = int(by_status.get(EntryStatus.CANDIDATE, 0))
+    clist.removed_count = int(by_status.get(EntryStatus.REMOVED, 0))
     clist.visited_count, clist.visited_migrant = int(visited), int(visited_migrant)
     clist.given_cash_fen, clist.given_goods_fen = int(cash), int(goods)
     items: dict = {}
@@ -718,7 +729,9 @@ def draw_candidates(clist: CampaignList) -> int:
         )
         .execution_options(preserve_rowcount=True)
     )
-    return max(int(result.rowcount or 0), 0)
+    count = max(int(result.rowcount or 0), 0)
+    _bump(clist, candidate_count=count)
+    return count
 
 
 def draw_list(clist: CampaignList, *, acting_user: User) -> int:
@@ -786,7 +799,13 @@ def add_entry(
     if entry is not None and entry.status == EntryStatus.LISTED:
         _fail("applicant", _("This household is already on the list."))
     _lock_and_check_room(clist, 1)
-    _bump(clist, listed_count=1, listed_migrant=int(bool(applicant.is_migrant_worker)))
+    _bump(
+        clist,
+        listed_count=1,
+        listed_migrant=int(bool(applicant.is_migrant_worker)),
+        candidate_count=-int(entry is not None and entry.status == EntryStatus.CANDIDATE),
+        removed_count=-int(entry is not None and entry.status == EntryStatus.REMOVED),
+    )
     if entry is None:
         entry = ListEntry(
             campaign_id=clist.campaign_id, list_id=clist.id, applicant_id=applicant.id
@@ -836,6 +855,7 @@ def fill_from_candidates(clist: CampaignList, *, acting_user: User) -> int:
             clist,
             listed_count=len(ids),
             listed_migrant=sum(1 for _id, migrant in chosen if migrant),
+            candidate_count=-len(ids),
         )
         db.session.execute(
             update(ListEntry)
@@ -861,7 +881,7 @@ def remove_entry(entry: ListEntry, *, acting_user: User, reason: str) -> None:
     if entry.status != EntryStatus.LISTED:
         _fail("entry", _("This household is not on the list."))
     reason = _text(reason, "reason", _("Say why the household is taken off the list."))
-    _bump(clist, listed_count=-1, listed_migrant=-int(bool(entry.is_migrant)))
+    _bump(clist, listed_count=-1, listed_migrant=-int(bool(entry.is_migrant)), removed_count=1)
     entry.status = EntryStatus.REMOVED
     entry.removed_reason = reason
     entry.changed_by_id = acting_user.id
@@ -876,15 +896,14 @@ def remove_entry(entry: ListEntry, *, acting_user: User, reason: str) -> None:
     )
 
 
-def listed_count(clist: CampaignList) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count(ListEntry.id)).where(
-                ListEntry.list_id == clist.id, ListEntry.status == EntryStatus.LISTED
-            )
-        )
-        or 0
-    )
+def entry_counts(clist: CampaignList) -> dict[EntryStatus, int]:
+    """Households on the list, drawn as candidates and taken off: the list's own counters
+    (kept by `_bump` with every change), never a count of its entries."""
+    return {
+        EntryStatus.LISTED: clist.listed_count,
+        EntryStatus.CANDIDATE: clist.candidate_count,
+        EntryStatus.REMOVED: clist.removed_count,
+    }
 
 
 def _move_list(clist, to: ListStatus, *, acting_user, comment="", after=None):
@@ -904,7 +923,7 @@ def _move_list(clist, to: ListStatus, *, acting_user, comment="", after=None):
 
 def check_submit_list(clist: CampaignList, user: User) -> None:
     _check_list_editor(clist, user)
-    if listed_count(clist) == 0:
+    if clist.listed_count == 0:
         raise DomainError(_("Put at least one household on the list first."))
 
 

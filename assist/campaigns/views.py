@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from assist.applicants.labels import CATEGORY_LABELS
@@ -354,13 +354,7 @@ def list_page(list_id: int):
         .order_by(ListEntry.id)
         .limit(100)
     ).all()
-    counts = dict(
-        db.session.execute(
-            select(ListEntry.status, func.count(ListEntry.id))
-            .where(ListEntry.list_id == clist.id)
-            .group_by(ListEntry.status)
-        ).all()
-    )
+    counts = services.entry_counts(clist)
     quota = clist.quota
     used = services.quota_use(quota)
     checks = {

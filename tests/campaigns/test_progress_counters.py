@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select, update
+from sqlalchemy import text as sa_text
 
 from assist.campaigns.models import CampaignList, ListEntry, Visit
 from assist.centres.models import Centre
@@ -93,6 +94,19 @@ def _check_goods(clist: CampaignList) -> dict:
     return stored
 
 
+def _check_tabs(client, headers, clist: CampaignList) -> dict:
+    """The list's counts per status (its page's tabs, its API document) equal a count of its
+    entries made here."""
+    db.session.expire_all()
+    direct = dict.fromkeys(("candidate", "listed", "removed"), 0)
+    for status in db.session.scalars(select(ListEntry.status).where(ListEntry.list_id == clist.id)):
+        direct[status] += 1
+    response = client.get(f"/api/v1/campaigns/lists/{clist.id}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["counts"] == direct
+    return direct
+
+
 def _visit(worker, entry, **extra):
     data = {
         "visited_on": today().isoformat(),
@@ -124,9 +138,11 @@ def test_progress_equals_a_direct_count_through_adds_removals_and_visits(client,
     # the stored draw count is the rows inserted (PostgreSQL's ORM path used to store -1)
     assert (clist.draw_state, clist.draw_count) == ("done", 5)
     _check(client, city, campaign.id)  # candidates are not listed
+    assert _check_tabs(client, city, clist) == {"candidate": 5, "listed": 0, "removed": 0}
     post_form(worker, f"/campaigns/lists/{clist.id}/fill")
     rows = _check(client, city, campaign.id)
     assert rows[0]["listed"] == 5 and rows[0]["listed_migrant"] == 2
+    assert _check_tabs(client, city, clist) == {"candidate": 0, "listed": 5, "removed": 0}
     # take a migrant and another household off, put the migrant back, by hand
     migrant_entry = next(e for e in listed(clist) if e.applicant_id == migrants[0].id)
     other = next(e for e in listed(clist) if not e.is_migrant)
@@ -137,11 +153,19 @@ def test_progress_equals_a_direct_count_through_adds_removals_and_visits(client,
         assert response.status_code == 302
     rows = _check(client, city, campaign.id)
     assert rows[0]["listed"] == 3 and rows[0]["listed_migrant"] == 1
+    assert _check_tabs(client, city, clist) == {"candidate": 0, "listed": 3, "removed": 2}
     # a removal refused (not on the list any more) changes no figure
     post_form(worker, f"/campaigns/entries/{other.id}/remove", {"reason": "重复"})
+    assert _check_tabs(client, city, clist) == {"candidate": 0, "listed": 3, "removed": 2}
     post_form(worker, f"/campaigns/lists/{clist.id}/add", {"file_no": migrants[0].file_no})
     rows = _check(client, city, campaign.id)
     assert rows[0]["listed"] == 4 and rows[0]["listed_migrant"] == 2
+    # the household put back leaves the removed tab; a second draw finds nobody new
+    assert _check_tabs(client, city, clist) == {"candidate": 0, "listed": 4, "removed": 1}
+    post_form(worker, f"/campaigns/lists/{clist.id}/draw")
+    assert _check_tabs(client, city, clist) == {"candidate": 0, "listed": 4, "removed": 1}
+    page = worker.get(f"/campaigns/lists/{clist.id}?show=removed").get_data(as_text=True)
+    assert "(1)" in page and "(4)" in page
 
     post_form(worker, f"/campaigns/lists/{clist.id}/submit")
     post_form(as_user(client, "sz-gs.supervisor"), f"/campaigns/lists/{clist.id}/approve")
@@ -281,3 +305,58 @@ def test_the_goods_migration_adds_up_the_visits_already_recorded(client, network
     db.session.commit()
     assert _check_goods(clist) == {"大米": 3, "棉被": 3}
     assert _check_goods(other) == {}
+
+
+def test_the_list_page_counts_no_entries(client, network):
+    """The tabs' counts come from the list's counters: the page runs the same statements with
+    2 or 7 candidates and no statement counts the list's entries."""
+    fund = setup_money(network)
+    station = network["SZ-GS-PJ"]
+    households(station, 2)
+    campaign = create_campaign(client, fund)
+    give_quota(client, campaign, "sz.supervisor", network["SZ-GS"], 10, "30000")
+    give_quota(client, campaign, "sz-gs.supervisor", station, 8, "24000")
+    clist = open_list(client, campaign, "sz-gs-pj.caseworker")
+    worker = as_user(client, "sz-gs-pj.caseworker")
+    counts = []
+    for more in (0, 5):
+        households(station, more)
+        post_form(worker, f"/campaigns/lists/{clist.id}/draw")
+        with counting() as statements:
+            page = worker.get(f"/campaigns/lists/{clist.id}?show=candidates")
+        assert page.status_code == 200
+        counted = [s for s in statements if "count(" in s.lower() and "campaign_entries" in s]
+        assert not counted, counted
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+    assert _check_tabs(client, api_token(client, "sz.supervisor"), clist)["candidate"] == 7
+
+
+def test_the_entry_counts_migration_counts_the_entries_already_there(client, network):
+    """Migration `entry_counts` fills the new counters from the entries written before it."""
+    spec = importlib.util.spec_from_file_location(
+        "migration_entry_counts",
+        Path(__file__).parents[2] / "migrations/versions/0017_entry_counts.py",
+    )
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    fund = setup_money(network)
+    station = network["SZ-GS-PJ"]
+    households(station, 4)
+    campaign = create_campaign(client, fund)
+    give_quota(client, campaign, "sz.supervisor", network["SZ-GS"], 10, "30000")
+    give_quota(client, campaign, "sz-gs.supervisor", station, 2, "6000")
+    clist = open_list(client, campaign, "sz-gs-pj.caseworker")
+    worker = as_user(client, "sz-gs-pj.caseworker")
+    post_form(worker, f"/campaigns/lists/{clist.id}/draw")
+    post_form(worker, f"/campaigns/lists/{clist.id}/fill")  # 2 places: 2 listed, 2 candidates
+    entry = listed(clist)[0]
+    post_form(worker, f"/campaigns/entries/{entry.id}/remove", {"reason": "已迁出本辖区"})
+    other = open_list(client, campaign, "sz-gs.caseworker")  # a list with no entries
+    # as the columns stand right after they are added: zero on every list
+    db.session.execute(update(CampaignList).values(candidate_count=0, removed_count=0))
+    db.session.execute(sa_text(migration.BACKFILL))
+    db.session.commit()
+    city = api_token(client, "sz.supervisor")
+    assert _check_tabs(client, city, clist) == {"candidate": 2, "listed": 1, "removed": 1}
+    assert _check_tabs(client, city, other) == {"candidate": 0, "listed": 0, "removed": 0}
