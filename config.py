@@ -83,6 +83,8 @@ class Config:
     STATS_MAX_AGE_MINUTES = _env_int("STATS_MAX_AGE_MINUTES", 15)
     #: Longest a web process goes without asking whether a case's public notice has ended.
     NOTICE_RECHECK_SECONDS = _env_int("NOTICE_RECHECK_SECONDS", 60)
+    #: The navigation's to-do count is counted afresh at most this often (0: on every page).
+    INBOX_BADGE_SECONDS = _env_int("INBOX_BADGE_SECONDS", 60)
     RETURN_DUE_DAY = _env_int("RETURN_DUE_DAY", 10)
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
     #: Mutual-aid claims: working days from complete documents to payment before "overdue".

@@ -7,11 +7,12 @@ exactly what its link opens. Counts stop at ``COUNT_CAP``: a section costs one b
 query however many records wait.
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import g
+from flask import current_app, g, session
 from sqlalchemy import Select, func, literal, select, union_all
 
 from assist.core.timeutil import utcnow
@@ -163,3 +164,37 @@ def total_count(user) -> int:
     """What the navigation shows next to the inbox: the sum of the bounded counts."""
     prefetch(user, sources_for(user))
     return sum(figures(user, src).count for src in sources_for(user))
+
+
+BADGE_KEY = "inbox_badge"
+
+
+def badge_count(user) -> int:
+    """The navigation's count on any page, counted at most every `INBOX_BADGE_SECONDS`.
+
+    Counting every source is the costliest statement of an ordinary page, and every signed-in
+    page shows the count. So the total is kept in the user's session with the moment it was
+    counted and reused until it is older than the setting. It is counted afresh whenever this
+    request counts every source anyway (the landing page's cards, the inbox), and the next page
+    counts afresh after any change the user makes (`forget_badge`, on every POST). Work that
+    others send to the user shows within the setting's seconds, or at once on the landing page
+    and the inbox. `INBOX_BADGE_SECONDS = 0` counts on every page.
+    """
+    srcs = sources_for(user)
+    counted = g.get("inbox_figures", {})
+    ttl = current_app.config.get("INBOX_BADGE_SECONDS", 60)
+    now = time.time()
+    if not all((user.id, src.key) in counted for src in srcs):
+        kept = session.get(BADGE_KEY)
+        if ttl > 0 and isinstance(kept, list) and len(kept) == 3 and kept[0] == user.id:
+            if 0 <= now - kept[2] < ttl:
+                return int(kept[1])
+    total = total_count(user)
+    if ttl > 0:
+        session[BADGE_KEY] = [user.id, total, now]
+    return total
+
+
+def forget_badge() -> None:
+    """The user changes something (any POST, PUT, PATCH, DELETE): count afresh next page."""
+    session.pop(BADGE_KEY, None)

@@ -18,7 +18,13 @@ def _has_sources(user) -> bool:
 
 
 def _badge(user):
-    return registry.total_count(user) if _has_sources(user) else None
+    return registry.badge_count(user) if _has_sources(user) else None
+
+
+@bp.before_app_request
+def _forget_badge_on_change():
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        registry.forget_badge()
 
 
 register_nav(
