@@ -111,6 +111,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "")  # rq | local | inline ("" = automatic)
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "assist")
+    #: CPU niceness of the background work (job worker / local runner and the PDF renderer
+    #: processes) so a batch print yields the CPU to the web workers; 0 leaves it alone.
+    JOB_NICE = _env_int("JOB_NICE", 10)
 
     # One JSON line per request (request id, user id, duration) and per log record.
     LOG_JSON = os.environ.get("LOG_JSON", "") == "1"

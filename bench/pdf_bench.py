@@ -43,6 +43,7 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as `python bench/pdf_bench.py` from anywhere
     sys.path.insert(0, str(REPO))
 pdf = importlib.import_module("assist.documents.pdf")
+weasyprint_patches = importlib.import_module("assist.documents.weasyprint_patches")
 make_case_file = importlib.import_module("bench.sample_data").make_case_file
 
 STATIC = REPO / "assist" / "static"
@@ -166,6 +167,8 @@ ALL_OFF = {
     "USE_COMPACT_FONT": False,
     "SINGLE_PASS_SUBSET": False,
     "KEEP_TEXT_LAYOUTS": False,
+    "FAST_PDF_OPERANDS": False,
+    "FAST_PERCENTAGES": False,
     "ZLIB_LEVEL": 9,
     "GC_THRESHOLD": 0,
 }
@@ -192,6 +195,8 @@ ABLATIONS = [
     ("full 65k-glyph Noto font", {"USE_COMPACT_FONT": False}, "", "full-font"),
     ("two-pass font subsetting", {"SINGLE_PASS_SUBSET": False}, "", None),
     ("Pango layouts rebuilt for drawing", {"KEEP_TEXT_LAYOUTS": False}, "", None),
+    ("pydyf's own operand conversion", {"FAST_PDF_OPERANDS": False}, "", None),
+    ("WeasyPrint's own percentage resolution", {"FAST_PERCENTAGES": False}, "", None),
     ("zlib level 9 (pydyf default)", {"ZLIB_LEVEL": 9}, "", None),
     ("default GC thresholds", {"GC_THRESHOLD": 0}, "", None),
     ("new FontConfiguration + CSS per document*", {}, "", "no-cache"),
@@ -210,10 +215,12 @@ def naive_render(
 ) -> bytes:
     """``html`` rendered the way a first attempt would: stock WeasyPrint 70, a new
     FontConfiguration and print.css per document, automatic table layout, collapsed
-    borders, Sans Bold headings, and none of assist.documents.pdf's engine measures."""
+    borders, Sans Bold headings, and none of assist.documents.pdf's engine measures (its
+    WeasyPrint patches are taken out for the render, so not even their wrappers run)."""
     saved = {name: getattr(pdf, name) for name in ALL_OFF}
     for name, value in ALL_OFF.items():
         setattr(pdf, name, value)
+    weasyprint_patches.uninstall()
     try:
         font_config = FontConfiguration()
         stylesheet = weasyprint.CSS(filename=static_root / pdf.PRINT_CSS, font_config=font_config)
@@ -225,6 +232,7 @@ def naive_render(
     finally:
         for name, value in saved.items():
             setattr(pdf, name, value)
+        weasyprint_patches.install()
 
 
 def _with_style(html: str, css: str) -> str:

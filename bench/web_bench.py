@@ -6,6 +6,8 @@
     python bench/web_bench.py --quick # SQLite in a temporary directory, 2,000 files
     python bench/web_bench.py --url … --during-print 500   # also: a list page's req/s idle
                                       # and while an RQ worker prints 500 case files
+    python bench/web_bench.py --url … --print-only --during-print 150 --nice
+                                      # the same twice, worker at JOB_NICE=0 then 10
 
 gunicorn serves the app (gunicorn.conf.py; 2 sync workers unless --workers), the load
 generator runs --clients processes that each keep one connection and request one page after
@@ -13,6 +15,12 @@ another for --seconds per page. For every page it prints req/s and p50/p95/p99 i
 the /healthz floor (a page that touches no table), and the SQL statements one request runs
 (counted in-process on the same database). The machine's load average is printed before and
 after: on a shared machine the figures move with it.
+
+--during-print N starts `flask --app assist worker` on a queue of its own, measures the list
+page idle, queues a batch print of the first N case files, measures the page again once the
+first file is done, and waits for the job to end. With --nice [LEVEL] it does that twice, the
+worker (and so its renderers) at JOB_NICE=0 and then at JOB_NICE=LEVEL (default 10), and prints
+the two side by side; the niceness the worker's processes really ran at is printed too.
 """
 
 import argparse
@@ -284,9 +292,12 @@ def tree_rss_mb(pid: int) -> float:
     return sum(rss for p, _parent, rss in rows if p in members) / 1024
 
 
-def during_print(url: str, instance: str, port: int, args, redis_url: str) -> dict:
+def during_print(
+    url: str, instance: str, port: int, args, redis_url: str, nice: int | None = None
+) -> dict:
     """A list page's req/s idle, then while an RQ worker process prints `args.during_print`
-    case files; the worker's RSS (with its work horse and renderers) sampled throughout."""
+    case files; the worker's RSS (with its work horse and renderers) sampled throughout.
+    `nice`: the worker's JOB_NICE (None: the environment's, else the app's default)."""
     import dataclasses
     import threading
 
@@ -300,7 +311,8 @@ def during_print(url: str, instance: str, port: int, args, redis_url: str) -> di
     from assist.documents.registry import get_spec
     from assist.extensions import db
 
-    queue = f"assist-bench-{os.getpid()}"  # our own queue: other workers on this Redis ignore it
+    # our own queue: other workers on this Redis ignore it
+    queue = f"assist-bench-{os.getpid()}-{'env' if nice is None else nice}"
     settings = dict(REDIS_URL=redis_url, JOBS_BACKEND="rq", JOBS_QUEUE=queue)
     env = dict(
         os.environ,
@@ -309,6 +321,8 @@ def during_print(url: str, instance: str, port: int, args, redis_url: str) -> di
         ASSIST_STORAGE_DIR=str(Path(instance) / "storage"),
         **settings,
     )
+    if nice is not None:
+        env["JOB_NICE"] = str(nice)
     log = open(Path(instance) / "worker.log", "w")  # noqa: SIM115 - closed with the process
     worker = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "flask", "--app", "assist", "worker"],
@@ -338,11 +352,17 @@ def during_print(url: str, instance: str, port: int, args, redis_url: str) -> di
             started = time.perf_counter()
             jobs.kick(app)  # queued for the RQ worker
             samples: list[tuple[float, float]] = []
+            nices: set[int] = set()  # of the worker, its horse and the renderers
             stop = threading.Event()
 
             def sample():
                 while not stop.wait(1.0):
                     samples.append((time.perf_counter() - started, tree_rss_mb(worker.pid)))
+                    for pid in family(worker.pid):
+                        try:
+                            nices.add(os.getpriority(os.PRIO_PROCESS, pid))
+                        except OSError:
+                            pass  # ended between the listing and the question
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
@@ -375,6 +395,8 @@ def during_print(url: str, instance: str, port: int, args, redis_url: str) -> di
                 "busy": busy,
                 "worker_rss_idle_mb": idle_rss,
                 "worker_rss_samples": samples,
+                "job_nice": env.get("JOB_NICE", "default"),
+                "niceness_seen": sorted(nices),
             }
             db.engine.dispose()
         print_during(result)
@@ -395,6 +417,7 @@ def print_during(r: dict) -> None:
     rss = [m for _t, m in r["worker_rss_samples"]]
     print()
     print(
+        f"[JOB_NICE={r['job_nice']}; worker processes seen at niceness {r['niceness_seen']}] "
         f"list page (/cases/) while an RQ worker prints {r['documents']} case files "
         f"({r['done_while_measuring']} printed during the measurement; job {r['status']}, "
         f"{r['done']} done in {r['job_seconds']:.0f} s)"
@@ -414,6 +437,23 @@ def print_during(r: dict) -> None:
         )
 
 
+def print_side_by_side(runs: list[dict]) -> None:
+    print()
+    print(f"list page (/cases/) idle vs while a worker prints {runs[0]['documents']} case files")
+    print(
+        f"{'JOB_NICE':>8} {'niceness seen':>14} {'idle req/s':>10} {'printing':>9} "
+        f"{'ratio':>6} {'p95 idle':>9} {'p95 print':>9} {'job s':>6}"
+    )
+    for r in runs:
+        idle, busy = r["idle"], r["busy"]
+        print(
+            f"{r['job_nice']:>8} {','.join(map(str, r['niceness_seen'])):>14} "
+            f"{idle['rps']:10.1f} {busy['rps']:9.1f} {100 * busy['rps'] / idle['rps']:5.0f}% "
+            f"{idle['p95']:9.1f} {busy['p95']:9.1f} {r['job_seconds']:6.0f}"
+        )
+    print("(target: printing ≥ 80% of idle)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="")
@@ -429,6 +469,14 @@ def main() -> None:
         "--during-print", type=int, default=0, help="also measure while a worker prints N files"
     )
     parser.add_argument("--print-timeout", type=float, default=1800)
+    parser.add_argument(
+        "--nice",
+        type=int,
+        nargs="?",
+        const=10,
+        default=None,
+        help="with --during-print: run it at JOB_NICE=0 and at JOB_NICE=LEVEL (default 10)",
+    )
     parser.add_argument("--print-only", action="store_true", help="skip the pages but /healthz")
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -463,11 +511,15 @@ def main() -> None:
                 flush=True,
             )
         rss = rss_mb(server.pid)
-        printing = (
-            during_print(url, instance, args.port, args, args.redis_url)
-            if args.during_print
-            else None
-        )
+        if not args.during_print:
+            printing = None
+        elif args.nice is None:
+            printing = during_print(url, instance, args.port, args, args.redis_url)
+        else:
+            printing = [
+                during_print(url, instance, args.port, args, args.redis_url, nice=level)
+                for level in (0, args.nice)
+            ]
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -494,6 +546,8 @@ def main() -> None:
             f"{r['p50']:7.1f} {r['p50'] / floor['p50']:6.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
             f"{r['statements']:5}"
         )
+    if isinstance(printing, list):
+        print_side_by_side(printing)
     if args.json:
         Path(args.json).write_text(
             json.dumps(

@@ -249,6 +249,17 @@ def job_dir(job: PrintJob) -> Path:
     return outputs.output_dir(AREA, job.id)
 
 
+def render_pool(workers: int) -> ProcessPoolExecutor:
+    """The renderer processes: spawned (no inherited database connections), each warmed up
+    once, at CPU niceness JOB_NICE so a batch print yields the CPU to the web workers."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=worker.warm_up,
+        initargs=(current_app.config.get("JOB_NICE", 0),),
+    )
+
+
 def _run(app, job_id: int) -> None:
     with app.app_context():
         job = db.session.get(PrintJob, job_id)
@@ -262,11 +273,8 @@ def _run(app, job_id: int) -> None:
         out = job_dir(job)
         pending = iter([item.id for item in job.items if item.status == "pending"])
         workers = os.cpu_count() or 1
-        context = multiprocessing.get_context("spawn")
         in_flight: dict = {}
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=worker.warm_up
-        ) as pool:
+        with render_pool(workers) as pool:
 
             def submit_next() -> bool:
                 for item_id in pending:

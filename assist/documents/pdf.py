@@ -379,6 +379,10 @@ SINGLE_PASS_SUBSET = True
 #: Draw text with the Pango layouts used for line breaking
 #: (see :func:`_install_kept_text_layouts`).
 KEEP_TEXT_LAYOUTS = True
+#: Write PDF operator operands with bytes formatting (see weasyprint_patches).
+FAST_PDF_OPERANDS = True
+#: Resolve plain lengths and percentages inline (see weasyprint_patches).
+FAST_PERCENTAGES = True
 #: zlib level for PDF streams.  pydyf hard-codes 9: ~25 ms per case file,
 #: mostly on the embedded font subset, for a file ~4 % smaller than at 1.
 ZLIB_LEVEL = 1

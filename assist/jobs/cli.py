@@ -8,6 +8,7 @@ from sqlalchemy import select
 from assist.extensions import db
 from assist.jobs import engine
 from assist.jobs.models import BackgroundJob
+from assist.jobs.priority import lower_priority
 from assist.jobs.registry import periodic_kinds
 
 
@@ -22,6 +23,8 @@ def worker(burst):
     if engine.backend(app) != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run in the app's local runner.")
     app.testing = False  # a worker is never a test body (see assist.core.database)
+    # Before RQ forks its work horses: they inherit the lower priority (JOB_NICE).
+    lower_priority(app.config.get("JOB_NICE", 0))
     engine.set_worker_app(app)
     queue = engine._rq_queue(app)
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)

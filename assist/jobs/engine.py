@@ -36,6 +36,7 @@ SHARED_SETTINGS = (
     "DATA_KEY",
     "REDIS_URL",
     "JOBS_QUEUE",
+    "JOB_NICE",
 )
 
 

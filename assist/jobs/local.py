@@ -14,11 +14,13 @@ def main() -> int:
     from assist import create_app
     from assist.extensions import db
     from assist.jobs import engine
+    from assist.jobs.priority import lower_priority
 
     # The rest comes from the starting app's settings. A worker is never a test body: its
     # transactions take SQLite's write lock up front like a request's (assist.core.database).
     app = create_app(JOBS_BACKEND="runner", TESTING=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s local-runner %(message)s")
+    lower_priority(app.config.get("JOB_NICE", 0))  # yield the CPU to the web workers
     parent = os.getppid()
     with open(engine._lock_path(app), "a") as lock:
         try:

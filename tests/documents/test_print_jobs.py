@@ -235,3 +235,20 @@ def test_job_page_and_download_check_the_batch_in_one_query(app, client, network
     other = app.test_client()
     login(other, "sz-gs-cl.finance")
     assert other.get(f"/print-jobs/{job.id}/download").status_code == 404
+
+
+@pytest.mark.parametrize("nice", [7, 0])
+def test_the_renderer_processes_run_at_the_configured_niceness(app, nice):
+    """JOB_NICE lowers the CPU priority of the pool's renderer processes so a batch print
+    yields the CPU to the web workers; 0 leaves them at the runner's own priority."""
+    from assist.documents import worker
+
+    app.config["JOB_NICE"] = nice
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    with jobs.render_pool(2) as pool:
+        reported = {pool.submit(worker.niceness).result() for _ in range(4)}
+        # and the niced renderers still render
+        pdf = pool.submit(worker.render, "<p>低优先级</p>").result()
+    assert reported == {max(base, nice)}
+    assert pdf.startswith(b"%PDF")
+    assert os.getpriority(os.PRIO_PROCESS, 0) == base  # the runner process itself: untouched

@@ -30,6 +30,8 @@ from tests.documents.test_pdf_engine import (  # noqa: F401, F811  (env, sample_
 
 pytestmark = pytest.mark.slow
 
+ALL_PATCHES = ["single_pass_subset", "kept_text_layouts", "fast_pdf_operands", "fast_percentages"]
+
 
 @pytest.fixture
 def stock_weasyprint():
@@ -48,8 +50,8 @@ def test_the_pin_is_the_version_requirements_txt_installs():
 
 
 def test_every_patch_is_active_on_the_pinned_version():
-    assert weasyprint_patches.install() == {"single_pass_subset": True, "kept_text_layouts": True}
-    assert weasyprint_patches.active() == ["single_pass_subset", "kept_text_layouts"]
+    assert weasyprint_patches.install() == dict.fromkeys(ALL_PATCHES, True)
+    assert weasyprint_patches.active() == ALL_PATCHES
 
 
 def test_no_patch_installs_on_another_weasyprint(stock_weasyprint, monkeypatch, caplog):
@@ -64,13 +66,13 @@ def test_no_patch_installs_on_another_weasyprint(stock_weasyprint, monkeypatch, 
 def test_startup_and_healthz_say_which_patches_are_active(db_url, caplog):
     with caplog.at_level(logging.INFO, logger="assist.documents.weasyprint_patches"):
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=db_url, TESTING=False)
-    assert "PDF engine patches active: single_pass_subset, kept_text_layouts" in caplog.text
+    assert f"PDF engine patches active: {', '.join(ALL_PATCHES)}" in caplog.text
     body = app.test_client().get("/healthz").get_json()
     with app.app_context():  # close the pool /healthz opened (a leaked one warns when collected)
         db.engine.dispose()
     assert body["pdf"]["weasyprint_patches"] == {
         "pinned": "70.0",
-        "active": ["single_pass_subset", "kept_text_layouts"],
+        "active": ALL_PATCHES,
     }
 
 
@@ -110,3 +112,19 @@ def test_patched_and_stock_weasyprint_print_the_same_case_file(env, sample_conte
         # Anti-aliasing may differ by a grey level at a glyph's edge; nothing may move.
         changed = sum(diff.point(lambda v: 255 if v > 48 else 0).histogram()[255:])
         assert changed <= a.size[0] * a.size[1] // 1000, (n, changed)
+
+
+def test_the_operand_and_percentage_patches_leave_the_pdf_byte_identical(
+    env,  # noqa: F811
+    sample_context,  # noqa: F811
+    monkeypatch,
+):
+    """The two hot-path patches only compute the same values faster: with their switches off
+    (WeasyPrint's and pydyf's own functions run) the case file's PDF is the same bytes."""
+    assert weasyprint_patches.install() == dict.fromkeys(weasyprint_patches.PATCHES, True)
+    fast = _render(env, sample_context)
+    monkeypatch.setattr(pdf, "FAST_PDF_OPERANDS", False)
+    monkeypatch.setattr(pdf, "FAST_PERCENTAGES", False)
+    stock = _render(env, sample_context)
+    assert len(pypdf.PdfReader(io.BytesIO(fast)).pages) == 3
+    assert fast == stock

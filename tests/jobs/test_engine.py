@@ -48,6 +48,7 @@ def worker_app(request, app):
     proc = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "assist", "worker"], env=env, cwd=str(ROOT)
     )
+    app.extensions["test_worker_pid"] = proc.pid
     try:
         yield app
     finally:
@@ -82,6 +83,22 @@ def test_a_ledger_check_runs_on_the_worker_and_is_stored(worker_app, network):
     assert job.worker and not job.worker.endswith(f":{os.getpid()}")  # another process ran it
     check = db.session.scalars(select(LedgerCheck)).one()
     assert (check.rows_checked, check.difference_count, check.job_id) == (3, 0, job.id)
+
+
+def _worker_pid(app) -> int:
+    if "test_worker_pid" in app.extensions:  # the RQ worker this fixture started
+        return app.extensions["test_worker_pid"]
+    return engine._local_procs[id(app)].pid  # the local runner the app started
+
+
+def test_the_worker_process_runs_at_the_lower_job_priority(worker_app, network):
+    """JOB_NICE (10 by default) reaches the worker process: it runs below the web workers."""
+    assert worker_app.config["JOB_NICE"] == 10
+    job = engine.submit("funds.verify_ledger")
+    db.session.commit()
+    assert _wait_for(job.id).status == "done"
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, _worker_pid(worker_app)) == max(base, 10)
 
 
 def test_a_failing_job_is_recorded_and_a_stale_one_is_resumed(worker_app, network):
