@@ -8,12 +8,20 @@ and work sent by others shows once the kept count is older than the setting.
 
 import re
 
+import pytest
+
 from assist.cases.models import CaseStatus
 from assist.extensions import db
 from tests.conftest import post_form
 from tests.inbox.test_inbox import _case, web  # noqa: F401 - the fixture
 
 PAGE = "/help/"
+
+
+@pytest.fixture(autouse=True)
+def kept_for_a_minute(app):
+    """The production default (the test configuration counts on every page)."""
+    app.config["INBOX_BADGE_SECONDS"] = 60
 
 
 def _badge(client, path=PAGE) -> int:
