@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from assist.applicants.labels import CATEGORY_LABELS
 from assist.applicants.models import Applicant, Category, Cause
@@ -74,7 +74,18 @@ def load_list(list_id) -> CampaignList:
 
 
 def load_entry(entry_id) -> ListEntry:
-    entry = db.session.get(ListEntry, entry_id)
+    # One statement for the entry with what its pages and the scope check read: its list, the
+    # list's campaign and centre, the household and its centre, the visit.
+    entry = db.session.scalars(
+        select(ListEntry)
+        .where(ListEntry.id == entry_id)
+        .options(
+            joinedload(ListEntry.list).joinedload(CampaignList.campaign),
+            joinedload(ListEntry.list).joinedload(CampaignList.centre),
+            joinedload(ListEntry.applicant).joinedload(Applicant.centre),
+            joinedload(ListEntry.visit),
+        )
+    ).first()
     if entry is None or not queries.can_see_entry(current_user, entry):
         abort(404)
     return entry
