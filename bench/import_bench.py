@@ -22,33 +22,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("ASSIST_INSTANCE_DIR", tempfile.mkdtemp(prefix="assist-bench-"))
 
-from openpyxl import Workbook, load_workbook  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from assist import create_app  # noqa: E402
 from assist.core.resident_id import make_resident_id  # noqa: E402
 from assist.extensions import db  # noqa: E402
-
-HEADERS = [
-    "姓名",
-    "身份证号",
-    "户主身份证号",
-    "与户主关系",
-    "联系电话",
-    "住址",
-    "工作单位",
-    "授权日期",
-    "家庭年收入",
-    "月收入",
-]
+from tests.imports.ledger_sheet import head_row, spouse_row, xlsx_bytes  # noqa: E402
 
 
 def ledger(rows: int) -> bytes:
     from datetime import date
 
-    wb = Workbook()
-    ws = wb.active
-    ws.append(HEADERS)
+    households = []
     for n in range(rows // 2):
         head = make_resident_id(
             "320502", date(1960 + n % 40, 1 + n % 12, 1 + n % 28), (2 * n + 1) % 1000
@@ -56,24 +42,8 @@ def ledger(rows: int) -> bytes:
         member = make_resident_id(
             "320508", date(1962 + n % 40, 1 + n % 12, 1 + n % 28), (2 * n) % 1000
         )
-        ws.append(
-            [
-                "王建国",
-                head,
-                "",
-                "",
-                "13912345678",
-                "苏州市姑苏区平江路1号",
-                "苏州纺织厂",
-                "2026.1.5",
-                "12000",
-                "",
-            ]
-        )
-        ws.append(["李秀英", member, head, "配偶", "", "", "", "", "", "800"])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        households += [head_row("王建国", head), spouse_row(member, head)]
+    return xlsx_bytes(households)
 
 
 def main() -> None:

@@ -176,3 +176,22 @@ def require_roles(*roles) -> None:
 
 def created(payload: dict):
     return jsonify(payload), 201
+
+
+def job_started(record, payload, *, status: int = 202, then=None):
+    """Answer a request that handed work to the job engine, in one shape.
+
+    Commit (the engine sees the job only then), run `then` (what wakes the engine, where
+    that comes after the commit), read `record` back (the engine may have moved it on
+    already) and answer `payload(record)` with `status` (202; an export answers 201), its
+    `status_url`, where it has one, also as the Location to follow."""
+    db.session.commit()  # hands the job to the engine
+    if then is not None:
+        then()
+    db.session.refresh(record)
+    body = payload(record)
+    response = jsonify(body)
+    response.status_code = status
+    if body.get("status_url"):
+        response.headers["Location"] = body["status_url"]
+    return response

@@ -44,7 +44,7 @@ from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, roles_required, scoped_centres
 from assist.core.crypto import decrypt, keyed_hash
 from assist.core.errors import DomainError
-from assist.core.forms import form_refusal, input_refusal, perform, refuse_back
+from assist.core.forms import audited, form_refusal, input_refusal, perform, refuse_back
 from assist.core.inputs import id_or_none
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.timeutil import local_today
@@ -123,6 +123,16 @@ def _apply_errors(form: FileForm, err: DomainError, rows: list[int]) -> None:
             target.errors = [message]
     if top:
         flash(" ".join(top.values()), "danger")
+
+
+def _refusal_shown(form: FileForm, rows: list[int]):
+    """How `perform` shows the household service's refusal: beside the fields, and on top."""
+
+    def show(err: DomainError) -> None:
+        _apply_errors(form, err, rows)
+        flash(err.message, "danger")
+
+    return show
 
 
 def _check_everything(form: FileForm, data, rows) -> None:
@@ -210,15 +220,18 @@ def create():
     )
     if request.method == "POST" and request.form.get("unstage"):
         if form.csrf_token.validate(form) and staged is not None:
-            staging.discard(staged, acting_user=current_user)
-            db.session.commit()
-            flash(_("The uploaded scan has been removed; nothing else has changed."), "info")
+            perform(
+                lambda: staging.discard(staged, acting_user=current_user),
+                done=_("The uploaded scan has been removed; nothing else has changed."),
+                tone="info",
+            )
         form.csrf_token.errors = []
         return _registration_form(form, None, duplicates, 200)
     if form.validate_on_submit():
         data, rows = form.to_input()
         centre = get_scoped_or_404(Centre, form.centre.data, current_user, Centre.id)
-        try:
+
+        def register():
             applicant = services.register_household(data, acting_user=current_user, centre=centre)
             if _uploaded(form):
                 attachment_services.store_attachment(
@@ -238,36 +251,33 @@ def create():
                     owner=applicant,
                     centre=centre,
                 )
-        except DomainError as err:
-            db.session.rollback()
-            if "held_by" in err.extra:
-                duplicates = services.files_holding(data, current_user)
-            if "file" in err.fields:
-                err.fields["consent_scan"] = err.fields.pop("file")
-            _apply_errors(form, err, rows)
-            flash(err.message, "danger")
-            status = err.status
-            staged = _stage_upload(form, staged)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "File %(no)s has been opened for %(name)s.",
-                    no=applicant.file_no,
-                    name=applicant.name,
-                ),
-                "success",
-            )
+            return applicant
+
+        outcome = perform(
+            register,
+            fields={"file": "consent_scan"},
+            refused=_refusal_shown(form, rows),
+            done=lambda applicant: _(
+                "File %(no)s has been opened for %(name)s.",
+                no=applicant.file_no,
+                name=applicant.name,
+            ),
+        )
+        if outcome.ok:
+            applicant = outcome.value
             if request.form.get("then") == "submit":
-                try:
-                    services.transition(applicant, "submit", acting_user=current_user)
-                except DomainError as err:
-                    db.session.rollback()
-                    flash(_("Saved, not submitted: %(why)s", why=err.message), "warning")
-                else:
-                    db.session.commit()
-                    flash(_("The file has been submitted for initial review."), "success")
+                perform(
+                    lambda: services.transition(applicant, "submit", acting_user=current_user),
+                    done=_("The file has been submitted for initial review."),
+                    refused=lambda err: flash(
+                        _("Saved, not submitted: %(why)s", why=err.message), "warning"
+                    ),
+                )
             return redirect(url_for("applicants.detail", applicant_id=applicant.id))
+        if "held_by" in outcome.error.extra:
+            duplicates = services.files_holding(data, current_user)
+        status = outcome.status
+        staged = _stage_upload(form, staged)
     elif request.method == "POST":
         status = 422
         _check_everything(form, *form.to_input())
@@ -283,18 +293,22 @@ def _stage_upload(form: FileForm, staged):
     """The form was refused: keep a scan sent with it so it need not be chosen again."""
     if not _uploaded(form) or form.consent_scan.errors:
         return staged
-    try:
+
+    def stage():
         kept = staging.stage(
             form.consent_scan.data, acting_user=current_user, kind=AttachmentKind.CONSENT
         )
         if staged is not None:
             staging.discard(staged, acting_user=current_user)
-    except DomainError as err:
-        db.session.rollback()
+        return kept
+
+    def refused(err: DomainError) -> None:
         form.consent_scan.errors = [err.fields.get("file", err.message)]
-        return staging.staged_for(current_user, staged.id) if staged is not None else None
-    db.session.commit()
-    return kept
+
+    outcome = perform(stage, refused=refused)
+    if outcome.ok:
+        return outcome.value
+    return staging.staged_for(current_user, staged.id) if staged is not None else None
 
 
 def _registration_form(form: FileForm, staged, duplicates, status: int):
@@ -322,22 +336,19 @@ def edit(applicant_id: int):
     status = 200
     if form.validate_on_submit():
         data, rows = form.to_input()
-        try:
-            reassessed = services.update_household(applicant, data, acting_user=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            _apply_errors(form, err, rows)
-            flash(err.message, "danger")
-            status = err.status
-        else:
-            db.session.commit()
-            flash(
+
+        outcome = perform(
+            lambda: services.update_household(applicant, data, acting_user=current_user),
+            refused=_refusal_shown(form, rows),
+            done=lambda reassessed: (
                 _("The file has been saved and re-assessed; the earlier assessment is kept.")
                 if reassessed
-                else _("The file has been saved."),
-                "success",
-            )
+                else _("The file has been saved.")
+            ),
+        )
+        if outcome.ok:
             return redirect(url_for("applicants.detail", applicant_id=applicant.id))
+        status = outcome.status
     elif request.method == "POST":
         status = 422
         _check_everything(form, *form.to_input())
@@ -421,29 +432,29 @@ def reveal(applicant_id: int):
     applicant = _load(applicant_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.reveal_sensitive(applicant, acting_user=current_user)
-    db.session.commit()
-    return _render_detail(applicant, reveal=True)
-
-
-def _after_post(applicant: Applicant, message: str):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("applicants.detail", applicant_id=applicant.id))
+    return audited(
+        lambda: services.reveal_sensitive(applicant, acting_user=current_user),
+        lambda _value: _render_detail(applicant, reveal=True),
+    )
 
 
 def _act(applicant: Applicant, action, done, **forms):
     """Run the file's one service call: commit and show the file, or show why not.
 
     `done` is the message, or a function giving it once the action has run."""
-    try:
-        action()
-    except DomainError as err:
-        return _refused(applicant, err, **forms)
-    return _after_post(applicant, done() if callable(done) else done)
+    outcome = perform(
+        action,
+        refused=lambda err: None,  # the file's page shows it, beside the form that sent it
+        done=lambda _value: done() if callable(done) else done,
+    )
+    if not outcome.ok:
+        return _refused(applicant, outcome.error, **forms)
+    return redirect(url_for("applicants.detail", applicant_id=applicant.id))
 
 
 def _refused(applicant: Applicant, err: DomainError, **forms):
+    """Show the file again with the refusal (a service's, or a form's before any service ran:
+    the rollback then drops whatever the request loaded, and the file is read as stored)."""
     db.session.rollback()
     db.session.refresh(applicant)
     for form in forms.values():
@@ -530,11 +541,10 @@ def add_visit(applicant_id: int):
         return _act(
             applicant, record_visit, _("The home visit has been recorded."), visit_form=form
         )
-    try:
-        record_visit()
-    except DomainError as err:
-        return _refused(applicant, err, visit_form=form)
-    db.session.commit()  # the visit stays recorded whatever the next step says
+    # The visit stays recorded whatever the next step says.
+    recorded = perform(record_visit, refused=lambda err: None)
+    if not recorded.ok:
+        return _refused(applicant, recorded.error, visit_form=form)
     return _act(
         applicant,
         lambda: services.transition(applicant, "complete_visit", acting_user=current_user),

@@ -108,13 +108,17 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.username.data, form.password.data)
-        except services.SignInDelayed as err:
-            page = render_template("auth/login.html", form=form, throttled=err.message)
-            return page, 429, {"Retry-After": str(err.seconds)}
-        db.session.commit()  # the attempt is audited whether or not it succeeded
-        if user is not None:
+        # The attempt is audited (committed) whether or not it succeeded; a delayed one
+        # (services.SignInDelayed, its only refusal) is said on the page itself.
+        outcome = perform(
+            lambda: services.authenticate(form.username.data, form.password.data),
+            refused=lambda err: None,
+        )
+        if not outcome.ok:
+            page = render_template("auth/login.html", form=form, throttled=outcome.error.message)
+            return page, 429, {"Retry-After": str(outcome.error.seconds)}
+        user = outcome.value
+        if user is not None:  # the session is rotated after the commit, never before
             locale = session.get("locale")
             start_session(user)
             if locale and locale != user.locale:
@@ -136,10 +140,9 @@ def logout():
     if not form.validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
-    services.sign_out(user)
-    db.session.commit()
+    perform(lambda: services.sign_out(user))
     logout_user()
-    session.clear()
+    session.clear()  # so the message is flashed here, into the new session, not by perform
     session["locale"] = user.locale  # the sign-in page keeps speaking the user's language
     flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"))
@@ -150,12 +153,10 @@ def logout():
 def reauthenticate():
     form = ReauthForm()
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(current_user.username, form.password.data)
-        except services.SignInDelayed as err:
-            flash(err.message, "danger")
+        outcome = perform(lambda: services.authenticate(current_user.username, form.password.data))
+        if not outcome.ok:  # services.SignInDelayed, flashed
             return render_template("auth/reauthenticate.html", form=form), 429
-        db.session.commit()
+        user = outcome.value
         if user is not None:
             confirm_login()
             session["login_at"] = time.time()

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from assist.api import api_route, created, fields, listing, require_roles
+from assist.api import api_route, created, fields, job_started, listing, require_roles
 from assist.api.core import iso
 from assist.applicants.models import Applicant
 from assist.applicants.services import SENSITIVE_ROLES
@@ -621,10 +621,7 @@ def list_action(list_id: int, action: str):
     if action == "draw":
         require_roles(Role.CASEWORKER)
         jobs.queue_draw(clist, acting_user=current_user)
-        db.session.commit()
-        jobs.start_draw(clist.id)
-        db.session.refresh(clist)
-        return jsonify(list_json(clist)), 202
+        return job_started(clist, list_json, then=lambda: jobs.start_draw(clist.id))
     if action == "fill":
         services.fill_from_candidates(clist, acting_user=current_user)
     elif action == "submit":

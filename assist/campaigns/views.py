@@ -33,7 +33,7 @@ from assist.campaigns.models import (
 from assist.campaigns.owners import VISIT_OWNER
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
-from assist.core.forms import int_arg, perform
+from assist.core.forms import audited, int_arg, perform
 from assist.core.nav import register_nav
 from assist.core.scoping import roles_required, scoped
 from assist.extensions import db
@@ -699,6 +699,9 @@ def screening_detail(screening_id: int):
     row = db.session.get(Screening, screening_id)
     if row is None or not row.centre.is_within(current_user.centre):
         abort(404)
-    record("campaign.screening_viewed", acting_user=current_user, obj=row, centre=row.centre)
-    db.session.commit()
-    return render_template("campaigns/screening.html", s=row)
+    return audited(
+        lambda: record(
+            "campaign.screening_viewed", acting_user=current_user, obj=row, centre=row.centre
+        ),
+        lambda _row: render_template("campaigns/screening.html", s=row),
+    )

@@ -53,7 +53,14 @@ from assist.cases.models import AidCase, AidKind, CaseEvent, CaseStatus, Objecti
 from assist.centres.models import Centre
 from assist.centres.scoping import get_scoped_or_404, in_subtree, roles_required, scoped_centres
 from assist.core.errors import DomainError, ValidationError
-from assist.core.forms import Outcome, apply_field_errors, input_refusal, perform, refuse_back
+from assist.core.forms import (
+    Outcome,
+    apply_field_errors,
+    audited,
+    input_refusal,
+    perform,
+    refuse_back,
+)
 from assist.core.masking import mask_name
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -739,13 +746,16 @@ def notices():
 def notices_print():
     centre, _centres = _notice_centre()
     rows = notice_rows(_notice_cases(centre))
-    record(
-        "case.notice_printed",
-        acting_user=current_user,
-        object_type="centres",
-        object_id=centre.code,
-        centre=centre,
-        after={"cases": [r["case_no"] for r in rows]},
+    return audited(
+        lambda: record(
+            "case.notice_printed",
+            acting_user=current_user,
+            object_type="centres",
+            object_id=centre.code,
+            centre=centre,
+            after={"cases": [r["case_no"] for r in rows]},
+        ),
+        lambda _row: render_template(
+            "cases/notice_print.html", centre=centre, rows=rows, now=utcnow()
+        ),
     )
-    db.session.commit()
-    return render_template("cases/notice_print.html", centre=centre, rows=rows, now=utcnow())

@@ -240,6 +240,7 @@ def perform(
     refused: Callable[[DomainError], Any] | None = None,
     fields: Mapping[str, str] | None = None,
     conflict: str | None = None,
+    rollback: bool = False,
 ) -> Outcome:
     """Run a view's one service call and end its transaction.
 
@@ -249,6 +250,8 @@ def perform(
     view's own words, or nothing when the page shows the error itself), or as a flash.
     `conflict`: the words for a commit a concurrent writer made stale (a versioned row): it
     is rolled back, flashed, and the Outcome is `stale`.
+    `rollback`: a dry run: the transaction is rolled back on success too, so the service's
+    answer (a report of what it would do) is kept and nothing it wrote is.
     """
     try:
         value = action()
@@ -265,7 +268,10 @@ def perform(
             flash(err.message, "danger")
         return Outcome(error=err)
     try:
-        db.session.commit()
+        if rollback:
+            db.session.rollback()
+        else:
+            db.session.commit()
     except StaleDataError:
         if conflict is None:
             raise
@@ -275,6 +281,17 @@ def perform(
     if done is not None:
         flash(done(value) if callable(done) else done, tone)
     return Outcome(value=value)
+
+
+def audited(audit: Callable[[], Any], send: Callable[[Any], Any]):
+    """Answer a read whose only change is its audit row (a download, a page showing what is
+    masked elsewhere): `audit()` writes the row and gives what is sent, the row is committed,
+    then `send(that)` answers. The commit comes first: a streamed body runs after the view
+    has returned, too late to commit, and nothing is shown that was not recorded. A refusal
+    raised by `audit` (a 404, a 410) propagates: nothing is sent and nothing kept."""
+    value = audit()
+    db.session.commit()  # the read's audit row
+    return send(value)
 
 
 class Needed:

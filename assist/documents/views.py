@@ -25,7 +25,7 @@ from assist.audit import labels as audit_labels
 from assist.auth.forms import EmptyForm
 from assist.centres.scoping import get_scoped_or_404, scoped
 from assist.core.errors import DomainError, refusal
-from assist.core.forms import apply_field_errors, perform
+from assist.core.forms import apply_field_errors, audited, perform
 from assist.core.nav import register_nav
 from assist.documents import jobs, services
 from assist.documents.forms import PrintJobForm, VerifyForm
@@ -133,9 +133,10 @@ def _load_subject(kind: str, subject_id: int) -> None:
 @login_required
 @issued_on_request(_load_subject)
 def issue(kind: str, subject_id: int):
-    document, pdf = services.issue(kind, subject_id, acting_user=current_user)
-    db.session.commit()
-    return pdf_response(document, pdf, download=_wants_download())
+    return audited(
+        lambda: services.issue(kind, subject_id, acting_user=current_user),
+        lambda issued: pdf_response(*issued, download=_wants_download()),
+    )
 
 
 def _wants_download() -> bool:
@@ -262,13 +263,14 @@ def cancel(job_id: int):
 @login_required
 def download(job_id: int):
     job = _job_or_404(job_id)
-    chunks = jobs.open_output(job, acting_user=current_user)
-    db.session.commit()  # the download's audit row
     zipped = job.output == "zip"
-    return outputs.download_response(
-        chunks,
-        filename=f"print-job-{job.id}.{'zip' if zipped else 'pdf'}",
-        mimetype="application/zip" if zipped else "application/pdf",
+    return audited(
+        lambda: jobs.open_output(job, acting_user=current_user),
+        lambda chunks: outputs.download_response(
+            chunks,
+            filename=f"print-job-{job.id}.{'zip' if zipped else 'pdf'}",
+            mimetype="application/zip" if zipped else "application/pdf",
+        ),
     )
 
 

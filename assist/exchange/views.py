@@ -22,7 +22,7 @@ from assist.applicants.models import Category
 from assist.applicants.services import SENSITIVE_ROLES
 from assist.auth.forms import EmptyForm
 from assist.auth.models import Role
-from assist.core.forms import perform
+from assist.core.forms import audited, perform
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.panels import register_panel
 from assist.core.scoping import get_scoped_or_404, roles_required, scoped
@@ -105,13 +105,14 @@ def verification(request_id: int):
 @roles_required(*SENSITIVE_ROLES)
 def request_file(request_id: int):
     req = get_scoped_or_404(VerificationRequest, request_id, current_user)
-    data = civil.request_workbook(req, acting_user=current_user)
-    db.session.commit()
-    return send_file(
-        BytesIO(data),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"民政核对申请-{req.id}.xlsx",
+    return audited(
+        lambda: civil.request_workbook(req, acting_user=current_user),
+        lambda data: send_file(
+            BytesIO(data),
+            mimetype=XLSX,
+            as_attachment=True,
+            download_name=f"民政核对申请-{req.id}.xlsx",
+        ),
     )
 
 

@@ -9,11 +9,10 @@ from flask import jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assist.api import api_route, created, fields
+from assist.api import api_route, fields, job_started
 from assist.core.errors import ValidationError
 from assist.exports import jobs, registry
-from assist.extensions import db
-from assist.jobs import outputs
+from assist.exports.views import send_export
 
 
 def _lists() -> list[str]:
@@ -69,9 +68,7 @@ def start_export():
         acting_user=current_user._get_current_object(),
         total=total,
     )
-    db.session.commit()
-    db.session.refresh(job)
-    return created(api_json(job))
+    return job_started(job, api_json, status=201)
 
 
 def api_json(job) -> dict:
@@ -101,9 +98,4 @@ def get_export(job_id: int):
     },
 )
 def download_export(job_id: int):
-    job = jobs.load_job(job_id, acting_user=current_user)
-    chunks = jobs.open_output(job, acting_user=current_user)
-    db.session.commit()
-    return outputs.download_response(
-        chunks, filename=jobs.filename(job), mimetype=jobs.mimetype(job)
-    )
+    return send_export(jobs.load_job(job_id, acting_user=current_user))

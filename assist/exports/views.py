@@ -3,8 +3,8 @@
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 
+from assist.core.forms import audited
 from assist.exports import jobs
-from assist.extensions import db
 from assist.jobs import outputs
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -32,9 +32,14 @@ def status(job_id: int):
 @bp.route("/<int:job_id>/download")
 @login_required
 def download(job_id: int):
-    job = jobs.load_job(job_id, acting_user=current_user)
-    chunks = jobs.open_output(job, acting_user=current_user)
-    db.session.commit()  # the download's audit row
-    return outputs.download_response(
-        chunks, filename=jobs.filename(job), mimetype=jobs.mimetype(job)
+    return send_export(jobs.load_job(job_id, acting_user=current_user))
+
+
+def send_export(job):
+    """The finished file, its download audited first (the page's link and the API's)."""
+    return audited(
+        lambda: jobs.open_output(job, acting_user=current_user),
+        lambda chunks: outputs.download_response(
+            chunks, filename=jobs.filename(job), mimetype=jobs.mimetype(job)
+        ),
     )

@@ -34,7 +34,7 @@ from assist.centres.scoping import (
     subtree_ids,
 )
 from assist.core.errors import DomainError
-from assist.core.forms import apply_field_errors, day_arg, int_arg, perform
+from assist.core.forms import apply_field_errors, audited, day_arg, int_arg, perform
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.pagination import paginate
@@ -321,6 +321,20 @@ def return_up(fund_id: int):
 # --- ledger and reconciliation -------------------------------------------------------------
 
 
+def _ledger_file(entries, export: str) -> Response:
+    stamp = local_today().strftime("%Y%m%d")
+    if export == "csv":
+        body, mime = ledger_exports.to_csv(entries), "text/csv; charset=utf-8"
+    else:
+        body = ledger_exports.to_xlsx(entries)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mime,
+        headers={"Content-Disposition": f"attachment; filename=ledger-{stamp}.{export}"},
+    )
+
+
 @bp.route("/ledger")
 @login_required
 @roles_required(*READERS)
@@ -328,26 +342,19 @@ def ledger():
     stmt = queries.ledger_stmt(current_user, request.args)
     export = request.args.get("export") or request.args.get("format")
     if export in ("csv", "xlsx"):
-        entries = db.session.scalars(stmt.order_by(LedgerEntry.id)).all()
-        record(
-            "ledger.exported",
-            acting_user=current_user,
-            object_type="ledger_entries",
-            centre=current_user.centre,
-            after={"format": export, "rows": len(entries), "filters": request.args.to_dict()},
-        )
-        db.session.commit()
-        stamp = local_today().strftime("%Y%m%d")
-        if export == "csv":
-            body, mime = ledger_exports.to_csv(entries), "text/csv; charset=utf-8"
-        else:
-            body = ledger_exports.to_xlsx(entries)
-            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(
-            body,
-            mimetype=mime,
-            headers={"Content-Disposition": f"attachment; filename=ledger-{stamp}.{export}"},
-        )
+
+        def audit():
+            entries = db.session.scalars(stmt.order_by(LedgerEntry.id)).all()
+            record(
+                "ledger.exported",
+                acting_user=current_user,
+                object_type="ledger_entries",
+                centre=current_user.centre,
+                after={"format": export, "rows": len(entries), "filters": request.args.to_dict()},
+            )
+            return entries
+
+        return audited(audit, lambda entries: _ledger_file(entries, export))
     page = paginate(stmt, per_page=50, key=LedgerEntry.id)
     return render_template(
         "funds/ledger.html",
@@ -369,8 +376,7 @@ def reconciliation():
     check = checks.latest_check()
     pending = checks.pending_check()
     if check is None and pending is None:
-        pending = checks.request_check()  # the first visit starts the first check
-        db.session.commit()
+        perform(checks.request_check)  # the first visit starts the first check
         check = checks.latest_check()
         pending = checks.pending_check()
     lines = checks.lines_in_scope(check, scope)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from assist.api import api_route, created, fields, require_roles
+from assist.api import api_route, created, fields, job_started, require_roles
 from assist.api.core import iso
 from assist.auth.models import Role
 from assist.core.errors import ValidationError
@@ -115,8 +115,7 @@ def upload_import():
     if jobs.in_background(batch):
         # as on the page: a large ledger is checked (then, without dry_run, imported) by jobs
         jobs.start(batch, jobs.CHECK_KIND, acting_user=current_user, then_confirm=not dry_run)
-        db.session.commit()  # hands the job to the engine
-        return _accepted(batch)
+        return job_started(batch, _accepted_json)
     services.check(batch, acting_user=current_user)
     if not dry_run:
         services.confirm(batch, acting_user=current_user)
@@ -124,15 +123,11 @@ def upload_import():
     return created(import_json(batch, with_rows=True))
 
 
-def _accepted(batch: LedgerImport):
-    """202: the work runs as a job; GET the status URL until the status is checked/imported."""
-    db.session.refresh(batch)
+def _accepted_json(batch: LedgerImport) -> dict:
+    """The work runs as a job; GET the status URL until the status is checked/imported."""
     payload = import_json(batch, with_rows=batch.status in ("checked", "imported"))
     payload["status_url"] = url_for("api.get_import", import_id=batch.id)
-    response = jsonify(payload)
-    response.status_code = 202
-    response.headers["Location"] = payload["status_url"]
-    return response
+    return payload
 
 
 @api_route("/imports/<int:import_id>", tags=["imports"], summary="An import and its problem rows")
@@ -158,8 +153,7 @@ def confirm_import(import_id: int):
     if jobs.in_background(batch):
         services.check_confirm(batch, acting_user=current_user)
         jobs.start(batch, jobs.CONFIRM_KIND, acting_user=current_user)
-        db.session.commit()  # hands the job to the engine
-        return _accepted(batch)
+        return job_started(batch, _accepted_json)
     services.confirm(batch, acting_user=current_user)
     db.session.commit()
     return jsonify(import_json(batch, with_rows=True))

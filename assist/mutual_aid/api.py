@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from assist.api import api_route, created, fields, listing, require_roles
+from assist.api import api_route, created, fields, job_started, listing, require_roles
 from assist.api.core import iso
 from assist.attachments.services import as_json
 from assist.auth.models import Role
@@ -418,9 +418,7 @@ def upload_roster():
             rows=rows,
             skip_bad=form.skip_bad,
         )
-        db.session.commit()  # hands the job to the engine
-        db.session.refresh(job)
-        return _roster_job_json(job), 202
+        return job_started(job, _roster_job_json)
     if dry:
         report = services.dry_run(
             unit, term, acting_user=current_user, filename=upload.filename or "", data=data

@@ -194,43 +194,37 @@ def plan_new():
     form.base_plan.choices = [("", "—")] + [(str(p.id), f"{p.code} {p.name}") for p in bases]
     if request.method == "GET":
         form.documents.data = list(services.DEFAULT_DOCUMENTS["hospital"])
-    if form.validate_on_submit():
+
+    def create():
         base_id = id_or_none(form.base_plan.data)
         base = db.session.get(Plan, base_id) if base_id else None
+        if form.base_plan.data and base is None:
+            raise ValidationError(_("No such plan."), fields={"base_plan": _("No such plan.")})
         kind = form.kind.data
+        plan = services.create_plan(
+            acting_user=current_user,
+            code=form.code.data,
+            name=form.name.data,
+            kind=kind,
+            base_plan=base,
+            description=form.description.data or "",
+        )
+        event = EVENT_FOR_PLAN[kind]
+        services.add_term(plan, acting_user=current_user, data=form.term_input(kind, event))
+        return plan
 
-        def create():
-            if form.base_plan.data and base is None:
-                raise ValidationError(_("No such plan."), fields={"base_plan": _("No such plan.")})
-            plan = services.create_plan(
-                acting_user=current_user,
-                code=form.code.data,
-                name=form.name.data,
-                kind=kind,
-                base_plan=base,
-                description=form.description.data or "",
-            )
-            event = EVENT_FOR_PLAN[kind]
-            services.add_term(plan, acting_user=current_user, data=form.term_input(kind, event))
-            return plan
-
-        outcome = _perform_term(form, create)
-        if outcome.ok:
-            flash(_("Plan %(code)s added.", code=outcome.value.code), "success")
-            return redirect(url_for("mutual_aid.index"))
-        return _plan_page(form, status=outcome.status)
-    return _plan_page(form, status=422 if form.errors else 200)
+    return _save_plan_form(form, create, lambda plan: _("Plan %(code)s added.", code=plan.code))
 
 
-def _perform_term(form, action):
-    try:
-        value = action()
-    except DomainError as err:
-        db.session.rollback()
-        _term_errors(form, err)  # unplaced: flashed at the top
-        return Outcome(error=err)
-    db.session.commit()
-    return Outcome(value=value)
+def _save_plan_form(form, action, done, **page):
+    """The plan and term forms' one path: save through `action` and go back to the plans,
+    or show the form again with the service's refusal beside its fields."""
+    if not form.validate_on_submit():
+        return _plan_page(form, status=422 if form.errors else 200, **page)
+    outcome = perform(action, refused=lambda err: _term_errors(form, err), done=done)
+    if outcome.ok:
+        return redirect(url_for("mutual_aid.index"))
+    return _plan_page(form, status=outcome.status, **page)
 
 
 @bp.route("/plans/<int:plan_id>/terms/new", methods=["GET", "POST"])
@@ -252,21 +246,14 @@ def term_new(plan_id: int):
         else:
             form.documents.data = list(services.DEFAULT_DOCUMENTS[event])
             form.sex.data = "F" if plan.kind == "women" else ""
-    if form.validate_on_submit():
-        outcome = _perform_term(
-            form,
-            lambda: services.add_term(
-                plan, acting_user=current_user, data=form.term_input(plan.kind, event)
-            ),
-        )
-        if outcome.ok:
-            flash(
-                _("Term %(label)s added to %(code)s.", label=outcome.value.label, code=plan.code),
-                "success",
-            )
-            return redirect(url_for("mutual_aid.index"))
-        return _plan_page(form, plan=plan, status=outcome.status)
-    return _plan_page(form, plan=plan, status=422 if form.errors else 200)
+    return _save_plan_form(
+        form,
+        lambda: services.add_term(
+            plan, acting_user=current_user, data=form.term_input(plan.kind, event)
+        ),
+        lambda term: _("Term %(label)s added to %(code)s.", label=term.label, code=plan.code),
+        plan=plan,
+    )
 
 
 @bp.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
@@ -288,18 +275,15 @@ def term_edit(term_id: int):
     form.documents.choices = _document_choices()
     if request.method == "GET":
         form.fill(term, event)
-    if form.validate_on_submit():
-        outcome = _perform_term(
-            form,
-            lambda: services.update_term(
-                term, acting_user=current_user, data=form.term_input(plan.kind, event)
-            ),
-        )
-        if outcome.ok:
-            flash(_("Term %(label)s saved.", label=term.label), "success")
-            return redirect(url_for("mutual_aid.index"))
-        return _plan_page(form, plan=plan, term=term, status=outcome.status)
-    return _plan_page(form, plan=plan, term=term, status=422 if form.errors else 200)
+    return _save_plan_form(
+        form,
+        lambda: services.update_term(
+            term, acting_user=current_user, data=form.term_input(plan.kind, event)
+        ),
+        lambda _value: _("Term %(label)s saved.", label=term.label),
+        plan=plan,
+        term=term,
+    )
 
 
 # ------------------------------------------------------------------------------- calendar
@@ -461,24 +445,41 @@ def roster(unit_id: int):
     upload = form.file.data
     data = upload.read() if upload else b""
     filename = upload.filename if upload else ""
-    try:
+
+    def check_and_report():
         services.check_enrol(current_user, unit)
         rows = len(read_roster(filename or "", data))  # a bad file is refused here, at once
         if rows > roster_jobs.inline_rows():
-            token = roster_jobs.keep_roster(current_user.id, data, filename or "", rows)
-            job = roster_jobs.start(
-                unit, term, acting_user=current_user, token=token, mode="dry_run", rows=rows
-            )
-            db.session.commit()  # hands the job to the engine
-            return redirect(url_for("mutual_aid.roster_job", unit_id=unit.id, job_id=job.id))
+            return None, rows  # too long to read while the browser waits: a job reads it
         report = services.dry_run(
             unit, term, acting_user=current_user, filename=filename or "", data=data
         )
-    except DomainError as err:
-        db.session.rollback()
+        return report, rows
+
+    def refused(err: DomainError) -> None:
         form.file.errors = [err.fields.get("file") or err.message]
+
+    outcome = perform(check_and_report, refused=refused, rollback=True)
+    if outcome.ok and outcome.value[0] is None:
+        rows = outcome.value[1]
+        outcome = perform(
+            lambda: roster_jobs.start(
+                unit,
+                term,
+                acting_user=current_user,
+                token=roster_jobs.keep_roster(current_user.id, data, filename or "", rows),
+                mode="dry_run",
+                rows=rows,
+            ),
+            refused=refused,
+        )
+        if outcome.ok:  # committed: the job is the engine's now
+            return redirect(
+                url_for("mutual_aid.roster_job", unit_id=unit.id, job_id=outcome.value.id)
+            )
+    if not outcome.ok:
         return _unit_page(unit, roster_form=form, status=422)
-    db.session.rollback()
+    report, rows = outcome.value
     confirm = ConfirmRosterForm(
         formdata=None,
         token=roster_jobs.keep_roster(current_user.id, data, filename or "", rows),
@@ -612,21 +613,22 @@ def renew(unit_id: int):
     from_term = db.session.get(PlanTerm, int(form.from_term.data))
     to_term = db.session.get(PlanTerm, int(form.to_term.data))
     dry = form.confirm.data != "1"
-    try:
-        result = services.renew(
+    outcome = perform(
+        lambda: services.renew(
             unit,
             from_term,
             to_term,
             acting_user=current_user,
             dry=dry,
             skip_bad=form.skip_bad.data,
-        )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
+        ),
+        rollback=dry,
+        done=None if dry else lambda result: _("%(n)d members renewed.", n=result.rows_enrolled),
+    )
+    if not outcome.ok:
         return redirect(url_for("mutual_aid.unit", unit_id=unit.id))
+    result = outcome.value
     if dry:
-        db.session.rollback()
         confirm = RenewForm(formdata=None, from_term=from_term.id, to_term=to_term.id, confirm="1")
         confirm.from_term.choices = confirm.to_term.choices = _term_choices()
         return render_template(
@@ -637,8 +639,6 @@ def renew(unit_id: int):
             confirm_url=url_for("mutual_aid.renew", unit_id=unit.id),
             is_renewal=True,
         )
-    db.session.commit()
-    flash(_("%(n)d members renewed.", n=result.rows_enrolled), "success")
     return redirect(url_for("mutual_aid.batch", batch_id=result.id))
 
 

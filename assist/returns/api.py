@@ -3,7 +3,7 @@
 from flask import abort, jsonify, url_for
 from flask_login import current_user
 
-from assist.api import api_route, fields, require_roles
+from assist.api import api_route, fields, job_started, require_roles
 from assist.api.core import iso
 from assist.core.scoping import get_scoped_or_404
 from assist.extensions import db
@@ -103,23 +103,17 @@ def compile_return():
     body = COMPILE.body()
     kind, period = body.period_kind, body.period
     job = jobs.start(current_user.centre, kind, period, acting_user=current_user)
-    db.session.commit()  # hands the job to the engine
-    db.session.refresh(job)
-    return _job_response(job, 202)
+    return job_started(job, _job_json)
 
 
-def _job_response(job, code=200):
+def _job_json(job) -> dict:
     payload = jobs.job_json(job)
     payload["status_url"] = url_for("api.get_compile_job", job_id=job.id)
     if payload["return_id"] and not payload["error"]:
         payload["version_url"] = url_for(
             "api.get_return_version", return_id=payload["return_id"], number=payload["version"]
         )
-    response = jsonify(payload)
-    response.status_code = code
-    if code == 202:
-        response.headers["Location"] = payload["status_url"]
-    return response
+    return payload
 
 
 @api_route(
@@ -131,7 +125,7 @@ def get_compile_job(job_id: int):
     job = jobs.load_job(job_id, user=current_user)
     if job is None:
         abort(404)
-    return _job_response(job)
+    return jsonify(_job_json(job))
 
 
 @api_route("/returns/<int:return_id>", tags=["returns"], summary="The current version of a return")

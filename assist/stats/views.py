@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from assist.auth.forms import EmptyForm
 from assist.centres.models import Centre
 from assist.core.errors import ValidationError
-from assist.core.forms import int_arg
+from assist.core.forms import audited, int_arg, perform
 from assist.core.money import format_yuan
 from assist.core.nav import Card, register_card, register_nav
 from assist.core.redirects import safe_next
@@ -56,8 +56,7 @@ def index():
     except ValidationError as err:
         flash(err.message, "danger")
         return redirect(url_for("stats.index"))
-    board = services.dashboard(centre, period)
-    db.session.commit()
+    board = perform(lambda: services.dashboard(centre, period)).value  # built once, kept
     return render_template(
         "stats/index.html",
         board=board,
@@ -93,12 +92,19 @@ def report():
     except ValidationError as err:
         flash(err.message, "danger")
         return redirect(url_for("stats.index"))
-    subject = Report(centre.id, centre, period)
-    document, html = prepare(STATS_REPORT, subject, acting_user=current_user)
-    pdf = render_pdf(html, static_root=static_root())
-    finish(document, pdf, acting_user=current_user)
-    db.session.commit()
-    return pdf_response(document, pdf, download=request.values.get("download") == "1")
+
+    def issue():
+        document, html = prepare(
+            STATS_REPORT, Report(centre.id, centre, period), acting_user=current_user
+        )
+        pdf = render_pdf(html, static_root=static_root())
+        finish(document, pdf, acting_user=current_user)
+        return document, pdf
+
+    return audited(
+        issue,
+        lambda issued: pdf_response(*issued, download=request.values.get("download") == "1"),
+    )
 
 
 @bp.route("/refresh", methods=["POST"])

@@ -4,7 +4,7 @@ import io
 import re
 from datetime import date
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from assist.applicants.models import Category
@@ -17,17 +17,11 @@ from assist.funds.reconcile import verify_ledger
 from tests.conftest import login, post_form
 from tests.factories import make_applicant, make_standard, user
 from tests.funds.factories import allocate_down, balance, make_fund, make_ready_case
+from tests.imports.ledger_sheet import xlsx_bytes
 
 
 def _xlsx(headers, rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(rows, headers)
 
 
 def _upload(client, url, data, name, token_from):

@@ -1,36 +1,21 @@
 """Ledger files for the import tests: every kind of bad row beside good ones."""
 
-import io
-
-from openpyxl import Workbook
-
 from tests.factories import next_resident_id
+from tests.imports.ledger_sheet import HEADERS, head_row, spouse_row, xlsx_bytes
 
-HEADERS = [
-    "姓名",
-    "身份证号",
-    "户主身份证号",
-    "与户主关系",
-    "联系电话",
-    "住址",
-    "工作单位",
-    "授权日期",
-    "家庭年收入",
-    "月收入",
-]
+__all__ = ["HEADERS", "csv_bytes", "ledger_rows", "xlsx_bytes"]
 
 
 def ledger_rows(held_id: str) -> tuple[list[list], dict]:
     a, spouse, b = next_resident_id(), next_resident_id(female=True), next_resident_id()
-    good = ["", "", "13912345678", "苏州市姑苏区平江路1号", "苏州纺织厂", "2026.1.5", "12000", ""]
     bad_checksum = a[:-1] + ("0" if a[-1] != "0" else "1")
     rows = [
-        ["王建国", a, *good],  # 2 valid head
-        ["李秀英", spouse, a, "配偶", "", "", "", "", "", "800"],  # 3 valid member
-        ["赵六", bad_checksum, *good],  # 4 invalid ID
-        ["钱七", 110105194912310021, *good],  # 5 ID stored as a number
-        ["孙八", a, *good],  # 6 duplicate of row 2
-        ["周九", held_id, *good],  # 7 already held by a centre
+        head_row("王建国", a),  # 2 valid head
+        spouse_row(spouse, a),  # 3 valid member
+        head_row("赵六", bad_checksum),  # 4 invalid ID
+        head_row("钱七", 110105194912310021),  # 5 ID stored as a number
+        head_row("孙八", a),  # 6 duplicate of row 2
+        head_row("周九", held_id),  # 7 already held by a centre
         [
             "吴十",
             next_resident_id(),
@@ -69,17 +54,6 @@ def ledger_rows(held_id: str) -> tuple[list[list], dict]:
         ],  # 10
     ]
     return rows, {"head": a, "spouse": spouse, "second": b}
-
-
-def xlsx_bytes(rows: list[list], headers=HEADERS) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def csv_bytes(rows: list[list], encoding: str, headers=HEADERS) -> bytes:
