@@ -7,12 +7,13 @@ entries); a page that loaded something per row would go far above the limit.
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from assist.applicants.models import Applicant
+from assist.audit.models import AuditEntry
 from assist.cases.models import AidCase
 from assist.extensions import db
-from assist.funds.models import Fund, Payment, PaymentBatch
+from assist.funds.models import Fund, LedgerEntry, Payment, PaymentBatch
 from tests.conftest import login
 
 #: The most statements any page may run: sign-in and session checks, the scoped query, a
@@ -58,18 +59,21 @@ def _pages() -> list[tuple[str, str]]:
     payment = _first(select(Payment).order_by(Payment.id))
     batch = _first(select(PaymentBatch).order_by(PaymentBatch.id))
     fund = _first(select(Fund).order_by(Fund.id))
+    # A deep page is one reached by its key (old `?page=N` links go back to page 1).
+    audit_key = db.session.scalar(select(func.max(AuditEntry.id)))
+    ledger_key = db.session.scalar(select(func.max(LedgerEntry.id)))
     return [
         ("sz.admin", "/"),
         ("sz.admin", "/admin/users/"),
         ("sz.admin", "/admin/centres/"),
         ("sz.admin", "/admin/standards/"),
         ("sz.admin", "/audit/"),
-        ("sz.admin", "/audit/?page=2"),
+        ("sz.admin", f"/audit/?after={audit_key}&page=2"),
         ("sz.auditor", "/"),
         ("sz.auditor", "/funds/balances"),
         ("sz.auditor", f"/funds/{fund.id}"),
         ("sz.auditor", "/funds/ledger"),
-        ("sz.auditor", "/funds/ledger?page=2"),
+        ("sz.auditor", f"/funds/ledger?after={ledger_key}&page=2"),
         ("sz.auditor", "/funds/reconciliation"),
         ("sz.auditor", "/funds/payments"),
         ("sz.auditor", f"/funds/payments/{payment.id}"),
@@ -77,6 +81,8 @@ def _pages() -> list[tuple[str, str]]:
         ("sz.auditor", f"/funds/batches/{batch.id}"),
         ("sz.finance", "/"),
         ("sz.finance", "/funds/to-pay"),
+        ("sz.auditor", "/mutual-aid/units"),
+        ("sz.auditor", "/mutual-aid/claims"),
         ("sz.supervisor", "/"),
         ("sz.supervisor", "/files/"),
         ("sz.supervisor", "/files/?q=%E5%BB%BA"),

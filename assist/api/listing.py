@@ -17,7 +17,7 @@ from sqlalchemy import Select
 
 from assist.api import fields, require_roles
 from assist.core.inputs import MAX_INT
-from assist.core.pagination import COUNT_CAP, bounded_count
+from assist.core.pagination import COUNT_CAP, beyond, bounded_count, key_order
 from assist.extensions import db
 
 _PREFIX = "k1:"
@@ -76,7 +76,8 @@ LIST_RESPONSE = {
 
 
 def page_json(items: list, serialise, *, per_page: int, total: int, capped: bool, more: bool):
-    """A list's answer from a page already read (`more`: a row follows the last one)."""
+    """A list's answer from a page already read (`more`: a row follows the last one); rows
+    are keyed by their `id`, whatever order the list follows."""
     return {
         "items": [serialise(row) for row in items],
         "per_page": per_page,
@@ -89,14 +90,18 @@ def page_json(items: list, serialise, *, per_page: int, total: int, capped: bool
 def list_response(stmt: Select, serialise, *, key, args, newest_first: bool = True, **extra):
     """Answer one page of `stmt` (scoped and filtered by the caller), ordered by `key`.
 
+    `key` is the primary-key column, or a tuple of order columns ending with it (e.g.
+    `(Plan.code, Plan.id)`; not NULL on listed rows), all descending with `newest_first`,
+    all ascending without; the cursor names the last row's id either way, and a row outside
+    the list positions nothing (see core.pagination.beyond).
     `args` holds `after` and `per_page` (see `page_fields`); `extra` joins the answer.
     """
     total, capped = bounded_count(stmt)
     stmt = stmt.order_by(None)
+    page = stmt.order_by(*key_order(key, up=not newest_first))
     if args.after is not None:
-        stmt = stmt.where(key < args.after if newest_first else key > args.after)
-    order = key.desc() if newest_first else key.asc()
-    rows = list(db.session.scalars(stmt.order_by(order).limit(args.per_page + 1)).unique())
+        page = page.where(beyond(stmt, key, args.after, up=not newest_first))
+    rows = list(db.session.scalars(page.limit(args.per_page + 1)).unique())
     body = page_json(
         rows[: args.per_page],
         serialise,

@@ -5,7 +5,8 @@ each file with its centre. Counting stops at COUNT_CAP, so a page is as cheap at
 as at 100. The list pages by keyset (`?after=<id>` / `?before=<id>`: the file the page starts
 after, in the chosen order, with its id as the tiebreak), so a deep page reads only its own
 rows. A bare `?page=N` is no position on the web list (an old bookmark starts again at the
-first page, `FileQuery.is_bare_page`); only the JSON API still pages by OFFSET up to MAX_PAGE.
+first page, `FileQuery.is_bare_page`), nor in the JSON API (refused there): nothing pages by
+OFFSET. MAX_PAGE only bounds the page number a link shows.
 """
 
 import re
@@ -378,10 +379,8 @@ def search(user, query: FileQuery, today: date | None = None) -> FilePage:
         if query.after is not None:
             page_stmt = page_stmt.where(_comes_after(user, query.sort, query.after))
             page = max(query.page, 2)
-        else:  # no key: the first page, or the JSON API's ?page=N by OFFSET
-            page = query.page
-            if page > 1:
-                page_stmt = page_stmt.offset((page - 1) * size)
+        else:  # no key: the first page (a bare ?page=N was sent back to it by the view)
+            page = 1
         rows = list(db.session.scalars(page_stmt))
         more_after, more_before = len(rows) > size, page > 1
         items = rows[:size]

@@ -254,11 +254,11 @@ def index():
     role = request.args.get("role")
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
-    stmt = stmt.order_by(Centre.code, User.username)
+    order = (Centre.code, User.username, User.id)
     fmt = requested_format()
     if fmt:
-        return respond("users", stmt, fmt)
-    page = paginate(stmt, per_page=50)
+        return respond("users", stmt.order_by(*order), fmt)
+    page = paginate(stmt, per_page=50, key=order, ascending=True)
     return render_template("users/index.html", page=page, q=q, role=role, roles=list(Role))
 
 

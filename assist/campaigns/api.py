@@ -96,6 +96,10 @@ ENTRY_PARAMS = fields.Schema(
     status=fields.Choice([s.value for s in EntryStatus], default=EntryStatus.LISTED.value),
     **listing.page_fields(per_page=PAGE, max_per_page=PAGE),
 )
+#: A campaign's quotas, lists and sample checks: PAGE at a time (follow `next` with `after`).
+PAGE_PARAMS = fields.Schema(**listing.page_fields(per_page=PAGE, max_per_page=PAGE))
+#: Campaigns: 200 a page, as many as the list showed before it paged.
+CAMPAIGN_PARAMS = fields.Schema(**listing.page_fields(per_page=200, max_per_page=200))
 REASON_REQUEST = fields.Schema(reason=fields.Text(required=True))
 LIST_ACTION_REQUEST = fields.Schema(
     reason=fields.Text(description="return: what must change"),
@@ -331,13 +335,19 @@ def check_json(check: SampleCheck, *, detail: bool = False) -> dict:
 @api_route(
     "/campaigns",
     tags=TAGS,
-    summary="The campaigns the caller sees (run in scope, or above it with a quota in scope)",
-    responses={200: {"description": "{items}"}},
+    summary="The campaigns the caller sees (run in scope, or above it with a quota in scope), "
+    "latest start first, 200 at a time (follow `next` with `after`)",
+    parameters=CAMPAIGN_PARAMS,
+    responses=listing.LIST_RESPONSE,
 )
 def list_campaigns():
     require_roles(*READERS)
-    rows = db.session.scalars(queries.visible_campaigns(current_user).limit(200)).all()
-    return jsonify({"items": [campaign_json(c) for c in rows]})
+    return listing.list_response(
+        queries.visible_campaigns(current_user),
+        campaign_json,
+        key=(Campaign.starts_on, Campaign.id),
+        args=CAMPAIGN_PARAMS.args(),
+    )
 
 
 @api_route(
@@ -390,18 +400,18 @@ def get_campaign(campaign_id: int):
 @api_route(
     "/campaigns/<int:campaign_id>/quotas",
     tags=TAGS,
-    summary="The campaign's quotas in the caller's scope",
-    responses={200: {"description": "{items}"}},
+    summary="The campaign's quotas in the caller's scope, 100 at a time (follow `next`)",
+    parameters=PAGE_PARAMS,
+    responses=listing.LIST_RESPONSE,
 )
 def list_quotas(campaign_id: int):
     require_roles(*READERS)
     campaign = _campaign(campaign_id)
-    rows = db.session.scalars(
-        scoped(select(Quota).where(Quota.campaign_id == campaign.id), current_user, Quota.centre_id)
-        .options(selectinload(Quota.centre), selectinload(Quota.parent))
-        .order_by(Quota.id)
-    ).all()
-    return jsonify({"items": [quota_json(q) for q in rows]})
+    args = PAGE_PARAMS.args()
+    stmt = scoped(
+        select(Quota).where(Quota.campaign_id == campaign.id), current_user, Quota.centre_id
+    ).options(selectinload(Quota.centre), selectinload(Quota.parent))
+    return listing.list_response(stmt, quota_json, key=Quota.id, args=args, newest_first=False)
 
 
 @api_route(
@@ -499,20 +509,22 @@ def decide_request(request_id: int, action: str):
 @api_route(
     "/campaigns/<int:campaign_id>/lists",
     tags=TAGS,
-    summary="The campaign's lists in the caller's scope, with counts",
-    responses={200: {"description": "{items}"}},
+    summary="The campaign's lists in the caller's scope, with counts, 100 at a time",
+    parameters=PAGE_PARAMS,
+    responses=listing.LIST_RESPONSE,
 )
 def list_lists(campaign_id: int):
     require_roles(*READERS)
     campaign = _campaign(campaign_id)
-    rows = db.session.scalars(
-        scoped(
-            select(CampaignList).where(CampaignList.campaign_id == campaign.id),
-            current_user,
-            CampaignList.centre_id,
-        ).order_by(CampaignList.id)
-    ).all()
-    return jsonify({"items": [list_json(c) for c in rows]})
+    args = PAGE_PARAMS.args()
+    stmt = scoped(
+        select(CampaignList).where(CampaignList.campaign_id == campaign.id),
+        current_user,
+        CampaignList.centre_id,
+    )
+    return listing.list_response(
+        stmt, list_json, key=CampaignList.id, args=args, newest_first=False
+    )
 
 
 @api_route(
@@ -723,20 +735,20 @@ def add_photo(visit_id: int):
 @api_route(
     "/campaigns/<int:campaign_id>/samples",
     tags=TAGS,
-    summary="The sample checks drawn in the caller's scope",
-    responses={200: {"description": "{items}"}},
+    summary="The sample checks drawn in the caller's scope, newest first, 100 at a time",
+    parameters=PAGE_PARAMS,
+    responses=listing.LIST_RESPONSE,
 )
 def list_samples(campaign_id: int):
     require_roles(*READERS)
     campaign = _campaign(campaign_id)
-    rows = db.session.scalars(
-        scoped(
-            select(SampleCheck).where(SampleCheck.campaign_id == campaign.id),
-            current_user,
-            SampleCheck.centre_id,
-        ).order_by(SampleCheck.id.desc())
-    ).all()
-    return jsonify({"items": [check_json(c) for c in rows]})
+    args = PAGE_PARAMS.args()
+    stmt = scoped(
+        select(SampleCheck).where(SampleCheck.campaign_id == campaign.id),
+        current_user,
+        SampleCheck.centre_id,
+    )
+    return listing.list_response(stmt, check_json, key=SampleCheck.id, args=args)
 
 
 @api_route(

@@ -1,21 +1,24 @@
 """Paging that costs the same on page 1 and page 5,000, with 100 rows or 10 million.
 
-Counts stop at COUNT_CAP ("2,000+"), so a count never reads the whole table. Lists ordered by
-their primary key page by keyset (`?after=<id>` / `?before=<id>`): a deep page reads only
-its own rows instead of skipping all the rows before it as OFFSET does. Other lists page by
-OFFSET up to MAX_PAGE.
+Counts stop at COUNT_CAP ("2,000+"), so a count never reads the whole table. Every list pages
+by keyset (`?after=<id>` / `?before=<id>`): a page starts after (or ends before) one row in the
+list's order, so a deep page reads only its own rows instead of skipping all the rows before
+it as OFFSET does. A list ordered by something else than its id (oldest first, by name) pages
+by the composite key (order columns, id): the boundary row's order values are read in the same
+statement, from the list's own scoped statement, so a key outside the list positions nothing.
+An old `?page=N` link (pages had numbers once) starts again at the first page, filters kept.
 """
 
 from dataclasses import dataclass, field
 
-from flask import request
-from sqlalchemy import Select, func, select
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select, tuple_
 
 from assist.core.inputs import id_or_none
 from assist.extensions import db
 
 COUNT_CAP = 2_000
-MAX_PAGE = 1_000
 
 
 @dataclass
@@ -29,6 +32,8 @@ class Page:
     #: Query arguments of the previous and next pages (None when there is none).
     prev_args: dict | None = None
     next_args: dict | None = None
+    #: Query (and path) arguments of the first page: the filters, no key.
+    first_args: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -51,8 +56,9 @@ class Page:
         return self.next_args is not None
 
 
-def bounded_count(stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """Count the rows of `stmt` up to `cap` + 1: cheap however many rows exist."""
+def bounded_count(stmt: Select, cap: int | None = None) -> tuple[int, bool]:
+    """Count the rows of `stmt` up to `cap` (COUNT_CAP) + 1: cheap however many rows exist."""
+    cap = COUNT_CAP if cap is None else cap
     inner = stmt.order_by(None).limit(cap + 1).subquery()
     n = db.session.scalar(select(func.count()).select_from(inner)) or 0
     return min(n, cap), n > cap
@@ -75,55 +81,107 @@ def _int_arg(name: str) -> int | None:
     return id_or_none(request.args.get(name, ""))
 
 
-def paginate(stmt: Select, *, per_page: int = 50, key=None) -> Page:
+def restart_bare_page() -> None:
+    """An old link to `?page=N` without a key: start again at page 1, filters kept, and say why.
+
+    Pages were numbered once (OFFSET); a number alone no longer says where a page starts.
+    Only a GET moves: a form posted back to a list URL is answered where it was sent.
+    """
+    page = _int_arg("page") or 1
+    if request.method != "GET" or page <= 1:
+        return
+    if _int_arg("after") is not None or _int_arg("before") is not None:
+        return
+    flash(
+        _(
+            "This link pointed to a page by its number; the list now pages from row to row, "
+            "so it starts again at the first page."
+        ),
+        "info",
+    )
+    kept = {k: v for k, v in request.args.lists() if k not in ("page", "after", "before")}
+    abort(redirect(url_for(request.endpoint, **(request.view_args or {}), **kept)))
+
+
+def key_columns(key) -> tuple:
+    """A list's key as a tuple: one primary-key column, or order columns ending with it."""
+    return tuple(key) if isinstance(key, tuple | list) else (key,)
+
+
+def _boundary(stmt: Select, column, ident, boundary: int):
+    """`column`'s value on row `boundary`, read from the list's own (scoped, filtered)
+    statement inside the page query: a row outside the list gives NULL, so an empty page."""
+    inner = stmt.with_only_columns(column).order_by(None).where(ident == boundary).limit(1)
+    return inner.correlate(None).scalar_subquery()
+
+
+def beyond(stmt: Select, key, boundary: int, *, up: bool):
+    """The condition for the rows of `stmt` past row `boundary` along `key`: greater keys with
+    `up`, smaller ones without. A composite key compares (order columns, id) as one row value,
+    the boundary's values read in the same statement (no OFFSET, one range however deep)."""
+    keys = key_columns(key)
+    ident = keys[-1]
+    if len(keys) == 1:
+        return ident > boundary if up else ident < boundary
+    here = tuple_(*(_boundary(stmt, c, ident, boundary) for c in keys[:-1]), boundary)
+    return tuple_(*keys) > here if up else tuple_(*keys) < here
+
+
+def key_order(key, *, up: bool) -> list:
+    """ORDER BY along `key`: every column ascending with `up`, descending without."""
+    return [c.asc() if up else c.desc() for c in key_columns(key)]
+
+
+def paginate(stmt: Select, *, per_page: int = 50, key, ascending: bool = False) -> Page:
     """Run `stmt` for one page: a bounded count and one page query.
 
-    With `key` (the primary-key column the list is ordered by, newest first), pages follow
-    the key instead of an offset; `stmt` must then not be ordered already.
+    `key` is the list's order: its primary-key column (newest first, or oldest with
+    `ascending`), or a tuple of order columns ending with the primary key, e.g.
+    `(Unit.name, Unit.id)`; all go the same way, and the order columns must not be NULL on
+    listed rows (wrap a nullable one in `coalesce`). `stmt` must not be ordered already: the
+    order comes from `key`. An old `?page=N` link is redirected to the first page.
     """
-    page = min(_int_arg("page") or 1, MAX_PAGE if key is None else 10**9)
+    restart_bare_page()
+    ident = key_columns(key)[-1]
+    page = _int_arg("page") or 1
     total, capped = bounded_count(stmt)
     args = {k: v for k, v in request.args.items() if k not in ("page", "after", "before")}
-    if key is None:
-        items = list(
-            db.session.scalars(stmt.limit(per_page + 1).offset((page - 1) * per_page)).unique()
-        )
-        more = len(items) > per_page
-        items = items[:per_page]
-        return Page(
-            items,
-            page,
-            per_page,
-            total,
-            capped,
-            prev_args=dict(args, page=page - 1) if page > 1 else None,
-            next_args=dict(args, page=page + 1) if more and page < MAX_PAGE else None,
-        )
+    args = {**(request.view_args or {}), **args}
+    base = stmt.order_by(None)
+
     after, before = _int_arg("after"), _int_arg("before")
-    if before is not None:
-        rows = list(
-            db.session.scalars(
-                stmt.where(key > before).order_by(key.asc()).limit(per_page + 1)
-            ).unique()
-        )
+    if before is not None:  # walking back: the rows before the key, read in reverse
+        query = base.where(beyond(base, key, before, up=not ascending))
+        query = query.order_by(*key_order(key, up=not ascending))
+        rows = list(db.session.scalars(query.limit(per_page + 1)).unique())
         more_before = len(rows) > per_page
         items = list(reversed(rows[:per_page]))
         more_after = True
     else:
+        query = base.order_by(*key_order(key, up=ascending))
         if after is not None:
-            stmt = stmt.where(key < after)
-        rows = list(db.session.scalars(stmt.order_by(key.desc()).limit(per_page + 1)).unique())
+            query = query.where(beyond(base, key, after, up=ascending))
+        rows = list(db.session.scalars(query.limit(per_page + 1)).unique())
         more_after = len(rows) > per_page
         items = rows[:per_page]
         more_before = after is not None
     page = max(page, 2) if more_before else 1
-    ident = key.key
+    name = ident.key
     prev_args = None
     if more_before and items:
         prev_args = (
-            dict(args) if page <= 2 else dict(args, before=getattr(items[0], ident), page=page - 1)
+            dict(args) if page <= 2 else dict(args, before=getattr(items[0], name), page=page - 1)
         )
     next_args = (
-        dict(args, after=getattr(items[-1], ident), page=page + 1) if more_after and items else None
+        dict(args, after=getattr(items[-1], name), page=page + 1) if more_after and items else None
     )
-    return Page(items, page, per_page, total, capped, prev_args=prev_args, next_args=next_args)
+    return Page(
+        items,
+        page,
+        per_page,
+        total,
+        capped,
+        prev_args=prev_args,
+        next_args=next_args,
+        first_args=args,
+    )

@@ -5,13 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from assist.api import api_route, created, fields, require_roles
+from assist.api import api_route, created, fields, listing, require_roles
 from assist.auth.models import Role
 from assist.cases.models import AidCase
 from assist.centres.scoping import get_scoped_or_404, subtree_ids
-from assist.core import pagination
 from assist.core.errors import NotFound, ValidationError
-from assist.core.pagination import bounded_count
 from assist.documents import services as documents
 from assist.documents.views import pdf_response
 from assist.extensions import db
@@ -71,8 +69,7 @@ LEDGER_FILTERS = fields.Schema(
     kind=fields.Choice([k.value for k in EntryKind]),
     case=fields.Text(40, description="case number"),
     **{"from": fields.Day(), "to": fields.Day()},
-    page=fields.Integer(minimum=1, default=1),
-    per_page=fields.Integer(minimum=1, maximum=500, default=100),
+    **listing.page_fields(per_page=100, max_per_page=500),
 )
 
 _money = fields.money_out
@@ -309,13 +306,9 @@ def payments_reverse(payment_id: int):
 @api_route(
     "/ledger",
     tags=TAGS,
-    summary="Ledger rows in scope, newest first, filtered",
+    summary="Ledger rows in scope, newest first, filtered, 100 at a time (follow `next`)",
     parameters=LEDGER_FILTERS,
-    responses={
-        200: {
-            "description": "{items, page, per_page, total, total_is_capped}: total stops at 2,000"
-        }
-    },
+    responses=listing.LIST_RESPONSE,
 )
 def ledger_list():
     require_roles(*READERS)
@@ -330,21 +323,7 @@ def ledger_list():
         "to": args.to.isoformat() if args.to else "",
     }
     stmt = queries.ledger_stmt(current_user, MultiDict(clean))
-    page, per_page = args.page, args.per_page
-    # A bounded count ("2,000+"), as the pages: counting a whole ledger grows with it.
-    total, capped = bounded_count(stmt, pagination.COUNT_CAP)
-    rows = db.session.scalars(
-        stmt.order_by(LedgerEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return jsonify(
-        {
-            "items": [entry_json(e) for e in rows],
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "total_is_capped": capped,
-        }
-    )
+    return listing.list_response(stmt, entry_json, key=LedgerEntry.id, args=args)
 
 
 @api_route(

@@ -16,7 +16,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from assist.audit import labels as audit_labels
@@ -424,12 +424,10 @@ def run_reconciliation():
 @login_required
 @roles_required(Role.FINANCE, Role.AUDITOR)
 def to_pay():
-    stmt = (
-        queries.ready_to_pay_stmt(current_user)
-        .options(joinedload(AidCase.centre))
-        .order_by(AidCase.approved_at, AidCase.id)
-    )
-    page = paginate(stmt, per_page=50)
+    stmt = queries.ready_to_pay_stmt(current_user).options(joinedload(AidCase.centre))
+    # Oldest approval first; a payable case was approved, the creation time stands in otherwise.
+    waited = func.coalesce(AidCase.approved_at, AidCase.created_at)
+    page = paginate(stmt, per_page=50, key=(waited, AidCase.id), ascending=True)
     count, remaining = queries.ready_to_pay_totals(current_user)
     return render_template("funds/to_pay.html", page=page, count=count, remaining=remaining)
 

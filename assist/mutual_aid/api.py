@@ -8,6 +8,7 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from assist.api import api_route, created, fields, job_started, listing, require_roles
 from assist.api.core import iso
@@ -66,6 +67,7 @@ UNIT_REQUEST = fields.Schema(
     contact_phone=fields.Text(40),
     address=fields.Text(200),
 )
+PLAN_PARAMS = fields.Schema(**listing.page_fields(per_page=100, max_per_page=100))
 UNIT_PARAMS = fields.Schema(**listing.page_fields(per_page=100, max_per_page=100))
 ROSTER_FORM = fields.Schema(
     unit_id=fields.Id(required=True),
@@ -262,11 +264,22 @@ def _term_input(term) -> services.TermInput:
     )
 
 
-@api_route("/mutual-aid/plans", tags=TAGS, summary="The mutual-aid plans and their terms")
+@api_route(
+    "/mutual-aid/plans",
+    tags=TAGS,
+    summary="The mutual-aid plans and their terms, by code, 100 at a time (follow `next`)",
+    parameters=PLAN_PARAMS,
+    responses=listing.LIST_RESPONSE,
+)
 def list_plans():
     require_roles(*READERS)
-    plans = db.session.scalars(select(Plan).order_by(Plan.code)).all()
-    return jsonify({"items": [plan_json(p) for p in plans]})
+    return listing.list_response(
+        select(Plan).options(selectinload(Plan.terms)),
+        plan_json,
+        key=(Plan.code, Plan.id),
+        args=PLAN_PARAMS.args(),
+        newest_first=False,
+    )
 
 
 @api_route(

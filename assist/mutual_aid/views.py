@@ -359,12 +359,9 @@ def calendar():
 @login_required
 @roles_required(*READERS)
 def units():
-    stmt = (
-        scoped(select(Unit), current_user, Unit.centre_id)
-        .options(joinedload(Unit.centre))
-        .order_by(Unit.name, Unit.id)
-    )
-    return render_template("mutual_aid/units.html", page=paginate(stmt))
+    stmt = scoped(select(Unit), current_user, Unit.centre_id).options(joinedload(Unit.centre))
+    page = paginate(stmt, key=(Unit.name, Unit.id), ascending=True)
+    return render_template("mutual_aid/units.html", page=page)
 
 
 def _centre_choices() -> list[tuple[str, str]]:
@@ -663,8 +660,10 @@ def _fee_form(form=None) -> FeeForm:
 def batch(batch_id: int, fee_form=None, status=200):
     batch = get_scoped_or_404(EnrolmentBatch, batch_id, current_user)
     members = paginate(
-        select(Enrolment).where(Enrolment.batch_id == batch.id).order_by(Enrolment.id),
+        select(Enrolment).where(Enrolment.batch_id == batch.id),
         per_page=100,
+        key=Enrolment.id,
+        ascending=True,
     )
     bad = [r for r in batch.row_results if not r["ok"]]
     return render_template(
@@ -763,7 +762,7 @@ def claims():
         stmt = coverage.overdue_stmt(stmt)
     return render_template(
         "mutual_aid/claims.html",
-        page=paginate(stmt.options(*coverage.claim_list_options()).order_by(Claim.id.desc())),
+        page=paginate(stmt.options(*coverage.claim_list_options()), key=Claim.id),
         view=view,
         days=services.payment_days(),
     )
