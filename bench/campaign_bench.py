@@ -45,6 +45,7 @@ from assist.cases import services as case_services  # noqa: E402
 from assist.core.timeutil import local_today, utcnow  # noqa: E402
 from assist.extensions import db  # noqa: E402
 from assist.funds import services as funds  # noqa: E402
+from config import Config  # noqa: E402
 
 BASELINE_SQL = """
 INSERT INTO campaign_entries (campaign_id, list_id, applicant_id, status, is_outside_rule,
@@ -206,6 +207,8 @@ def main() -> None:
     reset(url)
     app = create_app(
         "testing",
+        # the production default: the test configuration counts the to-do badge on every page
+        INBOX_BADGE_SECONDS=Config.INBOX_BADGE_SECONDS,
         SQLALCHEMY_DATABASE_URI=url,
         STORAGE_DIR=tempfile.mkdtemp(prefix="bench-"),
         JOBS_BACKEND="inline",  # the draw job runs as the commit of the click returns

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, event, select, text  # noqa: E402
 from assist import create_app  # noqa: E402
 from assist.applicants.models import Applicant  # noqa: E402
 from assist.extensions import db  # noqa: E402
+from config import Config  # noqa: E402
 
 PASSWORD = "Bench-Pass-2026-x"  # noqa: S105 - throwaway benchmark users
 
@@ -94,7 +95,11 @@ def main() -> None:
     url = args.url or f"sqlite:///{tempfile.mkdtemp(prefix='assist-bench-')}/bench.sqlite3"
     reset(url)
     app = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=tempfile.mkdtemp(prefix="bench-")
+        "testing",
+        # the production default: the test configuration counts the to-do badge on every page
+        INBOX_BADGE_SECONDS=Config.INBOX_BADGE_SECONDS,
+        SQLALCHEMY_DATABASE_URI=url,
+        STORAGE_DIR=tempfile.mkdtemp(prefix="bench-"),
     )
     with app.app_context():
         from flask_migrate import upgrade

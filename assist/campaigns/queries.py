@@ -102,11 +102,15 @@ def progress(campaign: Campaign, user) -> list[Progress]:
             CampaignList.given_goods_fen,
         ).where(CampaignList.campaign_id == campaign.id)
     ).all()
-    screened = db.session.execute(
-        select(Screening.centre_id, func.count(Screening.id))
-        .where(Screening.campaign_id == campaign.id)
-        .group_by(Screening.centre_id)
-    ).all()
+    screened = (
+        db.session.execute(
+            select(Screening.centre_id, func.count(Screening.id))
+            .where(Screening.campaign_id == campaign.id)
+            .group_by(Screening.centre_id)
+        ).all()
+        if campaign.is_screening
+        else []
+    )
     paths = {
         c.id: c.path
         for c in db.session.scalars(select(Centre).where(Centre.path.startswith(user.centre.path)))
