@@ -108,28 +108,51 @@ def pytest_collection_modifyitems(config, items):
 
 
 #: Files whose tests are long and independent enough to run on different pytest-xdist workers
-#: (each test its own work unit); every other file stays whole on one worker (`--dist
-#: loadfile`), so its module fixtures are built once.
+#: (each test its own work unit). Every other file runs whole on one worker (`--dist
+#: loadfile`), so that its module fixtures are built once.
 SPLIT_FILES = ("tests/a11y/test_axe_crawl.py",)
 
-#: The longest files, handed out first so that no worker is left with a long one at the end
-#: (from `--durations`; the rest keep pytest's order).
-LONGEST_FIRST = ()
+#: Files that share a fixture built once per worker run together as one work unit, so that it
+#: is built once per run: the seeded demo (`seeded_demo`) and the a11y package's demo site.
+GROUPS = {
+    "tests/funds/test_demo.py": "seeded_demo",
+    "tests/test_demo_chain.py": "seeded_demo",
+    "tests/mutual_aid/test_demo.py": "seeded_demo",
+    "tests/a11y/test_keyboard.py": "a11y",
+    "tests/a11y/test_screen_reader.py": "a11y",
+    "tests/a11y/test_top_bar.py": "a11y",
+}
+
+#: The longest work units, handed out first so that no worker is left with a long one at the
+#: end (from `--durations`); the rest keep pytest's order. The two halves of the axe crawl go
+#: to the two workers, and the worker of the first then runs the other a11y tests on the same
+#: demo site.
+LONGEST_FIRST = (
+    "tests/a11y/test_axe_crawl.py",
+    "tests/a11y/",
+    "tests/funds/test_demo.py",
+    "tests/test_demo_chain.py",
+    "tests/mutual_aid/test_demo.py",
+)
+
+
+def _work_unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return nodeid if path in SPLIT_FILES else GROUPS.get(path, path)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadfile` (what `make test` asks for), with SPLIT_FILES and LONGEST_FIRST."""
+    """`--dist loadfile` (what `make test` asks for), with SPLIT_FILES, GROUPS, LONGEST_FIRST."""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
     class Scheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return nodeid if path in SPLIT_FILES else path
+            return _work_unit(nodeid)
 
-    config.option.loadscopereorder = False  # the order of the collection, set below
+    config.option.loadscopereorder = False  # the collection's order (LONGEST_FIRST)
     return Scheduling(config, log)
 
 
