@@ -193,18 +193,26 @@ def _maintenance_engine():
     return create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
-def _create_worker_database() -> None:
-    """(Re)create this worker's database; drop those left by runs that are no longer alive."""
+def _drop_databases(which) -> None:
+    """Drop the workers' databases for which `which(name, pid of their run)` is true (their
+    connections ended by force: a worker may still hold pooled ones)."""
     base = make_url(BASE_PG_URL).database
-    own = make_url(PG_URL).database
-    stale = re.compile(re.escape(base) + r"_p(\d+)_gw\d+")
+    pattern = re.compile(re.escape(base) + r"_p(\d+)_gw\d+")
     engine = _maintenance_engine()
     with engine.connect() as conn:
         for name in conn.execute(text("SELECT datname FROM pg_database")).scalars():
-            match = stale.fullmatch(name)
-            if match and name != own and not _alive(int(match[1])):
+            match = pattern.fullmatch(name)
+            if match and which(name, int(match[1])):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _create_worker_database() -> None:
+    """(Re)create this worker's database; drop those left by runs that are no longer alive."""
+    own = make_url(PG_URL).database
+    _drop_databases(lambda name, pid: name == own or not _alive(pid))
+    engine = _maintenance_engine()
+    with engine.connect() as conn:
         for attempt in range(10):  # two workers copying template1 at once may have to wait
             try:
                 conn.execute(text(f'CREATE DATABASE "{own}"'))
@@ -216,21 +224,15 @@ def _create_worker_database() -> None:
     engine.dispose()
 
 
-def _drop_worker_database() -> None:
-    engine = _maintenance_engine()
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(PG_URL).database}" WITH (FORCE)'))
-    engine.dispose()
-
-
 def pytest_configure(config):
     if BASE_PG_URL and WORKER:
         _create_worker_database()
 
 
 def pytest_unconfigure(config):
-    if BASE_PG_URL and WORKER:
-        _drop_worker_database()
+    """The run itself, once its workers are gone, drops any of their databases left over."""
+    if BASE_PG_URL and not WORKER:
+        _drop_databases(lambda name, pid: pid == int(RUN_PID))
 
 
 def pytest_sessionstart(session):
@@ -238,7 +240,14 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Fail the run when a test wrote into the working tree instead of its temporary folder."""
+    """Fail the run when a test wrote into the working tree instead of its temporary folder.
+
+    A worker also drops its own database here, as soon as its tests are done: the run may end
+    the worker's process right after it reports that it finished (before pytest_unconfigure).
+    """
+    if BASE_PG_URL and WORKER:
+        own = make_url(PG_URL).database
+        _drop_databases(lambda name, pid: name == own)
     before = getattr(session.config, "_assist_untracked", None)
     if before is None:
         return
