@@ -1,9 +1,12 @@
 # Assist — developer tasks.
 #
 #   make run       set up, compile translations, migrate, seed demo data, serve
-#   make test      set up, compile translations, run pytest (every test)
-#                  (TEST_DATABASE_URL from the environment picks the database;
-#                   PYTEST_ARGS="-k foo -x" passes options to pytest)
+#   make test      set up, compile translations, run pytest (every test), in parallel on
+#                  PYTEST_WORKERS pytest-xdist workers (default 2; auto = one per core;
+#                  0 = serially in one process), whole files per worker
+#                  (TEST_DATABASE_URL from the environment picks the database; on
+#                   PostgreSQL each worker uses its own <db>_p<pid>_gw<N>, made and dropped
+#                   by the run; PYTEST_ARGS="-k foo -x" passes options to pytest)
 #   make test-quick  the same without the slow lane (demo, browser, PDF, print jobs)
 #   make lint      ruff check + ruff format --check (changes nothing)
 #   make bench     run the benchmarks
@@ -28,12 +31,15 @@ REQUIREMENTS := $(wildcard requirements*.txt)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` / `make test-quick` (0 = serial, auto = one per core).
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: help setup venv system-deps system-deps-runtime translations run test test-quick lint audit bench \
 	clean distclean
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- environment ------------------------------------------------------------
 
@@ -67,10 +73,10 @@ run: venv system-deps-runtime translations
 
 # TEST_DATABASE_URL is simply inherited from the environment.
 test: setup translations
-	$(VPY) -m pytest -q $(PYTEST_ARGS)
+	$(VPY) -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-quick: venv translations
-	$(VPY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(VPY) -m pytest -q -m "not slow" $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: venv
 	@rc=0; \

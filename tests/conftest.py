@@ -3,25 +3,69 @@
 Set TEST_DATABASE_URL (postgresql+psycopg://…) to run the suite against PostgreSQL.
 """
 
+import atexit
 import contextvars
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+
+#: The pytest-xdist worker this process is ("gw0", "gw1", …), or "" in a serial run (and in the
+#: controller of a parallel run, which runs no test). xdist sets it before conftest is imported.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if not WORKER:
+    # The run's own id, inherited by its workers: their PostgreSQL databases are named after it
+    # so two runs on one TEST_DATABASE_URL never touch each other's (see _worker_database).
+    os.environ["ASSIST_TEST_RUN_PID"] = str(os.getpid())
+RUN_PID = os.environ["ASSIST_TEST_RUN_PID"]
+
+
+def _own_temp_dir(variable: str, prefix: str) -> None:
+    """A throw-away folder of this process's own (each worker its own), removed at its exit."""
+    if WORKER or variable not in os.environ:
+        path = tempfile.mkdtemp(prefix=f"{prefix}{WORKER or 'main'}-")
+        os.environ[variable] = path
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+
 
 # Before the app's configuration is imported: a development app (the CLI tests start some)
 # keeps its keys and database in a throw-away instance folder, never in the working tree.
-os.environ.setdefault("ASSIST_INSTANCE_DIR", tempfile.mkdtemp(prefix="assist-test-instance-"))
+_own_temp_dir("ASSIST_INSTANCE_DIR", "assist-test-instance-")
 # Hypothesis keeps its files (examples, constants) there too, not in .hypothesis/.
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="assist-hypothesis-"))
+_own_temp_dir("HYPOTHESIS_STORAGE_DIRECTORY", "assist-hypothesis-")
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
+
+#: The PostgreSQL database the run was given (TEST_DATABASE_URL), or "" for SQLite.
+BASE_PG_URL = os.environ.get("ASSIST_TEST_BASE_DATABASE_URL") or os.environ.get(
+    "TEST_DATABASE_URL", ""
+)
+
+
+def _worker_database(base: str, worker: str, run_pid: str) -> str:
+    """`<db>_p<run pid>_<worker>`: one database per worker of one run, next to the given one."""
+    url = make_url(base)
+    return url.set(database=f"{url.database}_p{run_pid}_{worker}").render_as_string(
+        hide_password=False
+    )
+
+
+if BASE_PG_URL and WORKER:
+    # Everything in this worker (the app's TestingConfig, worker processes it starts, CLI
+    # tests) reads TEST_DATABASE_URL: point it at the worker's own database before the app's
+    # configuration is imported. The given database is only the maintenance connection.
+    os.environ["ASSIST_TEST_BASE_DATABASE_URL"] = BASE_PG_URL
+    os.environ["TEST_DATABASE_URL"] = _worker_database(BASE_PG_URL, WORKER, RUN_PID)
 
 import pytest  # noqa: E402
 from flask import has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
 from assist import create_app  # noqa: E402
 from assist.extensions import db  # noqa: E402
@@ -57,6 +101,63 @@ def pytest_collection_modifyitems(config, items):
         path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
         if path.startswith(SLOW_PATHS):
             item.add_marker(pytest.mark.slow)
+    if WORKER:  # a parallel run: the longest files first (the sort is stable)
+        items.sort(
+            key=lambda item: _rank(Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix())
+        )
+
+
+#: Files whose tests are long and independent enough to run on different pytest-xdist workers
+#: (each test its own work unit). Every other file runs whole on one worker (`--dist
+#: loadfile`), so that its module fixtures are built once.
+SPLIT_FILES = ("tests/a11y/test_axe_crawl.py",)
+
+#: Files that share a fixture built once per worker run together as one work unit, so that it
+#: is built once per run: the seeded demo (`seeded_demo`) and the a11y package's demo site.
+GROUPS = {
+    "tests/funds/test_demo.py": "seeded_demo",
+    "tests/test_demo_chain.py": "seeded_demo",
+    "tests/mutual_aid/test_demo.py": "seeded_demo",
+    "tests/a11y/test_keyboard.py": "a11y",
+    "tests/a11y/test_screen_reader.py": "a11y",
+    "tests/a11y/test_top_bar.py": "a11y",
+}
+
+#: The longest work units, handed out first so that no worker is left with a long one at the
+#: end (from `--durations`); the rest keep pytest's order. The two halves of the axe crawl go
+#: to the two workers, and the worker of the first then runs the other a11y tests on the same
+#: demo site.
+LONGEST_FIRST = (
+    "tests/a11y/test_axe_crawl.py",
+    "tests/a11y/",
+    "tests/funds/test_demo.py",
+    "tests/test_demo_chain.py",
+    "tests/mutual_aid/test_demo.py",
+)
+
+
+def _work_unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return nodeid if path in SPLIT_FILES else GROUPS.get(path, path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (what `make test` asks for), with SPLIT_FILES, GROUPS, LONGEST_FIRST."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid)
+
+    config.option.loadscopereorder = False  # the collection's order (LONGEST_FIRST)
+    return Scheduling(config, log)
+
+
+def _rank(path: str) -> int:
+    return next((i for i, p in enumerate(LONGEST_FIRST) if path.startswith(p)), len(LONGEST_FIRST))
 
 
 def _untracked() -> set[str]:
@@ -75,12 +176,78 @@ def _untracked() -> set[str]:
     }
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _maintenance_engine():
+    """A connection to the given database, only to create and drop the workers' databases."""
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _drop_databases(which) -> None:
+    """Drop the workers' databases for which `which(name, pid of their run)` is true (their
+    connections ended by force: a worker may still hold pooled ones)."""
+    base = make_url(BASE_PG_URL).database
+    pattern = re.compile(re.escape(base) + r"_p(\d+)_gw\d+")
+    engine = _maintenance_engine()
+    with engine.connect() as conn:
+        for name in conn.execute(text("SELECT datname FROM pg_database")).scalars():
+            match = pattern.fullmatch(name)
+            if match and which(name, int(match[1])):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _create_worker_database() -> None:
+    """(Re)create this worker's database; drop those left by runs that are no longer alive."""
+    own = make_url(PG_URL).database
+    _drop_databases(lambda name, pid: name == own or not _alive(pid))
+    engine = _maintenance_engine()
+    with engine.connect() as conn:
+        for attempt in range(10):  # two workers copying template1 at once may have to wait
+            try:
+                conn.execute(text(f'CREATE DATABASE "{own}"'))
+                break
+            except OperationalError:
+                if attempt == 9:
+                    raise
+                time.sleep(0.5 + attempt)
+    engine.dispose()
+
+
+def pytest_configure(config):
+    if BASE_PG_URL and WORKER:
+        _create_worker_database()
+
+
+def pytest_unconfigure(config):
+    """The run itself, once its workers are gone, drops any of their databases left over."""
+    if BASE_PG_URL and not WORKER:
+        _drop_databases(lambda name, pid: pid == int(RUN_PID))
+
+
 def pytest_sessionstart(session):
     session.config._assist_untracked = _untracked()
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Fail the run when a test wrote into the working tree instead of its temporary folder."""
+    """Fail the run when a test wrote into the working tree instead of its temporary folder.
+
+    A worker also drops its own database here, as soon as its tests are done: the run may end
+    the worker's process right after it reports that it finished (before pytest_unconfigure).
+    """
+    if BASE_PG_URL and WORKER:
+        own = make_url(PG_URL).database
+        _drop_databases(lambda name, pid: name == own)
     before = getattr(session.config, "_assist_untracked", None)
     if before is None:
         return

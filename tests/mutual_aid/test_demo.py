@@ -8,8 +8,8 @@ from assist.funds.models import Fund, FundSource, LedgerEntry, Payment
 from assist.mutual_aid.models import Claim, Enrolment, Plan, Unit
 
 
-def test_seed_demo_enrols_units_and_takes_claims_through_every_state(runner):
-    seeded = runner.invoke(args=["seed-demo"])
+def test_seed_demo_enrols_units_and_takes_claims_through_every_state(runner, seeded_demo):
+    seeded = seeded_demo  # flask seed-demo, run once for the whole suite
     assert seeded.exit_code == 0, seeded.output
     assert {p.kind for p in db.session.scalars(select(Plan))} == {
         "hospital",
