@@ -87,6 +87,11 @@ class Applicant(db.Model):
     __table_args__ = (
         Index("ix_applicants_centre_status", "centre_id", "status"),
         Index("ix_applicants_centre_name", "centre_id", "name"),
+        # Files whose public notice has ended (the supervisor's "to activate" inbox): a range
+        # on the notice's start within one status, not a pass over every file on notice.
+        Index("ix_applicants_status_notice", "status", "notice_started_on"),
+        # Active files whose yearly review is due soon or overdue (the landing page's cards).
+        Index("ix_applicants_status_review", "status", "review_due_on"),
         # Name search on PostgreSQL: characters and character pairs of the name (migration
         # `scale` defines the function); see applicants.queries.name_condition.
         Index(
