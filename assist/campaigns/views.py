@@ -60,8 +60,11 @@ def _check(fn, *args) -> tuple[bool, str]:
 
 
 def load_campaign(campaign_id) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or not queries.can_see_campaign(current_user, campaign):
+    # one statement: the campaign if the user may see it (queries.visible_campaigns)
+    campaign = db.session.scalars(
+        queries.visible_campaigns(current_user).where(Campaign.id == campaign_id).limit(1)
+    ).first()
+    if campaign is None:
         abort(404)
     return campaign
 
@@ -188,7 +191,6 @@ def detail(campaign_id: int):
         if own_quota
         else []
     )
-    own_list = services.list_for(campaign, current_user.centre)
     lists = db.session.scalars(
         scoped(
             select(CampaignList).where(CampaignList.campaign_id == campaign.id),
@@ -198,6 +200,8 @@ def detail(campaign_id: int):
         .join(Centre, Centre.id == CampaignList.centre_id)
         .order_by(Centre.path)
     ).all()
+    # the user's own list is one of the lists in scope (services.list_for reads the same row)
+    own_list = next((c for c in lists if c.centre_id == current_user.centre_id), None)
     checks = db.session.scalars(
         scoped(
             select(SampleCheck).where(SampleCheck.campaign_id == campaign.id),
