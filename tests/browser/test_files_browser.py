@@ -23,6 +23,9 @@ def shot(page, name: str) -> None:
 
 
 def sign_out(page) -> None:
+    # The menu opens by Bootstrap's script: a click before the page's scripts have run opens
+    # nothing (seen on a loaded machine), so wait for the load event first.
+    page.wait_for_load_state("load")
     page.get_by_test_id("whoami").click()  # the account menu
     page.get_by_test_id("logout").click()
     page.wait_for_load_state()
