@@ -149,8 +149,8 @@ def _goods_out(goods) -> list[dict]:
 
 
 def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or not queries.can_see_campaign(current_user, campaign):
+    campaign = queries.visible_campaign(current_user, campaign_id)
+    if campaign is None:
         raise NotFound(_("Not found."))
     return campaign
 

@@ -37,11 +37,11 @@ def visible_campaigns(user):
     )
 
 
-def can_see_campaign(user, campaign: Campaign) -> bool:
-    return (
-        db.session.scalar(visible_campaigns(user).where(Campaign.id == campaign.id).limit(1))
-        is not None
-    )
+def visible_campaign(user, campaign_id: int) -> Campaign | None:
+    """The campaign if `user` may see it, else None: one statement (web pages and the API)."""
+    return db.session.scalars(
+        visible_campaigns(user).where(Campaign.id == campaign_id).limit(1)
+    ).first()
 
 
 def can_see_list(user, clist: CampaignList) -> bool:

@@ -60,10 +60,7 @@ def _check(fn, *args) -> tuple[bool, str]:
 
 
 def load_campaign(campaign_id) -> Campaign:
-    # one statement: the campaign if the user may see it (queries.visible_campaigns)
-    campaign = db.session.scalars(
-        queries.visible_campaigns(current_user).where(Campaign.id == campaign_id).limit(1)
-    ).first()
+    campaign = queries.visible_campaign(current_user, campaign_id)
     if campaign is None:
         abort(404)
     return campaign

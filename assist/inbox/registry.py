@@ -197,4 +197,5 @@ def badge_count(user) -> int:
 
 def forget_badge() -> None:
     """The user changes something (any POST, PUT, PATCH, DELETE): count afresh next page."""
-    session.pop(BADGE_KEY, None)
+    if BADGE_KEY in session:  # an API request without the kept count leaves the session alone
+        session.pop(BADGE_KEY)
