@@ -521,3 +521,22 @@ def api_token(client, username: str, password: str = PASSWORD) -> dict:
     response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert response.status_code == 201, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def walk_cursor(client, url: str, headers, *, method="get", body=None, limit=200):
+    """Follow an API list's `next` cursors to the end: (ids in order, each answer)."""
+    ids, answers, after = [], [], None
+    for _ in range(limit):
+        if method == "get":
+            sep = "&" if "?" in url else "?"
+            answer = client.get(url + (f"{sep}after={after}" if after else ""), headers=headers)
+        else:
+            answer = client.post(url, json={**body, "after": after}, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        data = answer.get_json()
+        answers.append(data)
+        ids += [i["id"] for i in data["items"]]
+        after = data["next"]
+        if after is None:
+            return ids, answers
+    raise AssertionError("the cursor never ended")

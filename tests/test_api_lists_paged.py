@@ -19,7 +19,7 @@ from assist.core.timeutil import local_today
 from assist.extensions import db
 from assist.funds.models import LedgerEntry
 from assist.mutual_aid.models import Plan
-from tests.conftest import api_token
+from tests.conftest import api_token, walk_cursor
 from tests.test_statement_counts import counting
 
 
@@ -29,21 +29,12 @@ def demo(seeded_demo):
 
 
 def _walk(client, url: str, headers) -> tuple[list, list]:
-    """Follow a list's `next` cursors to the end: (ids in order, each answer)."""
-    ids, answers, after = [], [], None
-    for _ in range(200):
-        sep = "&" if "?" in url else "?"
-        answer = client.get(url + (f"{sep}after={after}" if after else ""), headers=headers)
-        assert answer.status_code == 200, answer.get_json()
-        data = answer.get_json()
+    """Follow a list's cursors to the end; every answer has the list shape and no page number."""
+    ids, answers = walk_cursor(client, url, headers)
+    for data in answers:
         assert set(data) >= {"items", "per_page", "total", "total_is_capped", "next"}, data
         assert "page" not in data
-        answers.append(data)
-        ids += [i["id"] for i in data["items"]]
-        after = data["next"]
-        if after is None:
-            return ids, answers
-    raise AssertionError("the cursor never ended")
+    return ids, answers
 
 
 def _more_campaigns(client, headers):

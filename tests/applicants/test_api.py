@@ -7,7 +7,7 @@ from sqlalchemy import select
 from assist.audit.models import AuditEntry
 from assist.extensions import db
 from tests.applicants.helpers import PDF, applicant_count, standard
-from tests.conftest import api_token
+from tests.conftest import api_token, walk_cursor
 from tests.factories import make_applicant, next_resident_id
 
 
@@ -218,22 +218,7 @@ def test_openapi_documents_the_applicant_endpoints(client, network):
 
 
 def _walk(client, url: str, headers, *, method="get", body=None) -> tuple[list, list]:
-    """Follow a list's `next` cursors to the end: (ids in order, each answer)."""
-    ids, answers, after = [], [], None
-    for _ in range(20):
-        if method == "get":
-            sep = "&" if "?" in url else "?"
-            answer = client.get(url + (f"{sep}after={after}" if after else ""), headers=headers)
-        else:
-            answer = client.post(url, json={**body, "after": after}, headers=headers)
-        assert answer.status_code == 200, answer.get_json()
-        data = answer.get_json()
-        answers.append(data)
-        ids += [i["id"] for i in data["items"]]
-        after = data["next"]
-        if after is None:
-            return ids, answers
-    raise AssertionError("the cursor never ended")
+    return walk_cursor(client, url, headers, method=method, body=body, limit=20)
 
 
 def test_the_file_list_pages_by_keyset_cursor_in_every_order(client, network):

@@ -62,6 +62,29 @@ def _direct(campaign_id: int, centre: Centre) -> dict:
     }
 
 
+def _migration(filename: str):
+    """A migration module, loaded from its file (its backfill is run by the tests)."""
+    spec = importlib.util.spec_from_file_location(
+        f"migration_{filename[:-3]}", Path(__file__).parents[2] / "migrations/versions" / filename
+    )
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
+
+
+def _station_list(client, network, *, files: int, places: int):
+    """A campaign with `files` active files at the Pingjiang station and `places` households of
+    quota there: (the station, its list, its caseworker's client)."""
+    fund = setup_money(network)
+    station = network["SZ-GS-PJ"]
+    households(station, files)
+    campaign = create_campaign(client, fund)
+    give_quota(client, campaign, "sz.supervisor", network["SZ-GS"], 10, "30000")
+    give_quota(client, campaign, "sz-gs.supervisor", station, places, str(places * 3000))
+    clist = open_list(client, campaign, "sz-gs-pj.caseworker")
+    return station, clist, as_user(client, "sz-gs-pj.caseworker")
+
+
 def _check(client, headers, campaign_id: int) -> list[dict]:
     response = client.get(f"/api/v1/campaigns/{campaign_id}", headers=headers)
     assert response.status_code == 200, response.get_json()
@@ -276,11 +299,7 @@ def test_the_list_page_reads_no_visit_goods(client, network):
 
 def test_the_goods_migration_adds_up_the_visits_already_recorded(client, network):
     """Migration `goods` fills the new counter from the visits recorded before it."""
-    spec = importlib.util.spec_from_file_location(
-        "migration_goods", Path(__file__).parents[2] / "migrations/versions/0016_goods.py"
-    )
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    migration = _migration("0016_goods.py")
     fund = setup_money(network)
     campaign, clist = published_list(client, network, fund, n=3, notice_days=0)
     worker = as_user(client, "sz-gs-pj.caseworker")
@@ -310,14 +329,7 @@ def test_the_goods_migration_adds_up_the_visits_already_recorded(client, network
 def test_the_list_page_counts_no_entries(client, network):
     """The tabs' counts come from the list's counters: the page runs the same statements with
     2 or 7 candidates and no statement counts the list's entries."""
-    fund = setup_money(network)
-    station = network["SZ-GS-PJ"]
-    households(station, 2)
-    campaign = create_campaign(client, fund)
-    give_quota(client, campaign, "sz.supervisor", network["SZ-GS"], 10, "30000")
-    give_quota(client, campaign, "sz-gs.supervisor", station, 8, "24000")
-    clist = open_list(client, campaign, "sz-gs-pj.caseworker")
-    worker = as_user(client, "sz-gs-pj.caseworker")
+    station, clist, worker = _station_list(client, network, files=2, places=8)
     counts = []
     for more in (0, 5):
         households(station, more)
@@ -334,20 +346,9 @@ def test_the_list_page_counts_no_entries(client, network):
 
 def test_the_entry_counts_migration_counts_the_entries_already_there(client, network):
     """Migration `entry_counts` fills the new counters from the entries written before it."""
-    spec = importlib.util.spec_from_file_location(
-        "migration_entry_counts",
-        Path(__file__).parents[2] / "migrations/versions/0017_entry_counts.py",
-    )
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    fund = setup_money(network)
-    station = network["SZ-GS-PJ"]
-    households(station, 4)
-    campaign = create_campaign(client, fund)
-    give_quota(client, campaign, "sz.supervisor", network["SZ-GS"], 10, "30000")
-    give_quota(client, campaign, "sz-gs.supervisor", station, 2, "6000")
-    clist = open_list(client, campaign, "sz-gs-pj.caseworker")
-    worker = as_user(client, "sz-gs-pj.caseworker")
+    migration = _migration("0017_entry_counts.py")
+    _station, clist, worker = _station_list(client, network, files=4, places=2)
+    campaign = clist.campaign
     post_form(worker, f"/campaigns/lists/{clist.id}/draw")
     post_form(worker, f"/campaigns/lists/{clist.id}/fill")  # 2 places: 2 listed, 2 candidates
     entry = listed(clist)[0]
