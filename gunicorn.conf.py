@@ -29,3 +29,17 @@ access_log_format = (
 )
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Load the app once in the master and fork the workers from it: a worker recycled by
+# max_requests starts in milliseconds instead of importing the app again (2.9-4 s), so the
+# request that waits behind the recycle is not stalled; the workers share the loaded code.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+
+
+def post_fork(server, worker):
+    """A forked worker must not share the master's database connections: drop them unused."""
+    app = server.app.wsgi()
+    from assist.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)

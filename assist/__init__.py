@@ -57,7 +57,7 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    from assist.core.i18n import select_locale, select_timezone
+    from assist.core.i18n import init_fast_translations, select_locale, select_timezone
 
     babel.init_app(
         app,
@@ -65,6 +65,7 @@ def create_app(config: str | type[Config] | None = None, **overrides) -> Flask:
         timezone_selector=select_timezone,
         default_translation_directories=";".join(_translation_dirs()),
     )
+    init_fast_translations(app)
 
     _import_models()
     from assist.core.web import IdConverter

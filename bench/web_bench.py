@@ -231,6 +231,7 @@ def start_gunicorn(url: str, instance: str, workers: int, port: int) -> subproce
         GUNICORN_BIND=f"127.0.0.1:{port}",
         LOG_JSON="1",
         JOBS_BACKEND="inline",  # nothing is submitted by these GET pages except a first check
+        XDG_RUNTIME_DIR=instance,  # gunicorn's control socket
     )
     log = open(Path(instance) / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(  # noqa: S603

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 #: The pytest-xdist worker this process is ("gw0", "gw1", …), or "" in a serial run (and in the
 #: controller of a parallel run, which runs no test). xdist sets it before conftest is imported.
@@ -71,6 +72,102 @@ from assist import create_app  # noqa: E402
 from assist.extensions import db  # noqa: E402
 from assist.i18n import compile_catalogues  # noqa: E402
 
+
+def _share_url_builders() -> None:
+    """Each app's URL rules reuse the builder functions an earlier app compiled for them.
+
+    Werkzeug compiles two Python functions per rule (source → AST → `compile()`) when a rule is
+    added; with ~270 routes that is most of `create_app()` (0.3–0.5 s), and the suite builds an
+    app for nearly every test. A builder is a pure function of the rule's text, its parts and
+    its default names (it reaches the rule's converters through the rule it is bound to at call
+    time), so one compiled for the same rule serves every app. Rules with a default for one of
+    their own variables (converted once at compile time) are compiled as before.
+    """
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict = {}
+
+    def shared_builder(self, append_unknown=True):
+        defaults = self.defaults or {}
+        if any(dynamic and data in defaults for dynamic, data in self._trace):
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), tuple(sorted(map(str, defaults))), append_unknown)
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    Rule._compile_builder = shared_builder
+
+
+def _share_compiled_templates() -> None:
+    """Each app's Jinja environment loads the templates an earlier app compiled, as bytecode.
+
+    An app compiles each template the first time it renders it (its own environment, its own
+    cache), so nearly every test compiled the pages it opened again: a fifth of a page test's
+    time. Jinja's bytecode cache is made for this: keyed by the template's name, and checked
+    against the source's checksum on every load (a changed template is compiled again). The
+    key also holds the environment's compile options, so an environment set up differently
+    shares nothing.
+    """
+    from flask import Flask
+    from jinja2.bccache import Bucket, BytecodeCache
+
+    options = (
+        "block_start_string",
+        "block_end_string",
+        "variable_start_string",
+        "variable_end_string",
+        "comment_start_string",
+        "comment_end_string",
+        "line_statement_prefix",
+        "line_comment_prefix",
+        "trim_blocks",
+        "lstrip_blocks",
+        "newline_sequence",
+        "keep_trailing_newline",
+        "optimized",
+        "newstyle_gettext",  # Flask-Babel's i18n extension reads it while compiling
+    )
+
+    class MemoryBytecodeCache(BytecodeCache):
+        def __init__(self) -> None:
+            self.codes: dict[str, bytes] = {}
+
+        def get_bucket(self, environment, name, filename, source):
+            setup = (
+                sorted(environment.extensions),
+                getattr(environment.autoescape, "__qualname__", environment.autoescape),
+                [getattr(environment, option, None) for option in options],
+            )
+            key = f"{self.get_cache_key(name, filename)}|{setup!r}"
+            bucket = Bucket(environment, key, self.get_source_checksum(source))
+            self.load_bytecode(bucket)
+            return bucket
+
+        def load_bytecode(self, bucket) -> None:
+            code = self.codes.get(bucket.key)
+            if code is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket) -> None:
+            self.codes[bucket.key] = bucket.bytecode_to_string()
+
+    cache = MemoryBytecodeCache()
+    create_environment = Flask.create_jinja_environment
+
+    def create_jinja_environment(self):
+        env = create_environment(self)
+        env.bytecode_cache = cache
+        return env
+
+    Flask.create_jinja_environment = create_jinja_environment
+
+
+_share_url_builders()
+_share_compiled_templates()
+
 # Hypothesis keeps no example database in the working tree (.hypothesis/). Speed is measured
 # in benchmarks, not tests: no per-example deadline, and no health check on how fast inputs
 # are generated (both fail on a loaded machine without saying anything about the code).
@@ -110,10 +207,11 @@ def pytest_collection_modifyitems(config, items):
 #: Files whose tests are long and independent enough to run on different pytest-xdist workers
 #: (each test its own work unit). Every other file runs whole on one worker (`--dist
 #: loadfile`), so that its module fixtures are built once.
-SPLIT_FILES = ("tests/a11y/test_axe_crawl.py",)
+SPLIT_FILES = ("tests/a11y/test_axe_crawl.py", "tests/security/test_url_map_ids.py")
 
-#: Files that share a fixture built once per worker run together as one work unit, so that it
-#: is built once per run: the seeded demo (`seeded_demo`) and the a11y package's demo site.
+#: Files that share a fixture run together as one work unit: the seeded demo's short checks
+#: (`seeded_demo`; the demo itself is seeded once per worker, `demo_template`) and the a11y
+#: package's demo site (package-scoped: served once for the three files).
 GROUPS = {
     "tests/funds/test_demo.py": "seeded_demo",
     "tests/test_demo_chain.py": "seeded_demo",
@@ -130,6 +228,9 @@ GROUPS = {
 LONGEST_FIRST = (
     "tests/a11y/test_axe_crawl.py",
     "tests/a11y/",
+    "tests/test_scoping_matrix.py",  # one module-scoped world, ~330 requests per role
+    "tests/jobs/test_engine.py",  # worker processes
+    "tests/documents/test_print_jobs.py",
     "tests/funds/test_demo.py",
     "tests/test_demo_chain.py",
     "tests/mutual_aid/test_demo.py",
@@ -293,6 +394,69 @@ def database_template(tmp_path_factory):
 
 
 def _truncate_all(url: str) -> None:
+    """Empty every table and restart every id sequence (PostgreSQL: the run's one database).
+
+    `TRUNCATE` of all 63 tables costs 0.3–1.5 s (it gives each of ~350 tables, indexes and
+    TOAST tables a new file), after every test; most tests leave a few rows in a few tables.
+    So the tables that hold rows are emptied with `DELETE` and the sequences that were used
+    restarted, as `TRUNCATE … RESTART IDENTITY` would. The DELETEs run as a replica session
+    (`session_replication_role`, a superuser's setting): no trigger fires, neither the
+    append-only tables' refusal nor the foreign keys' checks (every table with rows is
+    emptied). A schema that is not the models' (a test that dropped it), or a user who may not
+    set the role, gets the TRUNCATE as before.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if _delete_rows(conn):
+                return
+    except DBAPIError:
+        pass
+    finally:
+        engine.dispose()
+    _truncate_tables(url)
+
+
+def _delete_rows(conn) -> bool:
+    present = set(
+        conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+    )
+    tables = _tables()
+    if present != {t.name for t in tables}:
+        return False
+    filled = set(
+        conn.execute(
+            text(
+                " UNION ALL ".join(
+                    f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})"  # noqa: S608
+                    for t in tables
+                )
+            )
+        ).scalars()
+    )
+    conn.execute(text("SET LOCAL session_replication_role = replica"))
+    for table in reversed(tables):
+        if table.name in filled:
+            conn.execute(table.delete())
+    used = conn.execute(
+        text(
+            "SELECT sequencename FROM pg_sequences "
+            "WHERE schemaname = 'public' AND last_value IS NOT NULL"
+        )
+    ).scalars()
+    for sequence in list(used):
+        conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+    return True
+
+
+def _truncate_tables(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         tables = [
@@ -363,25 +527,49 @@ def network_template(database_template, tmp_path_factory):
     return rows
 
 
+class DemoTemplate(NamedTuple):
+    """`flask seed-demo` run once: what a test that asks for the seeded demo starts from."""
+
+    source: object  #: the database file (SQLite), or its rows (PostgreSQL)
+    result: object  #: the CLI's result (its output holds the demo users' passwords)
+    data_key: str  #: the key the personal numbers and stored files are encrypted under
+    storage: Path  #: the stored files (visit photos, consent forms, diagnoses)
+
+    def passwords(self) -> dict[str, str]:
+        """The demo users' passwords, as the CLI printed them once."""
+        lines = self.result.output.splitlines()
+        return dict(line.split()[:2] for line in lines if line.startswith("sz"))
+
+    def app_settings(self, storage: Path) -> dict:
+        """An app's settings to open a copy of the demo: its data key and a copy of its files
+        in `storage` (the test's own, so that what a test stores stays its own)."""
+        if self.storage.exists():
+            shutil.copytree(self.storage, storage, dirs_exist_ok=True)
+        return {"DATA_KEY": self.data_key, "STORAGE_DIR": str(storage)}
+
+
 @pytest.fixture(scope="session")
-def demo_template(database_template, tmp_path_factory):
-    """The schema with `flask seed-demo` run once per run: (database or rows, its CLI result)."""
+def demo_template(database_template, tmp_path_factory) -> DemoTemplate:
+    """The schema with `flask seed-demo` run once per run (on each worker that needs it).
+
+    Seeding is the suite's most expensive step (about a minute): every test of the whole demo
+    starts from a copy of this one, opened with the same data key and a copy of its files."""
     url = PG_URL
     tmp = tmp_path_factory.mktemp("demo")
     if not PG_URL:
         path = tmp / "demo.sqlite3"
         shutil.copy(database_template, path)
         url = f"sqlite:///{path}"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(tmp / "storage"))
+    storage = tmp / "storage"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(storage))
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["seed-demo"])
         db.session.remove()
         db.engine.dispose()
-    if not PG_URL:
-        return path, result
-    rows = _snapshot(PG_URL)
-    _truncate_all(PG_URL)
-    return rows, result
+    source = path if not PG_URL else _snapshot(PG_URL)
+    if PG_URL:
+        _truncate_all(PG_URL)
+    return DemoTemplate(source, result, app.config["DATA_KEY"], storage)
 
 
 #: Fixtures whose database is built once per run and copied into each test that asks for it.
@@ -395,7 +583,7 @@ def db_url(request, database_template, tmp_path):
     wanted = next((t for name, t in TEMPLATES.items() if name in request.fixturenames), None)
     source = request.getfixturevalue(wanted) if wanted else database_template
     if wanted == "demo_template":
-        source = source[0]
+        source = source.source
     if PG_URL:
         if wanted:
             _restore(PG_URL, source)
@@ -409,8 +597,9 @@ def db_url(request, database_template, tmp_path):
 
 @pytest.fixture
 def seeded_demo(app, demo_template):
-    """The database as `flask seed-demo` leaves it; the fixture's value is the CLI's result."""
-    return demo_template[1]
+    """The database as `flask seed-demo` leaves it, and its stored files, opened with its data
+    key (`app` sees to that); the fixture's value is the CLI's result."""
+    return demo_template.result
 
 
 class IsolatedClient(FlaskClient):
@@ -434,15 +623,21 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(db_url, tmp_path):
-    app = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=db_url, STORAGE_DIR=str(tmp_path / "storage")
-    )
+def app(request, db_url, tmp_path):
+    overrides = {"STORAGE_DIR": str(tmp_path / "storage")}
+    if "seeded_demo" in request.fixturenames:  # a copy of the demo: its key, its files
+        overrides = request.getfixturevalue("demo_template").app_settings(tmp_path / "storage")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=db_url, **overrides)
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
+        # A connection still out of the pool now (a thread still serving) would be returned
+        # to the pool after it is disposed, never closed, and collected open later: psycopg
+        # reports that as an error in whichever test runs then. Fail the test that left it.
+        still_out = db.engine.pool.checkedout()
         db.engine.dispose()
+    assert still_out == 0, f"{still_out} database connection(s) still in use after the test"
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from assist.auth.models import ApiToken
 from assist.core.timeutil import utcnow
 from assist.extensions import db
 from tests.conftest import PASSWORD, api_token, login, post_form
+from tests.test_statement_counts import counting
 
 
 def test_token_then_me(client, network):
@@ -59,6 +60,27 @@ def test_expired_and_revoked_tokens_stop_working(client, network):
     response = post_form(client, f"/account/tokens/{newest.id}/revoke", token_from="/account")
     assert response.status_code == 302
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_token_keeps_its_last_use_to_the_minute(client, network):
+    """The first call records when the token was used; calls within a minute write nothing
+    (a busy client does not update its token on every request); a later call moves it on."""
+    headers = api_token(client, "sz.auditor")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    db.session.expire_all()
+    token = db.session.scalars(select(ApiToken)).one()
+    first = token.last_used_at
+    assert first is not None and utcnow() - first < timedelta(minutes=1)
+    with counting() as statements:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")], statements
+    token.last_used_at = first - timedelta(minutes=5)
+    db.session.commit()
+    with counting() as statements:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert [s for s in statements if "UPDATE api_tokens" in s], statements
+    db.session.expire_all()
+    assert db.session.scalars(select(ApiToken)).one().last_used_at > first
 
 
 def test_token_endpoint_is_throttled_like_the_form(client, network):

@@ -22,8 +22,8 @@ def _wipe() -> None:
             leftover.unlink(missing_ok=True)
 
 
-def test_backup_wipe_restore_round_trip(runner, tmp_path):
-    seeded = runner.invoke(args=["seed-demo"])
+def test_backup_wipe_restore_round_trip(runner, seeded_demo, tmp_path):
+    seeded = seeded_demo  # flask seed-demo, run once for the whole suite, with its files
     assert seeded.exit_code == 0, seeded.output
     assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
     stored = Path(current_app.config["STORAGE_DIR"]) / "attachments" / "sample.pdf"

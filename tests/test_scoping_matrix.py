@@ -100,7 +100,14 @@ OTHER_RULE = {
         (
             *(
                 f"campaigns.{name}"
-                for name in ("detail", "close", "open_list", "request_more", "set_quota")
+                for name in (
+                    "detail",
+                    "progress",
+                    "close",
+                    "open_list",
+                    "request_more",
+                    "set_quota",
+                )
             ),
             *("campaigns.new_sample", "campaigns.add_screening"),  # by campaign_id
             *(

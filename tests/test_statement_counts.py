@@ -45,8 +45,8 @@ def _first(stmt):
 
 
 @pytest.fixture
-def demo(runner):
-    result = runner.invoke(args=["seed-demo"])
+def demo(runner, seeded_demo):
+    result = seeded_demo  # flask seed-demo, run once for the whole suite
     assert result.exit_code == 0, result.output
     # The landing page of an auditor reads the stored ledger check; store one.
     assert runner.invoke(args=["ledger", "verify"]).exit_code == 0

@@ -155,7 +155,8 @@ def _authenticate():
     if user is None:
         db.session.rollback()
         return api_error(401, "unauthorized", _("A valid bearer token is required."))
-    db.session.commit()  # records last_used_at
+    if db.session.dirty:
+        db.session.commit()  # records last_used_at (at most once a minute per token)
     g.api_user = user
     g._login_user = user  # current_user for this request only; no session is touched
     return None

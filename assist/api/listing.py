@@ -17,7 +17,7 @@ from sqlalchemy import Select
 
 from assist.api import fields, require_roles
 from assist.core.inputs import MAX_INT
-from assist.core.pagination import COUNT_CAP, beyond, bounded_count, key_order
+from assist.core.pagination import COUNT_CAP, beyond, bounded_count, fixed_limit, key_order
 from assist.extensions import db
 
 _PREFIX = "k1:"
@@ -101,7 +101,7 @@ def list_response(stmt: Select, serialise, *, key, args, newest_first: bool = Tr
     page = stmt.order_by(*key_order(key, up=not newest_first))
     if args.after is not None:
         page = page.where(beyond(stmt, key, args.after, up=not newest_first))
-    rows = list(db.session.scalars(page.limit(args.per_page + 1)).unique())
+    rows = list(db.session.scalars(page.limit(fixed_limit(args.per_page + 1))).unique())
     body = page_json(
         rows[: args.per_page],
         serialise,

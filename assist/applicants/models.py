@@ -90,14 +90,29 @@ class Applicant(db.Model):
         # Files whose public notice has ended (the supervisor's "to activate" inbox): a range
         # on the notice's start within one status, not a pass over every file on notice.
         Index("ix_applicants_status_notice", "status", "notice_started_on"),
-        # Active files whose yearly review is due soon or overdue (the landing page's cards).
-        Index("ix_applicants_status_review", "status", "review_due_on"),
+        # Active files whose yearly review is due soon or overdue (the landing page's cards);
+        # on PostgreSQL the centre rides in the index, so the scoped counts read it alone.
+        Index(
+            "ix_applicants_status_review",
+            "status",
+            "review_due_on",
+            postgresql_include=["centre_id"],
+        ),
+        # The files list's count of migrant workers in scope, read from the index alone.
+        Index(
+            "ix_applicants_migrant_centre",
+            "centre_id",
+            postgresql_where=text("is_migrant_worker"),
+            sqlite_where=text("is_migrant_worker"),
+        ),
         # Name search on PostgreSQL: characters and character pairs of the name (migration
-        # `scale` defines the function); see applicants.queries.name_condition.
+        # `scale` defines the function); see applicants.queries.name_condition. Without a
+        # pending list (migration `search_flat`), a search reads only its grams' pages.
         Index(
             "ix_applicants_name_grams",
             func.assist_name_grams(text("name")),
             postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
         ).ddl_if(dialect="postgresql"),
     )
 

@@ -10,9 +10,9 @@ from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from assist.applicants import badges, labels, queries, services
 from assist.applicants import exports as _exports  # noqa: F401  (registers its lists)
 from assist.applicants import inbox as _inbox  # noqa: F401  (registers files and transfers)
-from assist.applicants import labels, queries, services
 from assist.applicants import search as _search  # noqa: F401  (files in the search box)
 from assist.applicants.forms import (
     ActionForm,
@@ -52,6 +52,7 @@ from assist.exports import registry as exports
 from assist.extensions import db
 
 bp = Blueprint("applicants", __name__, url_prefix="/files")
+bp.record_once(lambda state: badges.init_app(state.app))  # row badges for templates
 admin_bp = Blueprint("standards", __name__, url_prefix="/admin/standards")
 
 audit_labels.register(

@@ -54,7 +54,8 @@ class User(UserMixin, db.Model):
         return {Role(r.role) for r in self.role_rows}
 
     def has_role(self, *roles: Role) -> bool:
-        return bool(self.roles.intersection(roles))
+        # Asked dozens of times per page (navigation, buttons): no set of enums built each time.
+        return any(row.role in roles for row in self.role_rows)
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

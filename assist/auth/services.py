@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from assist.audit.models import AuditEntry
 from assist.audit.services import diff, record
@@ -331,6 +332,8 @@ def set_locale(user: User, locale: str) -> None:
 
 # --- API tokens -------------------------------------------------------------------------
 
+#: How precisely a token's last use is kept (a request within it writes nothing).
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 TOKEN_PREFIX = "ast_"  # noqa: S105  (a public prefix, not a secret)
 
 
@@ -357,12 +360,21 @@ def user_for_token(plain: str) -> User | None:
     """Return the active user behind a valid, unexpired, unrevoked token."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(plain))
-    ).first()
+    token = (
+        db.session.scalars(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+            .where(ApiToken.token_hash == _token_digest(plain))
+        )
+        .unique()
+        .first()
+    )
     if token is None or not token.is_valid or not token.user.is_active_account:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    # "Last used" is shown to the minute: a busy client does not write on every request.
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
+        token.last_used_at = now
     return token.user
 
 

@@ -6,8 +6,10 @@ centres' materialised paths: the page does not grow with the households listed.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from assist.campaigns.models import (
     Campaign,
@@ -18,29 +20,49 @@ from assist.campaigns.models import (
     Screening,
 )
 from assist.centres.models import Centre
+from assist.centres.scoping import in_path_scope
 from assist.core.scoping import in_scope
 from assist.extensions import db
 
 
 def visible_campaigns(user):
     """Campaigns run in the user's subtree or above it with a quota in the user's subtree."""
-    above = [int(part) for part in user.centre.path.strip("/").split("/") if part]
+    return _visible_campaigns(user.centre.path)
+
+
+@lru_cache(maxsize=1024)
+def _visible_campaigns(path: str):
+    # Built once per centre (a city has a few hundred): SQLAlchemy then reuses the statement's
+    # cache key instead of building and hashing the scope's subqueries on every request.
+    above = [int(part) for part in path.strip("/").split("/") if part]
     has_quota = (
         select(Quota.id)
-        .where(Quota.campaign_id == Campaign.id, in_scope(user, Quota.centre_id))
+        .where(Quota.campaign_id == Campaign.id, in_path_scope(path, Quota.centre_id))
         .exists()
     )
     return (
         select(Campaign)
-        .where(or_(in_scope(user, Campaign.centre_id), Campaign.centre_id.in_(above) & has_quota))
+        .where(
+            or_(in_path_scope(path, Campaign.centre_id), Campaign.centre_id.in_(above) & has_quota)
+        )
         .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
+    )
+
+
+@lru_cache(maxsize=1024)
+def _visible_campaign(path: str):
+    return (
+        _visible_campaigns(path)
+        .options(joinedload(Campaign.centre))
+        .where(Campaign.id == bindparam("campaign_id"))
+        .limit(1)
     )
 
 
 def visible_campaign(user, campaign_id: int) -> Campaign | None:
     """The campaign if `user` may see it, else None: one statement (web pages and the API)."""
     return db.session.scalars(
-        visible_campaigns(user).where(Campaign.id == campaign_id).limit(1)
+        _visible_campaign(user.centre.path), {"campaign_id": campaign_id}
     ).first()
 
 
@@ -61,6 +83,7 @@ class Progress:
     quota_households: int
     quota_fen: int
     depth: int
+    quota: Quota | None = None
     listed: int = 0
     listed_migrant: int = 0
     approved: int = 0
@@ -76,51 +99,57 @@ class Progress:
         return self.cash_fen + self.goods_fen
 
 
-def progress(campaign: Campaign, user) -> list[Progress]:
-    """One row per quota in the user's scope: quota, listed, approved, visited, money and goods."""
-    quotas = db.session.execute(
-        select(Quota, Centre)
+@lru_cache(maxsize=1024)
+def _standing(path: str):
+    return (
+        select(Quota, Centre, CampaignList)
         .join(Centre, Centre.id == Quota.centre_id)
-        .where(Quota.campaign_id == campaign.id, in_scope(user, Quota.centre_id))
+        .outerjoin(CampaignList, CampaignList.quota_id == Quota.id)
+        .where(Quota.campaign_id == bindparam("campaign_id"), in_path_scope(path, Quota.centre_id))
         .order_by(Centre.path)
-    ).all()
-    if not quotas:
-        return []
-    top = min(c.tier for _q, c in quotas)
-    rows = [Progress(c, q.households, q.amount_fen, c.tier - top) for q, c in quotas]
-    # One row per list: its counters, kept by the services in the transactions that change
-    # entries and visits, so this reads as many rows as there are lists, not households.
-    lists = db.session.execute(
-        select(
-            CampaignList.centre_id,
-            CampaignList.status,
-            CampaignList.listed_count,
-            CampaignList.listed_migrant,
-            CampaignList.visited_count,
-            CampaignList.visited_migrant,
-            CampaignList.given_cash_fen,
-            CampaignList.given_goods_fen,
-        ).where(CampaignList.campaign_id == campaign.id)
-    ).all()
+    )
+
+
+@dataclass
+class Standing:
+    """The campaign as the user's subtree sees it: a row per quota, and the lists."""
+
+    rows: list[Progress]
+    #: the campaign's lists in the user's subtree, in tier order, each with its centre
+    lists: list[CampaignList]
+
+
+def standing(campaign: Campaign, user) -> Standing:
+    """Progress per quota in the user's scope — quota, listed, approved, visited, money and
+    goods — and the lists in scope, from one statement.
+
+    A list belongs to a quota holder (`services.list_for`), so the quotas in scope joined
+    to their lists are every list in scope as well. The lists' counters are kept by the
+    services in the transactions that change entries and visits: this reads as many rows
+    as there are quotas, not households."""
+    found = db.session.execute(_standing(user.centre.path), {"campaign_id": campaign.id}).all()
+    if not found:
+        return Standing([], [])
+    top = min(c.tier for _q, c, _l in found)
+    rows = [Progress(c, q.households, q.amount_fen, c.tier - top, quota=q) for q, c, _l in found]
+    # the list's centre is its quota's: in the session already, read without a statement
+    lists = [item for _q, _c, item in found if item is not None]
     screened = (
         db.session.execute(
-            select(Screening.centre_id, func.count(Screening.id))
-            .where(Screening.campaign_id == campaign.id)
-            .group_by(Screening.centre_id)
+            select(Centre.path, func.count(Screening.id))
+            .join(Centre, Centre.id == Screening.centre_id)
+            .where(Screening.campaign_id == campaign.id, in_scope(user, Screening.centre_id))
+            .group_by(Centre.path)
         ).all()
         if campaign.is_screening
         else []
     )
-    paths = {
-        c.id: c.path
-        for c in db.session.scalars(select(Centre).where(Centre.path.startswith(user.centre.path)))
-    }
-    statuses = {row.centre_id: row.status for row in lists}
-    for row in rows:
+    paths = {c.id: c.path for _q, c, _l in found}
+    for row, (_q, _c, own) in zip(rows, found, strict=True):
         prefix = row.centre.path
-        row.list_status = statuses.get(row.centre.id, "")
+        row.list_status = own.status if own is not None else ""
         for item in lists:
-            if not paths.get(item.centre_id, "").startswith(prefix):
+            if not paths[item.centre_id].startswith(prefix):
                 continue
             row.listed += item.listed_count
             row.listed_migrant += item.listed_migrant
@@ -130,7 +159,12 @@ def progress(campaign: Campaign, user) -> list[Progress]:
             row.visited_migrant += item.visited_migrant
             row.cash_fen += int(item.given_cash_fen)
             row.goods_fen += int(item.given_goods_fen)
-        for centre_id, n in screened:
-            if paths.get(centre_id, "").startswith(prefix):
+        for path, n in screened:
+            if path.startswith(prefix):
                 row.screened += n
-    return rows
+    return Standing(rows, lists)
+
+
+def progress(campaign: Campaign, user) -> list[Progress]:
+    """One row per quota in the user's scope (see `standing`)."""
+    return standing(campaign, user).rows

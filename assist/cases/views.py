@@ -25,7 +25,7 @@ from assist.attachments.labels import KIND_LABELS as ATTACHMENT_KIND_LABELS
 from assist.audit import labels as audit_labels
 from assist.audit.services import record
 from assist.auth.models import Role
-from assist.cases import attachments, caps, queries, services
+from assist.cases import attachments, badges, caps, queries, services
 from assist.cases import exports as _exports  # noqa: F401  (registers its lists)
 from assist.cases import inbox as _inbox  # noqa: F401  (registers the case queues)
 from assist.cases import search as _search  # noqa: F401  (cases in the search box)
@@ -61,6 +61,7 @@ from assist.core.forms import (
     perform,
     refuse_back,
 )
+from assist.core.inputs import text_problem
 from assist.core.masking import mask_name
 from assist.core.nav import register_nav
 from assist.core.pagination import paginate
@@ -69,6 +70,7 @@ from assist.exports import registry as exports
 from assist.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+bp.record_once(lambda state: badges.init_app(state.app))  # row badges for templates
 
 register_nav(
     _l("Aid cases"),
@@ -231,6 +233,12 @@ def _find_file(file_no: str) -> Applicant | None:
     file_no = (file_no or "").strip().upper()
     if not file_no:
         return None
+    problem = text_problem(file_no)
+    if problem is not None:  # a file number never holds one (and PostgreSQL refuses NUL)
+        raise ValidationError(
+            _("The file number %(problem)s.", problem=problem),
+            fields={"file_no": _("The file number %(problem)s.", problem=problem)},
+        )
     from assist.centres.scoping import scoped
 
     stmt = scoped(

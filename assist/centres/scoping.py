@@ -7,12 +7,13 @@ of ids. Loaders raise `NotFound` for records outside the subtree, which the erro
 answers with 404, exactly as if they did not exist.
 """
 
+import re
 from functools import wraps
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, literal, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from assist.centres.models import Centre
@@ -24,6 +25,7 @@ __all__ = [
     "NOT_FOUND_MESSAGE",
     "centre_in_scope",
     "get_scoped_or_404",
+    "in_path_scope",
     "in_scope",
     "in_subtree",
     "not_found",
@@ -43,7 +45,23 @@ NOT_FOUND_MESSAGE = _l("There is no such page or record.")
 def subtree(path) -> Select:
     """Return a SELECT of the ids of the centre at `path` (a string or SQL expression) and
     every centre below it."""
-    return select(Centre.id).where(Centre.path.startswith(path))
+    return select(Centre.id).where(Centre.path.startswith(path_prefix(path)))
+
+
+_PATH = re.compile(r"(/\d+)+/")
+
+
+def path_prefix(path):
+    """A centre's path written into the statement (ids and slashes only), not bound.
+
+    PostgreSQL plans a prepared statement once only when that generic plan looks no dearer
+    than planning per call; with the scope's prefix as a parameter it cannot tell a city
+    (every centre) from a station (one) and kept planning each list and count on every call.
+    Written in, each centre's statement has its own text and is planned once; a city holds a
+    few hundred centres at most. A SQL expression (a correlated path) is left as it is."""
+    if isinstance(path, str) and _PATH.fullmatch(path):
+        return literal(path, literal_execute=True)
+    return path
 
 
 def subtree_ids(user) -> Select:
@@ -58,12 +76,18 @@ def in_subtree(centre: Centre, centre_column: InstrumentedAttribute):
 
 def in_scope(user, centre_column: InstrumentedAttribute):
     """Return a SQL condition true when `centre_column` lies in the user's subtree."""
-    return in_subtree(user.centre, centre_column)
+    return in_path_scope(user.centre.path, centre_column)
+
+
+def in_path_scope(path: str, centre_column: InstrumentedAttribute):
+    """`in_scope` for a scope given by its centre path: for statements built once per centre
+    (`functools.lru_cache` keyed by the path) and reused by every user of that centre."""
+    return centre_column.in_(subtree(path))
 
 
 def path_in_scope(user, path_column: InstrumentedAttribute):
     """Return a SQL condition for rows that store a centre path: in the user's subtree."""
-    return path_column.startswith(user.centre.path)
+    return path_column.startswith(path_prefix(user.centre.path))
 
 
 def scoped(stmt: Select, user, centre_column: InstrumentedAttribute) -> Select:

@@ -1,4 +1,5 @@
-"""Database engine set-up: SQLite pragmas and immediate write transactions."""
+"""Database engine set-up: SQLite pragmas and immediate write transactions; on PostgreSQL,
+statements prepared once per connection and kept across the requests' rollbacks."""
 
 import sqlite3
 import threading
@@ -12,6 +13,56 @@ from assist.extensions import db
 
 def _is_sqlite(dbapi_connection) -> bool:
     return isinstance(dbapi_connection, sqlite3.Connection)
+
+
+def _planned_once_connection():
+    """psycopg's Connection, keeping its prepared statements when a transaction rolls back.
+
+    psycopg prepares a statement on the server once a connection has run it five times
+    (`prepare_threshold`), and PostgreSQL then stops planning it. But psycopg forgets every
+    prepared statement on ROLLBACK, and every read-only request ends with one (the session
+    closes its transaction), so no statement ever reached five: each one was planned on every
+    request — 1.8 ms for the campaign visit page's entry query, 0.2 ms once prepared.
+
+    psycopg forgets them in case the transaction created or dropped the objects they name.
+    The app's requests and jobs run no DDL (migrations do, in their own process, and a DROP
+    or ALTER still clears the cache, as psycopg does for those), so here a rollback keeps them.
+    """
+    import psycopg
+    from psycopg._preparing import PrepareManager
+
+    class KeepOnRollback(PrepareManager):
+        rolling_back = False
+
+        def clear(self) -> bool:
+            return False if self.rolling_back else super().clear()
+
+    class PlannedOnceConnection(psycopg.Connection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._prepared = KeepOnRollback()
+
+        def _rollback_gen(self):
+            self._prepared.rolling_back = True
+            try:
+                yield from super()._rollback_gen()
+            finally:
+                self._prepared.rolling_back = False
+
+    return PlannedOnceConnection
+
+
+_PLANNED_ONCE = None
+
+
+@event.listens_for(Engine, "do_connect")
+def _psycopg_connect(dialect, connection_record, cargs, cparams):
+    global _PLANNED_ONCE  # noqa: PLW0603 - the class is built once, on first use
+    if dialect.driver != "psycopg" or dialect.is_async:
+        return None
+    if _PLANNED_ONCE is None:
+        _PLANNED_ONCE = _planned_once_connection()
+    return _PLANNED_ONCE.connect(*cargs, **cparams)
 
 
 @event.listens_for(Engine, "connect")

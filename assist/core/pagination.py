@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, literal_column, select, tuple_
 
 from assist.core.inputs import id_or_none
 from assist.extensions import db
@@ -56,10 +56,23 @@ class Page:
         return self.next_args is not None
 
 
+def fixed_limit(n: int):
+    """A LIMIT written into the statement rather than bound as a parameter.
+
+    On PostgreSQL a statement is prepared after a connection has run it five times, and is
+    then planned once (a generic plan) when that plan costs about what the per-call plans
+    did. With `LIMIT $1` the generic plan cannot know the 51 rows wanted and looks dearer, so
+    PostgreSQL kept planning every list query on every call — 9-17 ms for the ledger page's
+    join of seven tables, whose execution takes 0.8 ms. A page size is a constant: written in,
+    each list's statement text is the same on every call and its plan is made once.
+    """
+    return literal_column(str(int(n)))
+
+
 def bounded_count(stmt: Select, cap: int | None = None) -> tuple[int, bool]:
     """Count the rows of `stmt` up to `cap` (COUNT_CAP) + 1: cheap however many rows exist."""
     cap = COUNT_CAP if cap is None else cap
-    inner = stmt.order_by(None).limit(cap + 1).subquery()
+    inner = stmt.order_by(None).limit(fixed_limit(cap + 1)).subquery()
     n = db.session.scalar(select(func.count()).select_from(inner)) or 0
     return min(n, cap), n > cap
 
@@ -153,7 +166,7 @@ def paginate(stmt: Select, *, per_page: int = 50, key, ascending: bool = False) 
     if before is not None:  # walking back: the rows before the key, read in reverse
         query = base.where(beyond(base, key, before, up=not ascending))
         query = query.order_by(*key_order(key, up=not ascending))
-        rows = list(db.session.scalars(query.limit(per_page + 1)).unique())
+        rows = list(db.session.scalars(query.limit(fixed_limit(per_page + 1))).unique())
         more_before = len(rows) > per_page
         items = list(reversed(rows[:per_page]))
         more_after = True
@@ -161,7 +174,7 @@ def paginate(stmt: Select, *, per_page: int = 50, key, ascending: bool = False) 
         query = base.order_by(*key_order(key, up=ascending))
         if after is not None:
             query = query.where(beyond(base, key, after, up=ascending))
-        rows = list(db.session.scalars(query.limit(per_page + 1)).unique())
+        rows = list(db.session.scalars(query.limit(fixed_limit(per_page + 1))).unique())
         more_after = len(rows) > per_page
         items = rows[:per_page]
         more_before = after is not None

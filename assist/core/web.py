@@ -2,6 +2,7 @@
 
 import logging
 import time
+from functools import cache
 
 from flask import (
     Flask,
@@ -20,7 +21,8 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 from werkzeug.routing import IntegerConverter
 
 from assist.core.errors import DomainError, NotFound, ValidationError
@@ -50,6 +52,15 @@ _PASSWORD_CHANGE_ALLOWED = {
 }
 
 
+@cache
+def _user_by_id():
+    """The signed-in user's statement, built once per process: SQLAlchemy then reuses its
+    cache key and compiled form instead of building and hashing a new one on every request."""
+    from assist.auth.models import User
+
+    return select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
+
+
 def init_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.refresh_view = "auth.reauthenticate"
@@ -61,13 +72,13 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        from assist.auth.models import User
-
         try:
             user_id, version = (int(part) for part in token.split(":", 1))
         except ValueError:
             return None
-        user = db.session.scalars(select(User).where(User.id == user_id)).first()
+        # One statement on every signed-in request: the user with centre and roles joined,
+        # built once (`_user_by_id`): only the id changes from one request to the next.
+        user = db.session.scalars(_user_by_id(), {"user_id": user_id}).unique().first()
         if user is None or user.session_version != version or not user.is_active_account:
             return None
         return user
@@ -266,6 +277,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["form_errors"] = form_errors
     app.jinja_env.globals["field_aria"] = field_aria
     app.jinja_env.globals["next_dom_id"] = next_dom_id
+    from assist.core import badges
+
+    badges.init_app(app)
 
     @app.context_processor
     def _globals():

@@ -383,6 +383,16 @@ KEEP_TEXT_LAYOUTS = True
 FAST_PDF_OPERANDS = True
 #: Resolve plain lengths and percentages inline (see weasyprint_patches).
 FAST_PERCENTAGES = True
+#: Reuse a style's used margins, paddings and sizes per containing block (see weasyprint_patches).
+CACHED_PERCENTAGES = True
+#: Keep a style's strut (line height, baseline) on the style (see weasyprint_patches).
+CACHED_STRUTS = True
+#: Lay out "nothing to draw" backgrounds once per style (see weasyprint_patches).
+PLAIN_BACKGROUNDS = True
+#: Reuse computed styles from earlier documents (see weasyprint_patches).
+SHARED_STYLES = True
+#: Set up Pango layouts from what their style gave before (see weasyprint_patches).
+CACHED_FONT_SETUP = True
 #: zlib level for PDF streams.  pydyf hard-codes 9: ~25 ms per case file,
 #: mostly on the embedded font subset, for a file ~4 % smaller than at 1.
 ZLIB_LEVEL = 1

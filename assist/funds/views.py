@@ -41,7 +41,7 @@ from assist.core.pagination import paginate
 from assist.core.timeutil import local_to_utc, local_today
 from assist.exports import registry as exports
 from assist.extensions import db
-from assist.funds import batches, checks, queries, services
+from assist.funds import badges, batches, checks, queries, services
 from assist.funds import exports as ledger_exports
 from assist.funds import inbox as _inbox  # noqa: F401  (registers the cases to pay)
 from assist.funds import search as _search  # noqa: F401  (payments in the search box)
@@ -81,6 +81,7 @@ from assist.funds.models import (
 from assist.funds.reconcile import balance_lines
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
+bp.record_once(lambda state: badges.init_app(state.app))  # row badges for templates
 
 READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 

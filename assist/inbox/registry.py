@@ -15,10 +15,14 @@ from datetime import datetime
 from flask import current_app, g, session
 from sqlalchemy import Select, func, literal, select, union_all
 
+from assist.core.pagination import fixed_limit
 from assist.core.timeutil import utcnow
 from assist.extensions import db
 
-COUNT_CAP = 999
+#: A section's count stops here ("99+", as mail and chat badges do). Each source reads at most
+#: COUNT_CAP + 1 of its rows per count; with 999 the landing page's two "public notice ended"
+#: sections read 1,000 files each at 100,000 files (21 ms of its 30), with 99 about 2 ms.
+COUNT_CAP = 99
 ROWS_PER_SECTION = 100
 
 
@@ -114,7 +118,7 @@ def _figures_select(user, src: InboxSource, position: int) -> Select:
     sub = (
         stmt.with_only_columns(since, amount, maintain_column_froms=True)
         .order_by(None)
-        .limit(COUNT_CAP + 1)
+        .limit(fixed_limit(COUNT_CAP + 1))
         .subquery()
     )
     since, amount = list(sub.c)
@@ -147,7 +151,7 @@ def figures(user, src: InboxSource) -> Figures:
 
 
 def rows(user, src: InboxSource, limit: int = ROWS_PER_SECTION) -> list[InboxRow]:
-    result = db.session.execute(src.query(user).limit(limit))
+    result = db.session.execute(src.query(user).limit(fixed_limit(limit)))
     return [src.row(record, since, amount) for record, since, amount in result]
 
 

@@ -18,7 +18,12 @@ def _has_sources(user) -> bool:
 
 
 def _badge(user):
-    return registry.badge_count(user) if _has_sources(user) else None
+    """The to-do count beside the link: "99+" past the cap (the sections' counts stop there,
+    so a larger sum of them says only "more than 99")."""
+    if not _has_sources(user):
+        return None
+    count = registry.badge_count(user)
+    return f"{registry.COUNT_CAP}+" if count > registry.COUNT_CAP else count
 
 
 @bp.before_app_request

@@ -1,19 +1,17 @@
-"""Accessibility checks: one seeded demo served once per module, one Chromium for the run."""
+"""Accessibility checks: one seeded demo served once per package, one Chromium for the run."""
 
 import shutil
-import threading
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from assist import create_app
 from assist.cases.models import AidCase, CaseStatus
 from assist.centres.models import Centre
 from assist.extensions import db
-from tests.browser.conftest import sign_in
-from tests.conftest import PASSWORD, PG_URL, _truncate_all
+from tests.browser.conftest import serving, sign_in
+from tests.conftest import PG_URL, _restore, _truncate_all
 
 #: One demo user per role: the station's caseworker, supervisor and finance officer, the
 #: district's auditor and the city's administrator (each sees the pages of their role).
@@ -29,28 +27,20 @@ LANGUAGES = {"zh_Hans": "zh-CN", "en": "en-US"}
 
 
 @pytest.fixture(scope="package")
-def demo_site(database_template, tmp_path_factory):
-    """Seed the whole demo once (`seed-demo` with known passwords) and serve it."""
-    from assist.demo.cli import seed_all
-
+def demo_site(demo_template, tmp_path_factory):
+    """A copy of the seeded demo (`seed-demo`, run once per worker: `demo_template`), served."""
     tmp = tmp_path_factory.mktemp("a11y")
     if PG_URL:
         url = PG_URL
+        _restore(PG_URL, demo_template.source)
     else:
-        shutil.copy(database_template, tmp / "demo.sqlite3")
+        shutil.copy(demo_template.source, tmp / "demo.sqlite3")
         url = f"sqlite:///{tmp / 'demo.sqlite3'}"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(tmp / "storage"))
+    settings = demo_template.app_settings(tmp / "storage")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, **settings)
     try:
-        with app.app_context():
-            seed_all(password=PASSWORD)
-            db.session.commit()
-            db.session.remove()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
-        server.shutdown()
-        thread.join(timeout=5)
+        with serving(app) as url:
+            yield SimpleNamespace(url=url, app=app, passwords=demo_template.passwords())
     finally:  # PostgreSQL is one database for the run: leave it empty even when set-up fails
         with app.app_context():
             db.session.remove()
@@ -68,7 +58,7 @@ def new_page(browser, base_url: str, locale: str = "zh-CN", width: int = 1366, h
 
 def sign_in_as(browser, site, role: str, locale: str = "zh-CN", **size):
     page = new_page(browser, site.url, locale, **size)
-    sign_in(page, site.url, ROLE_USERS[role], PASSWORD)
+    sign_in(page, site.url, ROLE_USERS[role], site.passwords[ROLE_USERS[role]])
     return page
 
 

@@ -137,5 +137,22 @@ def test_campaign_from_quota_to_recorded_visit(live_server, browser, network, tm
     progress = page.get_by_test_id("progress")
     expect(progress).to_contain_text("2,500.00")
     page.screenshot(path=str(shots / f"campaign-progress-{width}.png"), full_page=True)
+
+    # The city's progress tab: each tier indented under its parent, and on a desktop the
+    # whole table in view (a long centre name wraps rather than push the list column off screen).
+    _as(page, live_server, "sz.supervisor")
+    page.goto(detail)
+    with page.expect_navigation():
+        page.get_by_test_id("progress-tab").click()
+    table = page.get_by_test_id("progress")
+    expect(table).to_contain_text("平江街道职工服务站")
+    indents = table.evaluate(
+        """t => [...t.querySelectorAll('tbody td:first-child')]
+            .map(td => parseFloat(getComputedStyle(td).paddingLeft))"""
+    )
+    assert len(indents) == 3 and indents[0] < indents[1] < indents[2], indents
+    if w >= 1366:
+        assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+    page.screenshot(path=str(shots / f"campaign-progress-tab-{width}.png"), full_page=True)
     assert not errors, errors
     context.close()

@@ -15,7 +15,7 @@ from assist.jobs import engine
 from assist.jobs.models import BackgroundJob
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
-from tests.documents.funds_data import paid_batch
+from tests.documents.funds_data import funded_station, paid_batch
 
 #: While the print runs, pages must answer: the median within MEDIAN and none above SLOW
 #: seconds. Generous because CI machines are shared (an idle one answers in tens of ms, and
@@ -32,7 +32,9 @@ def local_worker(app):
 
 
 def test_pages_answer_while_a_worker_process_prints(local_worker, live_server, page, network):
-    batch = paid_batch(network, count=12)
+    # Enough vouchers that the print is still running while pages load: the engine prints a
+    # voucher in tens of ms, and with 12 the job went from queued to done between two looks.
+    batch = paid_batch(network, count=48, fund=funded_station(network, amount_fen=10_000_000))
     sign_in(page, live_server, "sz-gs-pj.finance", PASSWORD)
     page.goto(f"{live_server}/print-jobs/")
     page.get_by_label("文书类型").select_option("voucher")
@@ -56,6 +58,8 @@ def test_pages_answer_while_a_worker_process_prints(local_worker, live_server, p
             response = page.goto(f"{live_server}{path}")
             timings.append((path, time.perf_counter() - t))
             assert response.status == 200
+            db.session.rollback()
+            states.add(db.session.scalar(select(PrintJob.status)))  # the job's state after it
     assert job.status == "done", (job.status, job.error)
     assert "running" in states and timings, "no page was loaded while the job ran"
     slow = [(p, round(t, 2)) for p, t in timings if t > SLOW]

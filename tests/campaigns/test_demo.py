@@ -11,8 +11,8 @@ from assist.funds.reconcile import verify_ledger
 from assist.pairings.models import Pair
 
 
-def test_seed_demo_runs_a_spring_festival_campaign_and_pairs(runner):
-    seeded = runner.invoke(args=["seed-demo"])
+def test_seed_demo_runs_a_spring_festival_campaign_and_pairs(seeded_demo):
+    seeded = seeded_demo  # flask seed-demo, run once for the whole suite
     assert seeded.exit_code == 0, seeded.output
     assert "Campaigns:" in seeded.output
     db.session.rollback()  # a fresh transaction sees what the command committed

@@ -8,6 +8,7 @@ visits, and the progress page is checked to read no entry rows at all.
 
 import importlib.util
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -361,3 +362,139 @@ def test_the_entry_counts_migration_counts_the_entries_already_there(client, net
     city = api_token(client, "sz.supervisor")
     assert _check_tabs(client, city, clist) == {"candidate": 2, "listed": 1, "removed": 1}
     assert _check_tabs(client, city, other) == {"candidate": 0, "listed": 0, "removed": 0}
+
+
+def test_the_campaign_page_runs_the_same_statements_for_more_lists_and_requests(client, network):
+    """The district's campaign page names each station of a quota request, each list and
+    each sample check: one request, list and check or three of each, the same statements
+    (none loaded per row), and every one is shown. Its progress tab likewise: the quotas,
+    their centres and lists in one statement, none reading the entries."""
+    fund = setup_money(network)
+    campaign = create_campaign(client, fund)
+    give_quota(client, campaign, "sz.supervisor", network["SZ-GS"], 30, "90000")
+    boss = as_user(client, "sz-gs.supervisor")
+    counts, progress_counts = [], []
+    stations = ["SZ-GS-PJ", "SZ-GS-CL", "SZ-GS-JC"]
+    for step, codes in enumerate((stations[:1], stations[1:])):
+        for code in codes:
+            give_quota(client, campaign, "sz-gs.supervisor", network[code], 5, "15000")
+            open_list(client, campaign, f"{code.lower()}.caseworker")
+            station = as_user(client, f"{code.lower()}.supervisor")
+            response = post_form(
+                station,
+                f"/campaigns/{campaign.id}/quota-requests",
+                {"households": "2", "amount": "600", "reason": f"{code} 新增困难户"},
+            )
+            assert response.status_code == 302
+        with counting() as statements:
+            page = boss.get(f"/campaigns/{campaign.id}")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        shown = stations[: 1 + 2 * step]
+        for code in shown:
+            assert f"{code} 新增困难户" in html
+            assert network[code].name in html
+        counts.append(len(statements))
+        with counting() as statements:
+            assert boss.get(f"/campaigns/{campaign.id}/progress").status_code == 200
+        assert not [s for s in statements if "campaign_entries" in s], statements
+        progress_counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    assert progress_counts[0] == progress_counts[1], progress_counts
+
+
+class _TableRows(HTMLParser):
+    """The cells of each body row of the table marked data-testid="progress"."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._in_table, self._in_body, self._cell = [], False, False, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and dict(attrs).get("data-testid") == "progress":
+            self._in_table = True
+        elif self._in_table and tag == "tbody":
+            self._in_body = True
+        elif self._in_body and tag == "tr":
+            self.rows.append([])
+        elif self._in_body and tag == "td":
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+        elif tag == "table":
+            self._in_table = self._in_body = False
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def _progress_page(client, campaign_id: int) -> dict[str, list[str]]:
+    response = client.get(f"/campaigns/{campaign_id}/progress")
+    assert response.status_code == 200
+    parser = _TableRows()
+    parser.feed(response.get_data(as_text=True))
+    return {cells[0]: cells[1:] for cells in parser.rows}
+
+
+def test_the_progress_page_shows_each_tier_as_counted_from_the_rows(client, network):
+    """The progress page (its own tab) shows per centre the quota, listed (migrant), approved,
+    visited (migrant), the share of the quota visited, cash and goods: equal to a count made
+    here from the entries and visits; a station sees only its own row, a centre outside the
+    campaign's quotas does not find the page."""
+    fund = setup_money(network)
+    station = network["SZ-GS-PJ"]
+    station.notice_days = 0
+    households(station, 2)
+    households(station, 2, is_migrant_worker=True)
+    campaign = create_campaign(client, fund)
+    give_quota(client, campaign, "sz.supervisor", network["SZ-GS"], 10, "30000")
+    give_quota(client, campaign, "sz-gs.supervisor", station, 5, "15000")
+    give_quota(client, campaign, "sz-gs.supervisor", network["SZ-GS-CL"], 3, "9000")
+    clist = open_list(client, campaign, "sz-gs-pj.caseworker")
+    worker = as_user(client, "sz-gs-pj.caseworker")
+    for step in ("draw", "fill", "submit"):
+        post_form(worker, f"/campaigns/lists/{clist.id}/{step}")
+    post_form(as_user(client, "sz-gs.supervisor"), f"/campaigns/lists/{clist.id}/approve")
+    post_form(worker, f"/campaigns/lists/{clist.id}/publish")
+    entries = listed(clist)
+    assert len(entries) == 4
+    _visit(worker, next(e for e in entries if e.is_migrant))
+    _visit(worker, next(e for e in entries if not e.is_migrant), cash="1000")
+
+    district = _progress_page(as_user(client, "sz-gs.supervisor"), campaign.id)
+    assert list(district) == [network[c].name for c in ("SZ-GS", "SZ-GS-PJ", "SZ-GS-CL")]
+    for code, quota in (("SZ-GS", 10), ("SZ-GS-PJ", 5), ("SZ-GS-CL", 3)):
+        count = _direct(campaign.id, network[code])
+        cells = district[network[code].name]
+        share = f"{count['visited'] * 100 // quota}%"
+        assert cells[:9] == [
+            str(quota),
+            f"{quota * 3000:,.2f}",
+            str(count["listed"]),
+            str(count["listed_migrant"]),
+            str(count["approved"]),
+            str(count["visited"]),
+            str(count["visited_migrant"]),
+            share,
+            f"{count['cash_given'] / 100:,.2f}",
+        ], code
+    assert district[station.name][:9] == [
+        "5",
+        "15,000.00",
+        "4",
+        "2",
+        "4",
+        "2",
+        "1",
+        "40%",
+        "3,500.00",
+    ]
+
+    own = _progress_page(as_user(client, "sz-gs-pj.supervisor"), campaign.id)
+    assert list(own) == [station.name]
+    outside = as_user(client, "sz-wz.supervisor").get(f"/campaigns/{campaign.id}/progress")
+    assert outside.status_code == 404

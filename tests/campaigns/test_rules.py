@@ -334,9 +334,10 @@ def test_scoping_lists_and_campaigns(client, network):
     sibling = as_user(client, "sz-gs-cl.caseworker")
     assert sibling.get(f"/campaigns/lists/{clist.id}").status_code == 404
     assert sibling.get(f"/campaigns/{campaign.id}").status_code == 404
-    assert (
-        as_user(client, "sz-gs-pj.caseworker").get(f"/campaigns/{campaign.id}").status_code == 200
-    )
+    assert sibling.get(f"/campaigns/{campaign.id}/progress").status_code == 404
+    station = as_user(client, "sz-gs-pj.caseworker")
+    assert station.get(f"/campaigns/{campaign.id}").status_code == 200
+    assert station.get(f"/campaigns/{campaign.id}/progress").status_code == 200
     assert as_user(client, "sz.auditor").get(f"/campaigns/lists/{clist.id}").status_code == 200
     # a district campaign is invisible to the other district
     assert db.session.scalar(select(func.count(Campaign.id))) == 1

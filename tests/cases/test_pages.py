@@ -5,8 +5,9 @@ import io
 import re
 
 import pytest
+from sqlalchemy import func, select
 
-from assist.cases.models import CaseStatus
+from assist.cases.models import AidCase, CaseStatus
 from assist.extensions import db
 from tests.cases.helpers import case_row
 from tests.conftest import login, post_form
@@ -213,6 +214,18 @@ def test_new_case_form_shows_field_errors(web, household):
     )
     assert response.status_code == 422
     assert 'data-field-error="file_no"' in response.get_data(as_text=True)
+    # a control character in the file number is refused with the field's message, not a
+    # database error (PostgreSQL refuses NUL in text: the form fuzzer found this 500)
+    for bad in ("\x00", "SZ\x07-1"):
+        response = post_form(
+            cw,
+            "/cases/new",
+            {"kind": "living", "file_no": bad, "amount_requested": "12", "reason": "x"},
+            token_from="/cases/new",
+        )
+        assert response.status_code == 422, bad
+        assert 'data-field-error="file_no"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AidCase.id))) == 0
 
 
 def test_names_render_inert(web, network, standard):

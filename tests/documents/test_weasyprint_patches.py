@@ -26,11 +26,34 @@ from tests.documents.test_pdf_engine import (  # noqa: F401, F811  (env, sample_
     page_texts,
     render_case_file,
     sample_context,
+    sample_data,
 )
 
 pytestmark = pytest.mark.slow
 
-ALL_PATCHES = ["single_pass_subset", "kept_text_layouts", "fast_pdf_operands", "fast_percentages"]
+ALL_PATCHES = [
+    "single_pass_subset",
+    "kept_text_layouts",
+    "fast_pdf_operands",
+    "fast_percentages",
+    "cached_percentages",
+    "cached_struts",
+    "plain_backgrounds",
+    "shared_styles",
+    "cached_font_setup",
+]
+
+#: The switches of the patches that only compute the same values faster (or once): with them
+#: off, WeasyPrint's and pydyf's own functions run, and the PDF must be the same bytes.
+EXACT_SWITCHES = [
+    "FAST_PDF_OPERANDS",
+    "FAST_PERCENTAGES",
+    "CACHED_PERCENTAGES",
+    "CACHED_STRUTS",
+    "PLAIN_BACKGROUNDS",
+    "SHARED_STYLES",
+    "CACHED_FONT_SETUP",
+]
 
 
 @pytest.fixture
@@ -114,17 +137,74 @@ def test_patched_and_stock_weasyprint_print_the_same_case_file(env, sample_conte
         assert changed <= a.size[0] * a.size[1] // 1000, (n, changed)
 
 
-def test_the_operand_and_percentage_patches_leave_the_pdf_byte_identical(
+@pytest.mark.parametrize("switch", [*EXACT_SWITCHES, "all"])
+def test_the_hot_path_patches_leave_the_pdf_byte_identical(
     env,  # noqa: F811
     sample_context,  # noqa: F811
     monkeypatch,
+    switch,
 ):
-    """The two hot-path patches only compute the same values faster: with their switches off
-    (WeasyPrint's and pydyf's own functions run) the case file's PDF is the same bytes."""
+    """The hot-path patches only compute the same values faster: with a switch off (or all
+    of them), WeasyPrint's and pydyf's own functions run and the case file's PDF is the same
+    bytes."""
     assert weasyprint_patches.install() == dict.fromkeys(weasyprint_patches.PATCHES, True)
     fast = _render(env, sample_context)
-    monkeypatch.setattr(pdf, "FAST_PDF_OPERANDS", False)
-    monkeypatch.setattr(pdf, "FAST_PERCENTAGES", False)
+    for name in EXACT_SWITCHES if switch == "all" else [switch]:
+        monkeypatch.setattr(pdf, name, False)
     stock = _render(env, sample_context)
     assert len(pypdf.PdfReader(io.BytesIO(fast)).pages) == 3
     assert fast == stock
+
+
+def _shared_style_count() -> int:
+    return sum(len(styles) for styles in weasyprint_patches._shared_styles_cache.values())
+
+
+#: A template's own stylesheet, as case_file.html has (parsed again for every document).
+OWN_STYLE = "<style>table.cases tr td { white-space: normal; } .sign td { height: 26mm; }</style>"
+
+
+@pytest.mark.parametrize("own_style", ["", OWN_STYLE])
+def test_case_files_printed_one_after_another_share_styles_and_print_the_same_bytes(
+    env,  # noqa: F811
+    monkeypatch,
+    own_style,
+):
+    """shared_styles: each document reuses the computed styles of the ones before it (other
+    data, then the first again), also when the template has its own <style>, and prints the
+    same bytes as without any shared style."""
+    assert weasyprint_patches.install() == dict.fromkeys(weasyprint_patches.PATCHES, True)
+    htmls = [
+        render_case_file(env, sample_data.make_case_file(v)).replace(
+            "</head>", f"{own_style}</head>", 1
+        )
+        for v in (0, 1, 2, 0)
+    ]
+    shared = [pdf.render_pdf(htmls[0], static_root=STATIC)]
+    stored = _shared_style_count()
+    assert stored >= 30
+    shared += [pdf.render_pdf(html, static_root=STATIC) for html in htmls[1:]]
+    assert _shared_style_count() == stored  # every element's style came from the first
+    monkeypatch.setattr(pdf, "SHARED_STYLES", False)
+    alone = [pdf.render_pdf(html, static_root=STATIC) for html in htmls]
+    assert shared == alone
+    assert shared[3] == shared[0] != shared[1]
+
+
+def test_styles_with_viewport_units_are_not_shared():
+    """A ``vw`` length resolves against the document's first page: such a style (and so its
+    children's) is computed per document, the others are shared."""
+    assert weasyprint_patches.install() == dict.fromkeys(weasyprint_patches.PATCHES, True)
+    html = (
+        '<html lang="zh-CN"><body><p style="width: 50vw">宽度<span>一半</span></p>'
+        '<p style="width: 50%">宽度</p></body></html>'
+    )
+    pdf.render_pdf(html, static_root=STATIC)
+    widths = [
+        entry[1]["width"][0]
+        for styles in weasyprint_patches._shared_styles_cache.values()
+        for entry in styles.values()
+        if "width" in entry[1]
+    ]
+    assert ("width", 50, "%") in [("width", *w) for w in widths]
+    assert all(w.unit != "vw" for w in widths)
