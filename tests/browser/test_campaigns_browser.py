@@ -112,6 +112,10 @@ def test_campaign_from_quota_to_recorded_visit(live_server, browser, network, tm
     page.goto(list_url)
     _post(page, page.get_by_test_id("publish"))
     page.screenshot(path=str(shots / f"campaign-list-{width}.png"), full_page=True)
+    # each household's visit button is on the screen, at a phone's width too (no sideways scroll)
+    for button in page.locator("[data-testid^=visit-]").all():
+        box = button.bounding_box()
+        assert box["x"] + box["width"] <= w, box
     page.locator("[data-testid^=visit-]").first.click()
     page.wait_for_load_state()
     expect(page.get_by_test_id("visit-form")).to_be_visible()
