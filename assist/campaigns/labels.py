@@ -24,7 +24,7 @@ OCCASION_LABELS = {
     CampaignOccasion.HEALTH: _l("Health screening"),
     CampaignOccasion.OTHER: _l("Other occasion"),
 }
-CAMPAIGN_STATUS_LABELS = {CampaignStatus.OPEN: _l("Under way"), CampaignStatus.CLOSED: _l("Closed")}
+CAMPAIGN_STATUS_LABELS = {CampaignStatus.OPEN: _l("Under way"), CampaignStatus.CLOSED: _l("Ended")}
 LIST_STATUS_LABELS = {
     ListStatus.DRAFT: _l("Being drawn up"),
     ListStatus.SUBMITTED: _l("Waiting for approval"),
@@ -39,7 +39,7 @@ ENTRY_STATUS_LABELS = {
 }
 RESULT_LABELS = {
     SampleResult.PENDING: _l("Not yet contacted"),
-    SampleResult.RECEIVED: _l("Received"),
+    SampleResult.RECEIVED: _l("Aid received"),
     SampleResult.NOT_RECEIVED: _l("Not received"),
     SampleResult.PROBLEMS: _l("Received, with problems"),
     SampleResult.UNREACHABLE: _l("Unreachable"),
