@@ -3,7 +3,8 @@
 A Spring Festival campaign run by the city with quotas to both districts and every station,
 one list in each state (published and visited with photos and paid, posted and in notice,
 approved, submitted, returned, and a district draft), a sample check with results, and pairs
-with contact histories, some overdue and one escalated. Everything goes through the
+with contact histories, some overdue and one escalated; and this year's women workers' health
+screening (女职工健康行) with quotas and a few screenings. Everything goes through the
 services, so the demo shows what the rules allow; it adds about a second to seed-demo.
 """
 
@@ -19,12 +20,13 @@ from assist.applicants.models import Applicant, FileStatus
 from assist.attachments.models import AttachmentKind
 from assist.attachments.services import store_attachment
 from assist.auth.models import Role, User
-from assist.campaigns import services
+from assist.campaigns import screening, services
 from assist.campaigns.models import Campaign, EntryStatus, ListEntry
 from assist.cases import services as case_services
 from assist.cases.models import AidCase, AidKind, CaseStatus
 from assist.centres.models import Centre
 from assist.core.errors import DomainError
+from assist.core.resident_id import make_resident_id
 from assist.core.timeutil import local_today, utcnow
 from assist.demo.cli import demo_username, seeder
 from assist.extensions import db
@@ -317,6 +319,69 @@ def _pairs(rng: random.Random) -> tuple[int, int]:
     return made, overdue
 
 
+#: The women workers' screening: quotas (screenings) per centre, and who was screened at the
+#: station whose caseworker records them (name, age on the day, employer, referral followed).
+SCREENING_QUOTAS = {"SZ-GS": 20, "SZ-WZ": 12, "SZ-GS-PJ": 8, "SZ-GS-CL": 6}
+SCREENED = [
+    ("周丽华", 38, "苏州示例丝绸厂", False),
+    ("沈玉梅", 45, "姑苏示例物流公司", True),
+    ("钱春燕", 52, "示例餐饮管理公司", False),
+    ("陆秀英", 59, "苏州示例家政服务社", False),
+    ("吴晓红", 41, "苏州示例物流公司", False),
+]
+
+
+def _screening_campaign(rng: random.Random) -> int:
+    """The city's women workers' health screening (女职工健康行) this year, part recorded."""
+    today = local_today()
+    city = _user("SZ", Role.SUPERVISOR)
+    campaign = services.create_campaign(
+        acting_user=city,
+        data=services.CampaignInput(
+            name=f"{today.year}年女职工健康行",
+            kind="screening",
+            occasion="health",
+            starts_on=today - timedelta(days=60),
+            ends_on=today + timedelta(days=30),
+            households=40,
+            note="免费两癌筛查，三年内不重复享受。",
+        ),
+    )
+    root = services.quota_of(campaign, city.centre)
+    for district in ("SZ-GS", "SZ-WZ"):
+        quota = services.set_quota(
+            root,
+            _centre(district),
+            acting_user=city,
+            households=SCREENING_QUOTAS[district],
+            amount_fen=0,
+        )
+        for code in (c for c in SCREENING_QUOTAS if c.startswith(district + "-")):
+            services.set_quota(
+                quota,
+                _centre(code),
+                acting_user=_user(district, Role.SUPERVISOR),
+                households=SCREENING_QUOTAS[code],
+                amount_fen=0,
+            )
+    worker = _user("SZ-GS-PJ", Role.CASEWORKER)
+    for n, (name, age, employer, referral) in enumerate(SCREENED):
+        screened_on = today - timedelta(days=rng.randint(1, 50))
+        # `age` full years and 30-300 days on the day (no 29 February to trip over)
+        birth = screened_on - timedelta(days=int(365.25 * age) + rng.randint(30, 300))
+        screening.record_screening(
+            campaign,
+            acting_user=worker,
+            name=name,
+            id_number=make_resident_id("320508", birth, 2 * n + 100),  # even: a woman's
+            employer=employer,
+            screened_on=screened_on,
+            place=rng.choice(["苏州市妇幼保健院", "姑苏区妇幼保健所"]),
+            has_referral=referral,
+        )
+    return len(SCREENED)
+
+
 @seeder("campaigns")
 def seed_campaigns(rng: random.Random) -> str:
     fund = db.session.scalars(select(Fund).where(Fund.name == "送温暖专项资金")).first()
@@ -329,9 +394,11 @@ def seed_campaigns(rng: random.Random) -> str:
     _sample(campaign)
     _district_draft(campaign)
     pairs, overdue = _pairs(rng)
+    screened = _screening_campaign(rng)
     db.session.flush()
     return (
         f"Campaigns: {campaign.name} with quotas at {len(STATIONS) + 3} centres, lists in every "
         f"state, {visited} visit(s) with photos paid through batches, a sample check; "
-        f"{pairs} pair(s), {overdue} overdue for contact."
+        f"{pairs} pair(s), {overdue} overdue for contact; a women workers' health screening "
+        f"with {screened} screening(s) recorded."
     )

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from assist.attachments.models import Attachment
-from assist.campaigns.models import CampaignList, Quota, SampleItem, Visit
+from assist.campaigns.models import Campaign, CampaignList, Quota, SampleItem, Screening, Visit
 from assist.centres.models import Centre
 from assist.core.timeutil import local_today
 from assist.extensions import db
@@ -45,3 +45,14 @@ def test_seed_demo_runs_a_spring_festival_campaign_and_pairs(seeded_demo):
     assert db.session.scalar(select(func.count(Pair.id)).where(Pair.escalated_on.is_not(None)))
     overdue = [p for p in pairs if p.next_due_on < today]
     assert overdue and len(overdue) < len(pairs)
+
+    # this year's women workers' health screening, with quotas and screenings in them
+    screening = db.session.scalars(select(Campaign).where(Campaign.kind == "screening")).one()
+    screened = db.session.scalars(select(Screening)).all()
+    assert screened and {s.campaign_id for s in screened} == {screening.id}
+    assert all(35 <= s.screened_on.year - s.birth_date.year <= 65 for s in screened)
+    assert len(screened) <= db.session.scalar(
+        select(Quota.households).where(
+            Quota.campaign_id == screening.id, Quota.centre_id == screened[0].centre_id
+        )
+    )
