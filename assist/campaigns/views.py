@@ -307,7 +307,8 @@ def set_quota(campaign_id: int):
             centre,
             acting_user=current_user,
             households=forms.integer(request.form, "households", maximum=1_000_000),
-            amount_fen=forms.money(request.form, "amount"),
+            # a screening's quota is people, not money: its form sends no amount
+            amount_fen=forms.money(request.form, "amount", required=not campaign.is_screening),
         ),
         done=_("The quota of %(centre)s has been set.", centre=centre.name),
     )
